@@ -1,0 +1,90 @@
+"""The local stack: embedded (or external) Temporal and PostgreSQL, migrated and ready.
+
+`make up`, `make run` and the test suite all come through here, so the code that a newcomer runs is the code
+the tests exercise.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from temporalio.client import Client
+
+from internal.config import Settings
+from internal.stack.postgres import EmbeddedPostgres
+from internal.stack.temporal_server import TemporalDevServer, ensure_search_attributes
+from internal.state.migrate import apply_migrations
+from internal.temporal_client import connect_client
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Stack:
+    settings: Settings
+    # Tests pass dynamic config (e.g. smaller history limits) to the embedded server.
+    temporal_dynamic_config: tuple[str, ...] = ()
+    temporal_headless: bool = False
+    temporal: TemporalDevServer | None = field(default=None, init=False)
+    postgres: EmbeddedPostgres | None = field(default=None, init=False)
+    database_url: str = field(default="", init=False)
+    migrations_applied: list[str] = field(default_factory=list, init=False)
+
+    @property
+    def data_dir(self) -> Path:
+        return self.settings.data_dir.resolve()
+
+    @property
+    def temporal_address(self) -> str:
+        return self.settings.temporal_address
+
+    @property
+    def temporal_ui_url(self) -> str | None:
+        return self.temporal.ui_url if self.temporal else None
+
+    async def start(self) -> None:
+        try:
+            await self._start_postgres()
+            await self._start_temporal()
+        except BaseException:
+            self.stop()
+            raise
+
+    async def _start_postgres(self) -> None:
+        if self.settings.database_url is not None:
+            self.database_url = self.settings.database_url.get_secret_value()
+        else:
+            self.postgres = EmbeddedPostgres(self.data_dir)
+            self.database_url = await self.postgres.start()
+        self.migrations_applied = await apply_migrations(self.database_url)
+
+    async def _start_temporal(self) -> None:
+        if self.settings.embedded_temporal:
+            self.temporal = TemporalDevServer(
+                data_dir=self.data_dir,
+                port=self.settings.temporal_embedded_port,
+                ui_port=self.settings.temporal_ui_port,
+                namespace=self.settings.temporal_namespace,
+                headless=self.temporal_headless or self.settings.temporal_ui_port == 0,
+                dynamic_config=self.temporal_dynamic_config,
+            )
+            await self.temporal.start()
+        else:
+            client = await self.client()
+            added = await ensure_search_attributes(client, self.settings.temporal_namespace)
+            if added:
+                log.info("registered search attributes %s on %s", added, self.temporal_address)
+
+    async def client(self) -> Client:
+        return await connect_client(self.settings)
+
+    def stop(self) -> None:
+        # Temporal first: its workers may still be writing through Postgres.
+        if self.temporal is not None:
+            self.temporal.stop()
+            self.temporal = None
+        if self.postgres is not None:
+            self.postgres.stop()
+            self.postgres = None

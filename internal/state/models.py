@@ -1,0 +1,161 @@
+"""Records the StateManager reads and writes. Plain dataclasses: they cross into API responses and activities."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Final, Literal
+
+JobStatus = Literal["created", "running", "paused", "cancelling", "completed", "failed", "cancelled"]
+RowStatus = Literal[
+    "pending",
+    "running",
+    "succeeded",
+    "low_confidence",
+    "no_reviews",
+    "failed",
+    "cancelled",
+    "invalid",
+    "duplicate",
+]
+
+ROW_STATUSES: Final[tuple[RowStatus, ...]] = (
+    "pending",
+    "running",
+    "succeeded",
+    "low_confidence",
+    "no_reviews",
+    "failed",
+    "cancelled",
+    "invalid",
+    "duplicate",
+)
+OPEN_ROW_STATUSES: Final[tuple[RowStatus, ...]] = ("pending", "running")
+TERMINAL_ROW_STATUSES: Final[tuple[RowStatus, ...]] = tuple(s for s in ROW_STATUSES if s not in OPEN_ROW_STATUSES)
+TERMINAL_JOB_STATUSES: Final[tuple[JobStatus, ...]] = ("completed", "failed", "cancelled")
+
+# Which job statuses each target may be entered from; anything else is an impossible transition (409 in the API).
+JOB_TRANSITIONS: Final[dict[JobStatus, tuple[JobStatus, ...]]] = {
+    "running": ("created", "paused"),
+    "paused": ("running",),
+    "cancelling": ("created", "running", "paused"),
+    "completed": ("running", "paused"),
+    "failed": ("created", "running", "paused", "cancelling"),
+    "cancelled": ("created", "running", "paused", "cancelling"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class NewRow:
+    """One data row as accepted at upload. `error` set means the row is stored as `invalid`."""
+
+    row_num: int
+    product_id: str | None
+    cells: list[str]
+    name: str | None = None
+    url: str | None = None
+    source: str | None = None
+    error: str | None = None
+    error_column: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewJob:
+    job_id: str
+    filename: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    header: list[str] = field(default_factory=list)
+    id_column: str | None = None
+    delimiter: str | None = None
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    job_id: str
+    status: JobStatus
+    filename: str | None
+    options: dict[str, Any]
+    header: list[str]
+    id_column: str | None
+    total_rows: int
+    intake_complete: bool
+    workflow_id: str | None
+    idempotency_key: str | None
+    error: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    job_id: str
+    status: JobStatus
+    total: int
+    counts: dict[RowStatus, int]
+    started_at: datetime | None
+    updated_at: datetime
+
+    @property
+    def done(self) -> int:
+        return sum(n for s, n in self.counts.items() if s in TERMINAL_ROW_STATUSES)
+
+    @property
+    def percent(self) -> float:
+        return 100.0 if self.total == 0 else round(100.0 * self.done / self.total, 2)
+
+
+@dataclass(frozen=True, slots=True)
+class RowKey:
+    row_num: int
+    product_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class RowState:
+    job_id: str
+    row_num: int
+    product_id: str | None
+    name: str | None
+    url: str | None
+    source: str | None
+    cells: list[str]
+    status: RowStatus
+    stage: str | None
+    attempt: int
+    result: dict[str, Any] | None
+    reason: str | None
+    error_column: int | None
+    duplicate_of: int | None
+    workflow_id: str | None
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StoredReview:
+    review_id: str
+    text: str
+    rating: float | None
+    date: str | None
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoredScore:
+    review_id: str
+    scorer: str
+    sentiment: float
+    label: str
+    confidence: float
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    event_id: int
+    job_id: str
+    row_num: int | None
+    kind: str
+    details: dict[str, Any]
+    created_at: datetime

@@ -1,0 +1,23 @@
+"""One way to build a Temporal client from settings (embedded, self-hosted with mTLS, or Temporal Cloud)."""
+
+from __future__ import annotations
+
+from temporalio.client import Client
+from temporalio.service import TLSConfig
+
+from internal.config import Settings
+
+
+async def connect_client(settings: Settings) -> Client:
+    tls: TLSConfig | bool = False
+    if settings.temporal_tls_cert and settings.temporal_tls_key:
+        tls = TLSConfig(
+            client_cert=settings.temporal_tls_cert.read_bytes(),
+            client_private_key=settings.temporal_tls_key.read_bytes(),
+        )
+    api_key = settings.temporal_api_key.get_secret_value() if settings.temporal_api_key else None
+    if api_key and tls is False:
+        tls = True  # Temporal Cloud API keys are only accepted over TLS
+    return await Client.connect(
+        settings.temporal_address, namespace=settings.temporal_namespace, tls=tls, api_key=api_key
+    )

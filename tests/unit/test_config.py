@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from internal.config import Settings, SettingsError, load_settings
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in ("DATABASE_URL", "TEMPORAL_HOST_PORT", "API_PORT", "API_TOKEN", "REVIEW_SOURCE", "DATA_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)  # no stray .env from the repo
+
+
+def test_defaults_are_the_documented_ones() -> None:
+    s = load_settings()
+    assert (s.api_host, s.api_port, s.temporal_task_queue, s.temporal_namespace) == (
+        "127.0.0.1",
+        8080,
+        "review-enrichment",
+        "default",
+    )
+    assert s.embedded_temporal and s.embedded_postgres
+    assert s.temporal_address == "127.0.0.1:7233"
+    assert (s.review_source, s.scorer, s.enricher, s.upload_storage) == ("demo", "vader", "temporal", "local")
+
+
+def test_bad_database_url_names_the_variable_and_hides_the_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "mysql://user:hunter2@db/x")
+    with pytest.raises(SettingsError) as err:
+        load_settings()
+    assert "DATABASE_URL" in str(err.value)
+    assert "postgresql://" in str(err.value)
+    assert "hunter2" not in str(err.value)
+
+
+def test_bad_port_and_host_port_say_which_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("API_PORT", "99999")
+    monkeypatch.setenv("TEMPORAL_HOST_PORT", "localhost")
+    with pytest.raises(SettingsError) as err:
+        load_settings()
+    text = str(err.value)
+    assert "API_PORT" in text and "TEMPORAL_HOST_PORT" in text and "host:port" in text
+
+
+def test_external_services_switch_off_embedding(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u:p@db.example:5432/app")
+    monkeypatch.setenv("TEMPORAL_HOST_PORT", "temporal.example:7233")
+    s = load_settings()
+    assert not s.embedded_postgres and not s.embedded_temporal
+    assert s.temporal_address == "temporal.example:7233"
+
+
+def test_dotenv_is_read_and_secrets_stay_secret(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("API_TOKEN=s3cret\nREVIEW_SOURCE=file\n")
+    s = load_settings()
+    assert s.review_source == "file"
+    assert s.api_token is not None and s.api_token.get_secret_value() == "s3cret"
+    assert "s3cret" not in repr(s)
+
+
+def test_unknown_choice_is_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SCORER", "magic")
+    with pytest.raises(SettingsError, match="SCORER"):
+        load_settings()
+
+
+def test_settings_can_be_built_explicitly() -> None:
+    s = Settings(data_dir=Path("/tmp/x"), _env_file=None)  # type: ignore[call-arg]
+    assert s.data_dir == Path("/tmp/x")
