@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: help venv up test test-unit lint typecheck check bench-state clean
+.PHONY: help venv up test test-unit lint typecheck check bench bench-state clean
 
 help:
 	@echo "make up           start embedded Temporal + PostgreSQL (foreground, Ctrl-C stops)"
@@ -12,7 +12,7 @@ help:
 	@echo "make lint         ruff check + format check"
 	@echo "make typecheck    mypy --strict"
 	@echo "make check        lint + typecheck + test (what CI runs)"
-	@echo "make bench-state  1,000,000-row intake benchmark -> docs/performance.md"
+	@echo "make bench        benchmarks -> docs/performance.md (bench-state: 1,000,000-row intake)"
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,8 @@ typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
 check: lint typecheck test
+
+bench: bench-state
 
 bench-state: $(STAMP)
 	$(PY) bench/state_bench.py --rows 1000000 --write docs/performance.md

@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     # None means "run the embedded PostgreSQL under data_dir".
     database_url: SecretStr | None = None
 
+    # Worker concurrency: slots for activities and workflow tasks on this process.
+    worker_max_concurrent_activities: int = Field(default=100, ge=1)
+    worker_max_concurrent_workflow_tasks: int = Field(default=100, ge=1)
+
     review_source: Literal["demo", "walmart", "http", "file"] = "demo"
     scorer: Literal["vader", "comprehend", "gemini"] = "vader"
     upload_storage: Literal["local", "s3"] = "local"

@@ -51,6 +51,8 @@ CREATE TABLE job_rows (
     stage        text,
     attempt      integer NOT NULL DEFAULT 0,
     result       jsonb,
+    -- What the source says about the product (name, price, url, rating statistics), shown in results.
+    product_meta jsonb,
     reason       text,
     error_column integer,
     duplicate_of integer,

@@ -173,6 +173,11 @@ class StateManager:
             return current
         raise InvalidTransition(job_id, current.status, status)
 
+    async def delete_job(self, job_id: str) -> bool:
+        """Remove a job and everything under it (an upload rejected half-way must leave nothing behind)."""
+        status = await self._pool.execute("DELETE FROM jobs WHERE job_id = $1", job_id)
+        return status != "DELETE 0"
+
     # ---- rows: intake --------------------------------------------------------------------------------------
 
     async def add_rows(self, job_id: str, rows: Sequence[NewRow]) -> int:
@@ -399,6 +404,17 @@ class StateManager:
         row = await self._pool.fetchrow("SELECT * FROM job_rows WHERE job_id = $1 AND row_num = $2", job_id, row_num)
         return None if row is None else _row_state(row)
 
+    async def set_row_meta(self, job_id: str, row_num: int, meta: dict[str, Any]) -> None:
+        await self._pool.execute(
+            "UPDATE job_rows SET product_meta = $3 WHERE job_id = $1 AND row_num = $2", job_id, row_num, meta
+        )
+
+    async def get_row_meta(self, job_id: str, row_num: int) -> dict[str, Any] | None:
+        meta = await self._pool.fetchval(
+            "SELECT product_meta FROM job_rows WHERE job_id = $1 AND row_num = $2", job_id, row_num
+        )
+        return cast("dict[str, Any] | None", meta)
+
     # ---- reviews and scores -----------------------------------------------------------------------------------
 
     async def store_reviews(self, job_id: str, row_num: int, reviews: Sequence[StoredReview]) -> int:
@@ -466,6 +482,22 @@ class StateManager:
             )
             for r in rows
         ]
+
+    async def uncertain_review_ids(self, job_id: str, row_num: int, scorer: str, min_confidence: float) -> list[str]:
+        """Reviews `scorer` was unsure about (low confidence, or neutral/mixed): what an escalation rescores."""
+        rows = await self._pool.fetch(
+            """
+            SELECT review_id FROM review_scores
+            WHERE job_id = $1 AND row_num = $2 AND scorer = $3
+              AND (confidence < $4 OR label IN ('neutral', 'mixed'))
+            ORDER BY review_id
+            """,
+            job_id,
+            row_num,
+            scorer,
+            min_confidence,
+        )
+        return [r["review_id"] for r in rows]
 
     async def store_scores(self, job_id: str, row_num: int, scores: Sequence[StoredScore]) -> int:
         """Upsert scores; re-scoring by the same scorer overwrites (a retried batch is harmless)."""
