@@ -4,15 +4,16 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: help venv up test test-unit lint typecheck check bench bench-state clean
+.PHONY: help venv up worker test test-unit lint typecheck check bench bench-state bench-enrichers clean
 
 help:
-	@echo "make up           start embedded Temporal + PostgreSQL (foreground, Ctrl-C stops)"
+	@echo "make up           embedded Temporal + PostgreSQL + worker (foreground, Ctrl-C stops)"
+	@echo "make worker       only the worker, against a running stack (TEMPORAL_HOST_PORT / DATABASE_URL)"
 	@echo "make test         the whole test suite (unit + integration against real Temporal/Postgres)"
 	@echo "make lint         ruff check + format check"
 	@echo "make typecheck    mypy --strict"
 	@echo "make check        lint + typecheck + test (what CI runs)"
-	@echo "make bench        benchmarks -> docs/performance.md (bench-state: 1,000,000-row intake)"
+	@echo "make bench        benchmarks -> docs/performance.md (1M-row intake; 2,000-row job per enricher)"
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,6 +24,9 @@ venv: $(STAMP)
 
 up: $(STAMP)
 	$(PY) cmd/up.py
+
+worker: $(STAMP)
+	$(PY) cmd/worker.py
 
 test: $(STAMP)
 	$(PY) -m pytest -q
@@ -39,10 +43,13 @@ typecheck: $(STAMP)
 
 check: lint typecheck test
 
-bench: bench-state
+bench: bench-state bench-enrichers
 
 bench-state: $(STAMP)
 	$(PY) bench/state_bench.py --rows 1000000 --write docs/performance.md
+
+bench-enrichers: $(STAMP)
+	$(PY) bench/enricher_bench.py --rows 2000 --write docs/performance.md
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

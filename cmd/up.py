@@ -1,5 +1,5 @@
 """`make up`: start the embedded Temporal dev server and PostgreSQL (unless pointed elsewhere), apply
-migrations, print the addresses and stay in the foreground until Ctrl-C / SIGTERM."""
+migrations, run the worker, print the addresses and stay in the foreground until Ctrl-C / SIGTERM."""
 
 from __future__ import annotations
 
@@ -10,21 +10,30 @@ import sys
 
 from internal.config import SettingsError, load_settings
 from internal.stack.foreground import run_foreground
+from internal.stack.runner import Stack
+from internal.wiring import run_worker
 
 
 def main() -> int:
-    argparse.ArgumentParser(
+    parser = argparse.ArgumentParser(
         description=__doc__,
         epilog="Configure with environment variables or .env (see README): DATA_DIR, TEMPORAL_HOST_PORT, "
         "TEMPORAL_EMBEDDED_PORT, TEMPORAL_UI_PORT, DATABASE_URL.",
-    ).parse_args()
+    )
+    parser.add_argument("--no-worker", action="store_true", help="start only Temporal and PostgreSQL")
+    args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         settings = load_settings()
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2
-    return asyncio.run(run_foreground(settings))
+
+    async def worker(stack: Stack, stop: asyncio.Event) -> None:
+        await run_worker(settings, stack.database_url, stop)
+
+    services = [] if args.no_worker else [worker]
+    return asyncio.run(run_foreground(settings, services))
 
 
 if __name__ == "__main__":

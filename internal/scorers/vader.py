@@ -27,13 +27,13 @@ def split_sentences(text: str) -> list[str]:
 
 
 class VaderScorer:
-    name = "vader"
-
-    def __init__(self) -> None:
+    def __init__(self, name: str = "vader") -> None:
+        # A second instance under another name stands in for a stronger scorer in escalation tests.
+        self.name = name
         self._analyzer = SentimentIntensityAnalyzer()
 
     def score_text(self, text: str) -> tuple[float, Label, float]:
-        sentences = split_sentences(text) if len(text) > 200 else [text]
+        sentences = split_sentences(text)
         scores = [(self._analyzer.polarity_scores(s)["compound"], max(len(s), 1)) for s in sentences]
         total = sum(w for _, w in scores)
         compound = sum(c * w for c, w in scores) / total

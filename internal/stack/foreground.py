@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from internal.config import Settings
@@ -28,7 +28,7 @@ def describe(stack: Stack) -> str:
     return "\n".join(lines)
 
 
-async def run_foreground(settings: Settings, services: list[Service] | None = None) -> int:
+async def run_foreground(settings: Settings, services: Sequence[Service] = ()) -> int:
     # If `make` is killed outright we must not linger holding ports: have SIGTERM come to us instead.
     die_with_parent()
     stop = asyncio.Event()
@@ -39,7 +39,7 @@ async def run_foreground(settings: Settings, services: list[Service] | None = No
     try:
         await stack.start()
         print(describe(stack), flush=True)
-        tasks = [asyncio.create_task(svc(stack, stop)) for svc in services or []]
+        tasks = [asyncio.create_task(svc(stack, stop)) for svc in services]
         print("Stack is up. Press Ctrl-C to stop.", flush=True)
         waiter = asyncio.create_task(stop.wait())
         done, _ = await asyncio.wait([waiter, *tasks], return_when=asyncio.FIRST_COMPLETED)

@@ -1,0 +1,226 @@
+"""Per-row activities: fetch a page of reviews, score what is unscored, analyse the result.
+
+Each activity reads and writes review data in PostgreSQL and returns only counts, cursors and the small
+product-level result, so workflow histories stay small whatever the review volume. Each also records the row's
+stage, so progress shows where a row is without an extra round trip to the server.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from internal.activities import io
+from internal.domain.aggregate import aggregate
+from internal.domain.feedback import FeedbackPolicy, better, decide
+from internal.domain.models import ProductSentiment, Review, ReviewScore
+from internal.scorers.base import PermanentScorerError, Scorer
+from internal.sources.base import PermanentSourceError, ReviewSource
+from internal.state.manager import StateManager
+from internal.state.models import StoredReview, StoredScore
+
+SCORE_BATCH = 100
+# An escalated scorer looks again only at reviews the cheaper one was unsure about.
+UNCERTAIN_CONFIDENCE = 0.5
+
+
+def _heartbeat(*details: Any) -> None:
+    # The channel pipeline calls these methods outside an activity context.
+    if activity.in_activity():
+        activity.heartbeat(*details)
+
+
+def policy_from(options: Mapping[str, Any]) -> FeedbackPolicy:
+    known = {f.name for f in dataclasses.fields(FeedbackPolicy)}
+    unknown = set(options) - known
+    if unknown:
+        raise ApplicationError(
+            f"unknown feedback policy option(s): {', '.join(sorted(unknown))}",
+            non_retryable=True,
+            type="InvalidInput",
+        )
+    return FeedbackPolicy(**options)
+
+
+def sentiment_from(data: Mapping[str, Any] | None) -> ProductSentiment | None:
+    return None if data is None else ProductSentiment(**data)
+
+
+class EnrichmentActivities:
+    def __init__(self, state: StateManager, sources: Mapping[str, ReviewSource], scorers: Mapping[str, Scorer]) -> None:
+        self._state = state
+        self._sources = sources
+        self._scorers = scorers
+
+    def _source(self, name: str) -> ReviewSource:
+        try:
+            return self._sources[name]
+        except KeyError:
+            raise ApplicationError(
+                f"review source {name!r} is not configured on this worker (have: {', '.join(self._sources)})",
+                non_retryable=True,
+                type="InvalidInput",
+            ) from None
+
+    def _scorer(self, name: str) -> Scorer:
+        try:
+            return self._scorers[name]
+        except KeyError:
+            raise ApplicationError(
+                f"scorer {name!r} is not configured on this worker (have: {', '.join(self._scorers)})",
+                non_retryable=True,
+                type="InvalidInput",
+            ) from None
+
+    @activity.defn(name=io.FETCH_REVIEWS)
+    async def fetch_reviews(self, inp: io.FetchInput) -> io.FetchResult:
+        source = self._source(inp.source)
+        await self._state.set_row_state(
+            inp.job_id,
+            inp.row_num,
+            "running",
+            stage=f"fetch page {inp.page_number}",
+            attempt=inp.attempt,
+            workflow_id=inp.workflow_id,
+        )
+        try:
+            page = await source.fetch_page(inp.product_id, inp.cursor)
+        except PermanentSourceError as err:
+            raise ApplicationError(str(err), non_retryable=True, type=type(err).__name__) from err
+        new = await self._state.store_reviews(
+            inp.job_id,
+            inp.row_num,
+            [
+                StoredReview(review_id=r.review_id, text=r.text, rating=r.rating, date=r.date, source=r.source)
+                for r in page.reviews
+            ],
+        )
+        meta = dataclasses.asdict(page.meta) if page.meta is not None else None
+        if meta is not None:
+            await self._state.set_row_meta(inp.job_id, inp.row_num, meta)
+        stored = await self._state.count_reviews(inp.job_id, inp.row_num)
+        return io.FetchResult(new_reviews=new, stored_reviews=stored, next_cursor=page.next_cursor, meta=None)
+
+    @activity.defn(name=io.SCORE_REVIEWS)
+    async def score_reviews(self, inp: io.ScoreInput) -> io.ScoreResult:
+        scorer = self._scorer(inp.scorer)
+        await self._state.set_row_state(
+            inp.job_id, inp.row_num, "running", stage=f"score ({inp.scorer})", attempt=inp.attempt
+        )
+        only_ids: list[str] | None = None
+        if inp.only_uncertain_from is not None:
+            only_ids = await self._state.uncertain_review_ids(
+                inp.job_id, inp.row_num, inp.only_uncertain_from, UNCERTAIN_CONFIDENCE
+            )
+        scored = 0
+        while True:
+            batch = await self._state.unscored_reviews(
+                inp.job_id, inp.row_num, inp.scorer, limit=SCORE_BATCH, only_ids=only_ids
+            )
+            if not batch:
+                return io.ScoreResult(scored=scored, scorer=inp.scorer)
+            reviews = [
+                Review(review_id=r.review_id, text=r.text, rating=r.rating, date=r.date, source=r.source) for r in batch
+            ]
+            try:
+                scores = await scorer.score(reviews)
+            except PermanentScorerError as err:
+                raise ApplicationError(str(err), non_retryable=True, type=type(err).__name__) from err
+            await self._state.store_scores(
+                inp.job_id,
+                inp.row_num,
+                [
+                    StoredScore(
+                        review_id=s.review_id,
+                        scorer=s.scorer,
+                        sentiment=s.sentiment,
+                        label=s.label,
+                        confidence=s.confidence,
+                    )
+                    for s in scores
+                ],
+            )
+            scored += len(scores)
+            # Scoring hundreds of long reviews can take a while: tell the server we are alive.
+            _heartbeat(scored)
+
+    @activity.defn(name=io.ANALYZE_FEEDBACK)
+    async def analyze_feedback(self, inp: io.FeedbackInput) -> io.FeedbackResult:
+        policy = policy_from(inp.policy)
+        loaded = await self._state.load_scores(inp.job_id, inp.row_num)
+        decisive = _decisive_scores(loaded, inp.scorer_chain)
+        ratings = {review.review_id: review.rating for review, _ in loaded}
+        current = aggregate(decisive, ratings)
+        best = better(sentiment_from(inp.best), current) if inp.best else current
+        decision = decide(
+            current,
+            has_more_pages=inp.has_more_pages,
+            escalation_level=inp.escalation_level,
+            chain_length=len(inp.scorer_chain),
+            policy=policy,
+        )
+        action, status, reason = decision.action, decision.status, decision.reason
+        if inp.final_attempt and action != "finish":
+            action, status = "finish", "no_reviews" if best.review_count == 0 else "low_confidence"
+            reason = f"{reason}; gave up after {inp.attempt} attempts (max_retries), kept the best result"
+        best_dict = dataclasses.asdict(best)
+        if action != "finish":
+            await self._state.set_row_state(
+                inp.job_id,
+                inp.row_num,
+                "running",
+                stage=f"retry: {action}",
+                attempt=inp.attempt,
+                result=best_dict,
+                reason=reason,
+            )
+            return io.FeedbackResult(action=action, status="running", reason=reason, sentiment=None, best=best_dict)
+        chosen = best if status == "low_confidence" else current
+        result = {
+            **dataclasses.asdict(chosen),
+            "attempts": inp.attempt,
+            "source": inp.source,
+            "status": status,
+            "reason": reason,
+            "meta": await self._state.get_row_meta(inp.job_id, inp.row_num),
+        }
+        await self._state.set_row_state(
+            inp.job_id,
+            inp.row_num,
+            status,
+            stage="done",
+            attempt=inp.attempt,
+            result=result,
+            reason=reason,
+        )
+        return io.FeedbackResult(action="finish", status=status, reason=reason, sentiment=result, best=best_dict)
+
+    def all(self) -> list[Callable[..., Any]]:
+        return [self.fetch_reviews, self.score_reviews, self.analyze_feedback]
+
+
+def _decisive_scores(
+    loaded: Sequence[tuple[StoredReview, Sequence[StoredScore]]], chain: Sequence[str]
+) -> list[ReviewScore]:
+    """Per review, the verdict of the strongest scorer in the chain that saw it (later in the chain = stronger)."""
+    rank = {name: i for i, name in enumerate(chain)}
+    out: list[ReviewScore] = []
+    for _review, scores in loaded:
+        known = [s for s in scores if s.scorer in rank]
+        if not known:
+            continue
+        s = max(known, key=lambda sc: rank[sc.scorer])
+        out.append(
+            ReviewScore(
+                review_id=s.review_id,
+                sentiment=s.sentiment,
+                label=s.label,  # type: ignore[arg-type]
+                confidence=s.confidence,
+                scorer=s.scorer,
+            )
+        )
+    return out

@@ -1,0 +1,143 @@
+"""Inputs and results of every activity, and the names workflows call them by.
+
+Pure dataclasses, no I/O: workflow code imports this module inside the sandbox. Workflows call activities by
+name so that they never import the activity implementations (asyncpg, HTTP clients) into the sandbox.
+Review text never appears here: activities read and write it in PostgreSQL and pass counts and cursors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# Activity names (stable: they are recorded in workflow histories).
+PAGE_ROWS = "page_rows"
+START_JOB = "start_job"
+FINISH_JOB = "finish_job"
+SET_JOB_STATUS = "set_job_status"
+CLOSE_OPEN_ROWS = "close_open_rows"
+SET_ROW_STATE = "set_row_state"
+FETCH_REVIEWS = "fetch_reviews"
+SCORE_REVIEWS = "score_reviews"
+ANALYZE_FEEDBACK = "analyze_feedback"
+
+
+@dataclass(frozen=True)
+class RowRef:
+    row_num: int
+    product_id: str
+
+
+@dataclass(frozen=True)
+class PageRowsInput:
+    job_id: str
+    after_row: int
+    limit: int
+
+
+@dataclass(frozen=True)
+class PageRowsResult:
+    rows: list[RowRef]
+
+
+@dataclass(frozen=True)
+class JobStatusInput:
+    job_id: str
+    status: str
+    workflow_id: str | None = None
+    error: str | None = None
+    event: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class JobStatusResult:
+    status: str
+    changed: bool
+
+
+@dataclass(frozen=True)
+class CloseRowsInput:
+    job_id: str
+    status: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class CloseRowsResult:
+    moved: int
+
+
+@dataclass(frozen=True)
+class RowStateInput:
+    job_id: str
+    row_num: int
+    status: str
+    stage: str | None = None
+    attempt: int | None = None
+    reason: str | None = None
+    result: dict[str, Any] | None = None
+    workflow_id: str | None = None
+
+
+@dataclass(frozen=True)
+class RowStateResult:
+    previous: str | None
+
+
+@dataclass(frozen=True)
+class FetchInput:
+    job_id: str
+    row_num: int
+    product_id: str
+    source: str
+    cursor: str | None
+    attempt: int
+    page_number: int
+    workflow_id: str | None = None
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    new_reviews: int
+    stored_reviews: int
+    next_cursor: str | None
+    meta: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class ScoreInput:
+    job_id: str
+    row_num: int
+    scorer: str
+    attempt: int
+    # Escalation: rescore only the reviews the cheaper scorer was unsure about (None = all unscored).
+    only_uncertain_from: str | None = None
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    scored: int
+    scorer: str
+
+
+@dataclass(frozen=True)
+class FeedbackInput:
+    job_id: str
+    row_num: int
+    attempt: int
+    escalation_level: int
+    scorer_chain: list[str]
+    has_more_pages: bool
+    policy: dict[str, Any]
+    source: str
+    best: dict[str, Any] | None = None
+    final_attempt: bool = False
+
+
+@dataclass(frozen=True)
+class FeedbackResult:
+    action: str  # finish | fetch_more | escalate
+    status: str  # the row status when action == finish
+    reason: str
+    sentiment: dict[str, Any] | None
+    best: dict[str, Any] | None

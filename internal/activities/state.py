@@ -1,0 +1,60 @@
+"""Job and row bookkeeping activities: thin wrappers over the StateManager, safe to retry."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, cast
+
+from temporalio import activity
+
+from internal.activities import io
+from internal.state.manager import InvalidTransition, StateManager
+from internal.state.models import JobStatus, RowStatus
+
+
+class StateActivities:
+    def __init__(self, state: StateManager) -> None:
+        self._state = state
+
+    @activity.defn(name=io.PAGE_ROWS)
+    async def page_rows(self, inp: io.PageRowsInput) -> io.PageRowsResult:
+        keys = await self._state.page_row_keys(inp.job_id, after_row=inp.after_row, limit=inp.limit)
+        return io.PageRowsResult(rows=[io.RowRef(row_num=k.row_num, product_id=k.product_id) for k in keys])
+
+    @activity.defn(name=io.SET_JOB_STATUS)
+    async def set_job_status(self, inp: io.JobStatusInput) -> io.JobStatusResult:
+        try:
+            job = await self._state.set_job_status(
+                inp.job_id, cast(JobStatus, inp.status), error=inp.error, workflow_id=inp.workflow_id
+            )
+        except InvalidTransition as err:
+            # The job was closed from outside (e.g. cancelled while its workflow was being started):
+            # the database is the record of truth, and failing the workflow over it helps nobody.
+            activity.logger.warning("%s", err)
+            return io.JobStatusResult(status=err.current, changed=False)
+        await self._state.append_event(inp.job_id, f"job.{inp.status}", inp.event)
+        return io.JobStatusResult(status=job.status, changed=True)
+
+    @activity.defn(name=io.CLOSE_OPEN_ROWS)
+    async def close_open_rows(self, inp: io.CloseRowsInput) -> io.CloseRowsResult:
+        moved = await self._state.close_open_rows(inp.job_id, cast(RowStatus, inp.status), inp.reason)
+        return io.CloseRowsResult(moved=moved)
+
+    @activity.defn(name=io.SET_ROW_STATE)
+    async def set_row_state(self, inp: io.RowStateInput) -> io.RowStateResult:
+        previous = await self._state.set_row_state(
+            inp.job_id,
+            inp.row_num,
+            cast(RowStatus, inp.status),
+            stage=inp.stage,
+            attempt=inp.attempt,
+            result=inp.result,
+            reason=inp.reason,
+            workflow_id=inp.workflow_id,
+        )
+        if previous is not None and inp.status == "failed":
+            await self._state.append_event(inp.job_id, "row.failed", {"reason": inp.reason}, row_num=inp.row_num)
+        return io.RowStateResult(previous=previous)
+
+    def all(self) -> list[Callable[..., Any]]:
+        return [self.page_rows, self.set_job_status, self.close_open_rows, self.set_row_state]

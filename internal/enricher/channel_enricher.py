@@ -1,0 +1,293 @@
+"""ChannelEnricher: the pipeline we migrate from — stages joined by bounded asyncio queues, in this process.
+
+Kept as the behavioural reference and the performance baseline (ENRICHER=channel). It calls the very same
+activity methods as the Temporal workflows, so the same job gives the same per-row results; what it lacks is
+what Temporal adds: it does not survive a crash of this process, and its state lives only in memory while a
+job runs (a restarted process leaves the job's open rows as they were).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from typing import Any, TypeVar
+
+from temporalio.exceptions import ApplicationError
+
+from internal.activities import io
+from internal.activities.enrichment import EnrichmentActivities
+from internal.enricher.base import Enricher, InvalidJobState
+from internal.enricher.temporal_enricher import job_input
+from internal.state.manager import InvalidTransition, StateManager
+from internal.workflows.enrichment import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_PAGES_PER_ATTEMPT,
+    DEFAULT_SCORER_CHAIN,
+    DEFAULT_SOURCE,
+    FETCH_RETRY,
+    SCORE_RETRY,
+)
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class _RowWork:
+    """What the Temporal version carries through continue-as-new, carried here through the queues."""
+
+    row_num: int
+    product_id: str
+    attempt: int = 1
+    cursor: str | None = None
+    pages: int = 0
+    budget: int = 0
+    exhausted: bool = False
+    escalation: int = 0
+    best: dict[str, Any] | None = None
+
+
+class _Permanent(Exception):
+    pass
+
+
+async def _retry(call: Callable[[], Awaitable[T]], max_attempts: int, first_delay: float, max_delay: float) -> T:
+    """Exponential backoff with jitter, mirroring the workflow retry policies; non-retryable errors pass through."""
+    delay = first_delay
+    for attempt in range(1, max_attempts + 1):
+        try:
+            return await call()
+        except ApplicationError as err:
+            if err.non_retryable or attempt == max_attempts:
+                raise _Permanent(err.message) from err
+        except Exception as err:
+            if attempt == max_attempts:
+                raise _Permanent(f"{type(err).__name__}: {err}") from err
+        await asyncio.sleep(delay * (0.5 + random.random()))
+        delay = min(delay * 2, max_delay)
+    raise AssertionError("unreachable")
+
+
+class ChannelEnricher(Enricher):
+    def __init__(
+        self,
+        state: StateManager,
+        activities: EnrichmentActivities,
+        *,
+        fetch_workers: int = 16,
+        score_workers: int = 4,
+        feedback_workers: int = 4,
+    ) -> None:
+        super().__init__(state)
+        self._acts = activities
+        self._workers = {"fetch": fetch_workers, "score": score_workers, "feedback": feedback_workers}
+        self._jobs: dict[str, asyncio.Task[None]] = {}
+        self._running: dict[str, asyncio.Event] = {}  # set = not paused
+
+    async def enrich(self, job_id: str) -> str:
+        await self._startable(job_id)
+        task = self._jobs.get(job_id)
+        if task is None or task.done():
+            running = asyncio.Event()
+            running.set()
+            self._running[job_id] = running
+            job = await self._job(job_id)
+            self._jobs[job_id] = asyncio.create_task(self._run_job(job_id, job.options), name=f"channel-{job_id}")
+        return f"channel-{job_id}"
+
+    async def wait(self, job_id: str) -> None:
+        task = self._jobs.get(job_id)
+        if task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def cancel(self, job_id: str) -> None:
+        job = await self._job(job_id)
+        if job.status in ("completed", "failed", "cancelled"):
+            raise InvalidJobState(f"job {job_id!r} is already {job.status}")
+        task = self._jobs.get(job_id)
+        if task is None or task.done():
+            await self._cancel_unstarted(job)
+            return
+        task.cancel()
+        await self.wait(job_id)
+
+    async def pause(self, job_id: str) -> None:
+        job = await self._job(job_id)
+        if job.status != "running" or job_id not in self._running:
+            raise InvalidJobState(f"job {job_id!r} is {job.status}; only a running job can be paused")
+        self._running[job_id].clear()
+        await self.state.set_job_status(job_id, "paused")
+
+    async def resume(self, job_id: str) -> None:
+        job = await self._job(job_id)
+        if job.status != "paused" or job_id not in self._running:
+            raise InvalidJobState(f"job {job_id!r} is {job.status}; only a paused job can be resumed")
+        await self.state.set_job_status(job_id, "running")
+        self._running[job_id].set()
+
+    async def close(self) -> None:
+        for task in self._jobs.values():
+            task.cancel()
+        await asyncio.gather(*self._jobs.values(), return_exceptions=True)
+
+    # ---- the pipeline ----------------------------------------------------------------------------------------
+
+    async def _run_job(self, job_id: str, options: dict[str, Any]) -> None:
+        inp = job_input(job_id, options)
+        opts = inp.enrichment
+        await self.state.set_job_status(job_id, "running", workflow_id=f"channel-{job_id}")
+        window = asyncio.Semaphore(inp.window)
+        fetch_q: asyncio.Queue[_RowWork] = asyncio.Queue(inp.window)
+        score_q: asyncio.Queue[_RowWork] = asyncio.Queue(inp.window)
+        feedback_q: asyncio.Queue[tuple[_RowWork, bool]] = asyncio.Queue(inp.window)
+        running = self._running[job_id]
+        outstanding = 0
+        all_paged = asyncio.Event()
+        idle = asyncio.Event()
+
+        def row_done() -> None:
+            nonlocal outstanding
+            outstanding -= 1
+            window.release()
+            if outstanding == 0 and all_paged.is_set():
+                idle.set()
+
+        async def fail(work: _RowWork, reason: str) -> None:
+            await self.state.set_row_state(job_id, work.row_num, "failed", reason=reason, attempt=work.attempt)
+            row_done()
+
+        source = str(opts.get("source") or DEFAULT_SOURCE)
+        chain = [str(s) for s in opts.get("scorer_chain") or DEFAULT_SCORER_CHAIN]
+        per_attempt = int(opts.get("pages_per_attempt") or DEFAULT_PAGES_PER_ATTEMPT)
+        max_retries = int(opts.get("max_retries") or DEFAULT_MAX_RETRIES)
+
+        async def producer() -> None:
+            nonlocal outstanding
+            after = 0
+            while True:
+                # Rows left `running` by a crashed process are taken again: this pipeline keeps no other record.
+                page = await self.state.page_row_keys(
+                    job_id, after_row=after, limit=inp.page_size, statuses=("pending", "running")
+                )
+                if not page:
+                    break
+                for key in page:
+                    await running.wait()
+                    await window.acquire()
+                    outstanding += 1
+                    await fetch_q.put(_RowWork(row_num=key.row_num, product_id=key.product_id))
+                after = page[-1].row_num
+            all_paged.set()
+            if outstanding == 0:
+                idle.set()
+
+        async def fetcher() -> None:
+            while True:
+                work = await fetch_q.get()
+                budget = work.budget or per_attempt
+                cursor, pages, more = work.cursor, work.pages, not work.exhausted
+                try:
+                    while more and pages < budget:
+                        fetch_in = io.FetchInput(
+                            job_id=job_id,
+                            row_num=work.row_num,
+                            product_id=work.product_id,
+                            source=source,
+                            cursor=cursor,
+                            attempt=work.attempt,
+                            page_number=pages + 1,
+                            workflow_id=f"channel-{job_id}",
+                        )
+                        fetched = await _retry(
+                            functools.partial(self._acts.fetch_reviews, fetch_in),
+                            FETCH_RETRY.maximum_attempts,
+                            0.05,
+                            2.0,
+                        )
+                        pages += 1
+                        cursor, more = fetched.next_cursor, fetched.next_cursor is not None
+                except _Permanent as err:
+                    await fail(work, str(err))
+                    continue
+                await score_q.put(replace(work, cursor=cursor, pages=pages, budget=budget, exhausted=not more))
+
+        async def scorer() -> None:
+            while True:
+                work = await score_q.get()
+                score_in = io.ScoreInput(
+                    job_id=job_id,
+                    row_num=work.row_num,
+                    scorer=chain[min(work.escalation, len(chain) - 1)],
+                    attempt=work.attempt,
+                    only_uncertain_from=chain[work.escalation - 1] if work.escalation > 0 else None,
+                )
+                try:
+                    await _retry(
+                        functools.partial(self._acts.score_reviews, score_in), SCORE_RETRY.maximum_attempts, 0.05, 2.0
+                    )
+                except _Permanent as err:
+                    await fail(work, str(err))
+                    continue
+                await feedback_q.put((work, not work.exhausted))
+
+        async def analyst() -> None:
+            while True:
+                work, more = await feedback_q.get()
+                fb_in = io.FeedbackInput(
+                    job_id=job_id,
+                    row_num=work.row_num,
+                    attempt=work.attempt,
+                    escalation_level=work.escalation,
+                    scorer_chain=chain,
+                    has_more_pages=more,
+                    policy=dict(opts.get("policy") or {}),
+                    source=source,
+                    best=work.best,
+                    final_attempt=work.attempt >= max_retries,
+                )
+                try:
+                    fb = await _retry(functools.partial(self._acts.analyze_feedback, fb_in), 5, 0.05, 1.0)
+                except _Permanent as err:
+                    await fail(work, str(err))
+                    continue
+                if fb.action == "finish":
+                    row_done()
+                    continue
+                retry = replace(
+                    work,
+                    attempt=work.attempt + 1,
+                    best=fb.best,
+                    budget=work.budget + per_attempt if fb.action == "fetch_more" else work.budget,
+                    escalation=work.escalation + (1 if fb.action == "escalate" else 0),
+                )
+                # Re-entry must not wait behind new rows on a full queue (that deadlocks): go around it.
+                asyncio.get_running_loop().create_task(fetch_q.put(retry))
+
+        stages = [asyncio.create_task(producer())]
+        stages += [asyncio.create_task(fetcher()) for _ in range(self._workers["fetch"])]
+        stages += [asyncio.create_task(scorer()) for _ in range(self._workers["score"])]
+        stages += [asyncio.create_task(analyst()) for _ in range(self._workers["feedback"])]
+        try:
+            await idle.wait()
+        except asyncio.CancelledError:
+            with contextlib.suppress(InvalidTransition):
+                await self.state.set_job_status(job_id, "cancelling")
+            for task in stages:
+                task.cancel()
+            await asyncio.gather(*stages, return_exceptions=True)
+            await self.state.close_open_rows(job_id, "cancelled", "job cancelled before this row finished")
+            await self.state.set_job_status(job_id, "cancelled")
+            await self.state.append_event(job_id, "job.cancelled", {})
+            raise
+        finally:
+            for task in stages:
+                task.cancel()
+        with contextlib.suppress(InvalidTransition):
+            await self.state.set_job_status(job_id, "completed")
+        await self.state.append_event(job_id, "job.completed", {"enricher": "channel"})

@@ -1,0 +1,117 @@
+"""TemporalEnricher: the facade over JobWorkflow on a Temporal cluster."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from temporalio.client import Client, WorkflowHandle
+from temporalio.common import (
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from internal.enricher.base import Enricher, EnrichmentUnavailable, InvalidJobState
+from internal.state.manager import InvalidTransition, StateManager
+from internal.state.models import JobStatus
+from internal.workflows.job import JOB_ID, JobInput, JobWorkflow, job_workflow_id
+
+# Per-job option names (API `options`) that belong to the job workflow itself; the rest go to every row.
+JOB_LEVEL_OPTIONS = ("window", "page_size", "max_children_per_run", "row_timeout_seconds")
+
+
+def job_input(job_id: str, options: dict[str, Any]) -> JobInput:
+    per_row = {k: v for k, v in options.items() if k not in JOB_LEVEL_OPTIONS}
+    defaults = JobInput(job_id=job_id)
+
+    def knob(name: str, default: int) -> int:
+        value = options.get(name)
+        return default if value is None else int(value)
+
+    return JobInput(
+        job_id=job_id,
+        enrichment=per_row,
+        window=knob("window", defaults.window),
+        page_size=knob("page_size", defaults.page_size),
+        max_children_per_run=knob("max_children_per_run", defaults.max_children_per_run),
+        row_timeout_seconds=knob("row_timeout_seconds", defaults.row_timeout_seconds),
+    )
+
+
+class TemporalEnricher(Enricher):
+    def __init__(self, state: StateManager, client: Client, task_queue: str) -> None:
+        super().__init__(state)
+        self._client = client
+        self._task_queue = task_queue
+
+    def _handle(self, job_id: str) -> WorkflowHandle[Any, Any]:
+        return self._client.get_workflow_handle(job_workflow_id(job_id))
+
+    async def enrich(self, job_id: str) -> str:
+        """Start `job-{job_id}`; a second call for the same job returns the same workflow, starts nothing."""
+        job = await self._startable(job_id)
+        workflow_id = job_workflow_id(job_id)
+        try:
+            await self._client.start_workflow(
+                JobWorkflow.run,
+                job_input(job_id, job.options),
+                id=workflow_id,
+                task_queue=self._task_queue,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                search_attributes=TypedSearchAttributes([SearchAttributePair(JOB_ID, job_id)]),
+                static_summary=f"Enrich job {job_id}: {job.total_rows} rows from {job.filename or 'upload'}",
+            )
+        except RPCError as err:
+            # The old pipeline swallowed this and left the job RUNNING forever; record why it did not start.
+            await self.state.set_job_status(job_id, "failed", error=f"could not start the workflow: {err.message}")
+            raise EnrichmentUnavailable(f"could not start job {job_id!r}: {err.message}") from err
+        except WorkflowAlreadyStartedError:
+            return workflow_id  # closed run of the same job: never start it twice
+        if job.workflow_id is None:
+            await self.state.append_event(job_id, "job.enrich", {"workflow_id": workflow_id})
+        return workflow_id
+
+    async def cancel(self, job_id: str) -> None:
+        job = await self._job(job_id)
+        if job.status in ("completed", "failed", "cancelled"):
+            raise InvalidJobState(f"job {job_id!r} is already {job.status}")
+        if job.status == "created":
+            await self._cancel_unstarted(job)
+            return
+        try:
+            await self._handle(job_id).cancel()
+        except RPCError as err:
+            if err.status != RPCStatusCode.NOT_FOUND:
+                raise EnrichmentUnavailable(f"could not cancel job {job_id!r}: {err.message}") from err
+            await self._cancel_unstarted(job)
+
+    async def pause(self, job_id: str) -> None:
+        job = await self._job(job_id)
+        if job.status != "running":
+            raise InvalidJobState(f"job {job_id!r} is {job.status}; only a running job can be paused")
+        await self._signal(job_id, "pause")
+        await self._record(job_id, "paused")
+
+    async def resume(self, job_id: str) -> None:
+        job = await self._job(job_id)
+        if job.status != "paused":
+            raise InvalidJobState(f"job {job_id!r} is {job.status}; only a paused job can be resumed")
+        await self._signal(job_id, "resume")
+        await self._record(job_id, "running")
+
+    async def _signal(self, job_id: str, name: str) -> None:
+        try:
+            await self._handle(job_id).signal(name)
+        except RPCError as err:
+            raise EnrichmentUnavailable(f"could not {name} job {job_id!r}: {err.message}") from err
+
+    async def _record(self, job_id: str, status: JobStatus) -> None:
+        # The workflow records the same status when it handles the signal; writing it here as well makes the
+        # change visible at once (a pause followed straight away by a resume must not get a 409).
+        with contextlib.suppress(InvalidTransition):
+            await self.state.set_job_status(job_id, status)

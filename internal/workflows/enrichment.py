@@ -1,0 +1,199 @@
+"""EnrichmentWorkflow: one product row — fetch reviews → score → analyse feedback → finish or retry.
+
+A weak result continues-as-new with adjusted input (a larger page budget and the cursor to read on from, or the
+next scorer of the escalation chain), carrying the attempt number and the best result so far — never the reviews,
+which activities keep in PostgreSQL. Every path ends the row in exactly one terminal state with a reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
+
+from internal.activities import io
+
+DEFAULT_SOURCE = "demo"
+DEFAULT_SCORER_CHAIN = ("vader",)
+DEFAULT_PAGES_PER_ATTEMPT = 3
+DEFAULT_MAX_RETRIES = 3
+
+# Sources rate-limit and flake: back off up to a minute, give up after ten tries (then the row fails).
+FETCH_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(seconds=60),
+    maximum_attempts=10,
+)
+SCORE_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=2),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(seconds=60),
+    maximum_attempts=8,
+)
+DB_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
+
+
+@dataclass(frozen=True)
+class EnrichmentInput:
+    job_id: str
+    row_num: int
+    product_id: str
+    # Per-job knobs: source, scorer_chain, pages_per_attempt, max_retries, policy (feedback thresholds).
+    options: dict[str, Any] = field(default_factory=dict)
+    # Carried across continue-as-new.
+    attempt: int = 1
+    cursor: str | None = None
+    pages_fetched: int = 0
+    page_budget: int = 0
+    source_exhausted: bool = False
+    escalation_level: int = 0
+    best: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class EnrichmentResult:
+    job_id: str
+    row_num: int
+    product_id: str
+    status: str
+    reason: str
+    attempts: int
+    sentiment: dict[str, Any] | None = None
+
+
+@workflow.defn
+class EnrichmentWorkflow:
+    @workflow.run
+    async def run(self, inp: EnrichmentInput) -> EnrichmentResult:
+        opts = inp.options
+        source = str(opts.get("source") or DEFAULT_SOURCE)
+        chain = [str(s) for s in opts.get("scorer_chain") or DEFAULT_SCORER_CHAIN]
+        per_attempt = int(opts.get("pages_per_attempt") or DEFAULT_PAGES_PER_ATTEMPT)
+        max_retries = int(opts.get("max_retries") or DEFAULT_MAX_RETRIES)
+        scorer = chain[min(inp.escalation_level, len(chain) - 1)]
+        budget = inp.page_budget or per_attempt
+        try:
+            cursor, pages, more = inp.cursor, inp.pages_fetched, not inp.source_exhausted
+            while more and pages < budget:
+                fetched = await workflow.execute_activity(
+                    io.FETCH_REVIEWS,
+                    io.FetchInput(
+                        job_id=inp.job_id,
+                        row_num=inp.row_num,
+                        product_id=inp.product_id,
+                        source=source,
+                        cursor=cursor,
+                        attempt=inp.attempt,
+                        page_number=pages + 1,
+                        workflow_id=workflow.info().workflow_id,
+                    ),
+                    result_type=io.FetchResult,
+                    start_to_close_timeout=timedelta(seconds=60),
+                    retry_policy=FETCH_RETRY,
+                    summary=f"fetch page {pages + 1} of {inp.product_id} from {source}",
+                )
+                pages += 1
+                cursor, more = fetched.next_cursor, fetched.next_cursor is not None
+            await workflow.execute_activity(
+                io.SCORE_REVIEWS,
+                io.ScoreInput(
+                    job_id=inp.job_id,
+                    row_num=inp.row_num,
+                    scorer=scorer,
+                    attempt=inp.attempt,
+                    only_uncertain_from=chain[inp.escalation_level - 1] if inp.escalation_level > 0 else None,
+                ),
+                result_type=io.ScoreResult,
+                start_to_close_timeout=timedelta(minutes=5),
+                heartbeat_timeout=timedelta(seconds=30),
+                retry_policy=SCORE_RETRY,
+                summary=f"score reviews of {inp.product_id} with {scorer}",
+            )
+            feedback = await workflow.execute_activity(
+                io.ANALYZE_FEEDBACK,
+                io.FeedbackInput(
+                    job_id=inp.job_id,
+                    row_num=inp.row_num,
+                    attempt=inp.attempt,
+                    escalation_level=inp.escalation_level,
+                    scorer_chain=chain,
+                    has_more_pages=more,
+                    policy=dict(opts.get("policy") or {}),
+                    source=source,
+                    best=inp.best,
+                    final_attempt=inp.attempt >= max_retries,
+                ),
+                result_type=io.FeedbackResult,
+                start_to_close_timeout=timedelta(seconds=60),
+                retry_policy=DB_RETRY,
+                summary=f"analyse feedback for {inp.product_id} (attempt {inp.attempt})",
+            )
+        except ActivityError as err:
+            reason = _activity_failure_reason(err)
+            await self._set_row(inp, "failed", reason)
+            return EnrichmentResult(
+                job_id=inp.job_id,
+                row_num=inp.row_num,
+                product_id=inp.product_id,
+                status="failed",
+                reason=reason,
+                attempts=inp.attempt,
+            )
+        except asyncio.CancelledError:
+            await self._set_row(inp, "cancelled", "job cancelled while this row was running")
+            raise
+        if feedback.action == "finish":
+            return EnrichmentResult(
+                job_id=inp.job_id,
+                row_num=inp.row_num,
+                product_id=inp.product_id,
+                status=feedback.status,
+                reason=feedback.reason,
+                attempts=inp.attempt,
+                sentiment=feedback.sentiment,
+            )
+        workflow.continue_as_new(
+            replace(
+                inp,
+                attempt=inp.attempt + 1,
+                cursor=cursor,
+                pages_fetched=pages,
+                page_budget=budget + per_attempt if feedback.action == "fetch_more" else budget,
+                source_exhausted=not more,
+                escalation_level=inp.escalation_level + (1 if feedback.action == "escalate" else 0),
+                best=feedback.best,
+            )
+        )
+
+    async def _set_row(self, inp: EnrichmentInput, status: str, reason: str) -> None:
+        await workflow.execute_activity(
+            io.SET_ROW_STATE,
+            io.RowStateInput(
+                job_id=inp.job_id,
+                row_num=inp.row_num,
+                status=status,
+                reason=reason,
+                attempt=inp.attempt,
+                result=inp.best,
+                workflow_id=workflow.info().workflow_id,
+            ),
+            result_type=io.RowStateResult,
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=DB_RETRY,
+            summary=f"row {inp.row_num} {status}",
+        )
+
+
+def _activity_failure_reason(err: ActivityError) -> str:
+    cause: BaseException | None = err.cause
+    while cause is not None and not isinstance(cause, ApplicationError):
+        cause = getattr(cause, "cause", None)
+    if isinstance(cause, ApplicationError):
+        return cause.message
+    return str(cause or err)

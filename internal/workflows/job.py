@@ -1,0 +1,268 @@
+"""JobWorkflow (`job-{job_id}`): fans out one EnrichmentWorkflow per pending row, at most `window` at a time.
+
+Limits this shape respects (DESIGN.md §4): the server fails a run holding more than 2,000 pending children or
+51,200 history events, so the row list is paged in from PostgreSQL (never carried in the input), the window
+bounds pending children, and the run continues-as-new after `max_children_per_run` children or when the server
+suggests it. Before continuing it drains its in-flight children, so no completion can fall between two runs
+and no child needs the ABANDON policy (which would leave orphans on cancel).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy, SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
+from temporalio.exceptions import ChildWorkflowError
+
+from internal.activities import io
+
+with workflow.unsafe.imports_passed_through():
+    from internal.workflows.enrichment import EnrichmentInput, EnrichmentWorkflow
+
+JOB_ID = SearchAttributeKey.for_keyword("JobId")
+PRODUCT_ID = SearchAttributeKey.for_keyword("ProductId")
+
+_DB_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
+_DB_TIMEOUT = timedelta(seconds=30)
+
+
+def job_workflow_id(job_id: str) -> str:
+    return f"job-{job_id}"
+
+
+def child_workflow_id(job_id: str, row_num: int) -> str:
+    # Deterministic from job and row: a retried start finds the same child, and ids are searchable.
+    return f"enrich-{job_id}-row-{row_num}"
+
+
+@dataclass(frozen=True)
+class JobInput:
+    job_id: str
+    window: int = 100
+    page_size: int = 200
+    max_children_per_run: int = 1000
+    row_timeout_seconds: int = 1800
+    # Per-row knobs handed to every EnrichmentWorkflow (source, scorer chain, feedback policy).
+    enrichment: dict[str, Any] = field(default_factory=dict)
+    # Carried across continue-as-new.
+    after_row: int = 0
+    started: int = 0
+    outcomes: dict[str, int] = field(default_factory=dict)
+    paused: bool = False
+    run_index: int = 0
+
+
+@dataclass(frozen=True)
+class JobResult:
+    job_id: str
+    status: str
+    rows_started: int
+    outcomes: dict[str, int]
+    runs: int
+
+
+@dataclass(frozen=True)
+class JobProgress:
+    job_id: str
+    status: str
+    paused: bool
+    started: int
+    in_flight: int
+    outcomes: dict[str, int]
+    after_row: int
+    run_index: int
+
+
+@workflow.defn
+class JobWorkflow:
+    def __init__(self) -> None:
+        self._inp: JobInput | None = None
+        self._paused = False
+        self._recorded_pause = False
+        self._status = "running"
+        self._started = 0
+        self._after_row = 0
+        self._outcomes: dict[str, int] = {}
+        self._in_flight: dict[int, asyncio.Task[None]] = {}
+
+    @workflow.run
+    async def run(self, inp: JobInput) -> JobResult:
+        self._inp = inp
+        self._paused, self._started, self._after_row = inp.paused, inp.started, inp.after_row
+        self._recorded_pause = inp.paused
+        self._outcomes = dict(inp.outcomes)
+        if inp.run_index == 0:
+            await self._job_status("running", event={"window": inp.window})
+        try:
+            exhausted = await self._launch(inp)
+            await workflow.wait_condition(lambda: not self._in_flight)
+        except asyncio.CancelledError:
+            await self._cancel(inp)
+            raise
+        if not exhausted:
+            await workflow.wait_condition(workflow.all_handlers_finished)
+            workflow.continue_as_new(
+                replace(
+                    inp,
+                    after_row=self._after_row,
+                    started=self._started,
+                    outcomes=self._outcomes,
+                    paused=self._paused,
+                    run_index=inp.run_index + 1,
+                )
+            )
+        self._status = "completed"
+        await self._job_status("completed", event={"outcomes": self._outcomes, "runs": inp.run_index + 1})
+        return JobResult(
+            job_id=inp.job_id,
+            status="completed",
+            rows_started=self._started,
+            outcomes=self._outcomes,
+            runs=inp.run_index + 1,
+        )
+
+    async def _launch(self, inp: JobInput) -> bool:
+        """Start children until the rows run out (True) or this run has done its share (False)."""
+        started_here = 0
+        buffer: list[io.RowRef] = []
+        while True:
+            await workflow.wait_condition(
+                lambda: (not self._paused and len(self._in_flight) < inp.window) or self._paused != self._recorded_pause
+            )
+            if self._paused != self._recorded_pause:
+                # Only the main loop writes job status, so a pause/resume burst cannot reorder writes.
+                self._recorded_pause = self._paused
+                await self._job_status("paused" if self._paused else "running")
+                continue
+            if started_here >= inp.max_children_per_run or workflow.info().is_continue_as_new_suggested():
+                return False
+            if not buffer:
+                page = await workflow.execute_activity(
+                    io.PAGE_ROWS,
+                    io.PageRowsInput(job_id=inp.job_id, after_row=self._after_row, limit=inp.page_size),
+                    result_type=io.PageRowsResult,
+                    start_to_close_timeout=_DB_TIMEOUT,
+                    retry_policy=_DB_RETRY,
+                    summary=f"page rows after {self._after_row}",
+                )
+                if not page.rows:
+                    return True
+                buffer = list(page.rows)
+            row = buffer.pop(0)
+            self._after_row = row.row_num
+            self._started += 1
+            started_here += 1
+            self._in_flight[row.row_num] = asyncio.create_task(self._run_child(inp, row))
+
+    async def _run_child(self, inp: JobInput, row: io.RowRef) -> None:
+        child_id = child_workflow_id(inp.job_id, row.row_num)
+        try:
+            result = await workflow.execute_child_workflow(
+                EnrichmentWorkflow.run,
+                EnrichmentInput(
+                    job_id=inp.job_id, row_num=row.row_num, product_id=row.product_id, options=inp.enrichment
+                ),
+                id=child_id,
+                execution_timeout=timedelta(seconds=inp.row_timeout_seconds),
+                search_attributes=TypedSearchAttributes(
+                    [SearchAttributePair(JOB_ID, inp.job_id), SearchAttributePair(PRODUCT_ID, row.product_id)]
+                ),
+                static_summary=f"Enrich product {row.product_id} (row {row.row_num} of job {inp.job_id})",
+            )
+            self._count(result.status)
+        except asyncio.CancelledError:
+            raise
+        except Exception as err:
+            # Failed, timed out or terminated: the child could not write its own terminal state, so we do.
+            reason = _failure_reason(err)
+            await self._row_failed(inp.job_id, row.row_num, reason, child_id)
+            self._count("failed")
+        finally:
+            self._in_flight.pop(row.row_num, None)
+
+    def _count(self, status: str) -> None:
+        self._outcomes[status] = self._outcomes.get(status, 0) + 1
+
+    async def _row_failed(self, job_id: str, row_num: int, reason: str, child_id: str) -> None:
+        await workflow.execute_activity(
+            io.SET_ROW_STATE,
+            io.RowStateInput(job_id=job_id, row_num=row_num, status="failed", reason=reason, workflow_id=child_id),
+            result_type=io.RowStateResult,
+            start_to_close_timeout=_DB_TIMEOUT,
+            retry_policy=_DB_RETRY,
+            summary=f"row {row_num} failed: {reason[:80]}",
+        )
+
+    async def _cancel(self, inp: JobInput) -> None:
+        """Cancel every in-flight child and wait for it, then close the rows that never ran."""
+        self._status = "cancelling"
+        await self._job_status("cancelling")
+        tasks = list(self._in_flight.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await workflow.execute_activity(
+            io.CLOSE_OPEN_ROWS,
+            io.CloseRowsInput(job_id=inp.job_id, status="cancelled", reason="job cancelled before this row finished"),
+            result_type=io.CloseRowsResult,
+            start_to_close_timeout=timedelta(minutes=5),
+            retry_policy=_DB_RETRY,
+            summary="mark unfinished rows cancelled",
+        )
+        self._status = "cancelled"
+        await self._job_status("cancelled", event={"outcomes": self._outcomes})
+
+    async def _job_status(self, status: str, event: dict[str, Any] | None = None) -> None:
+        assert self._inp is not None
+        await workflow.execute_activity(
+            io.SET_JOB_STATUS,
+            io.JobStatusInput(
+                job_id=self._inp.job_id,
+                status=status,
+                workflow_id=workflow.info().workflow_id,
+                event=event or {},
+            ),
+            result_type=io.JobStatusResult,
+            start_to_close_timeout=_DB_TIMEOUT,
+            retry_policy=_DB_RETRY,
+            summary=f"job {status}",
+        )
+
+    @workflow.signal
+    def pause(self) -> None:
+        self._paused = True
+
+    @workflow.signal
+    def resume(self) -> None:
+        self._paused = False
+
+    @workflow.query
+    def progress(self) -> JobProgress:
+        assert self._inp is not None
+        return JobProgress(
+            job_id=self._inp.job_id,
+            status="paused" if self._paused and self._status == "running" else self._status,
+            paused=self._paused,
+            started=self._started,
+            in_flight=len(self._in_flight),
+            outcomes=dict(self._outcomes),
+            after_row=self._after_row,
+            run_index=self._inp.run_index,
+        )
+
+
+def _failure_reason(err: BaseException) -> str:
+    if isinstance(err, ChildWorkflowError):
+        cause = err.cause
+        detail = str(cause) if cause is not None else "no detail"
+        kind = type(cause).__name__ if cause is not None else "error"
+        if "Timeout" in kind:
+            return f"row timed out ({detail})"
+        if "Terminated" in kind:
+            return f"row workflow was terminated ({detail})"
+        return f"row workflow failed: {detail}"
+    return f"could not run the row workflow: {err}"

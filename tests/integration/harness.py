@@ -1,0 +1,65 @@
+"""Helpers for workflow tests: an in-process worker on its own task queue, and job creation from rows."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import uuid
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from internal.jobs.intake import create_job_from_csv
+from internal.scorers.base import Scorer
+from internal.scorers.vader import VaderScorer
+from internal.sources.base import ReviewSource
+from internal.sources.demo import DemoSource
+from internal.state.manager import StateManager
+from internal.state.models import TERMINAL_ROW_STATUSES
+from internal.worker import build_worker
+
+
+def csv_bytes(product_ids: list[str]) -> bytes:
+    return ("product_id,name\n" + "".join(f"{p},Product {p}\n" for p in product_ids)).encode()
+
+
+async def new_job(state: StateManager, product_ids: list[str], options: dict[str, object] | None = None) -> str:
+    job_id = uuid.uuid4().hex[:12]
+    await create_job_from_csv(state, io.BytesIO(csv_bytes(product_ids)), job_id=job_id, options=options or {})
+    return job_id
+
+
+@asynccontextmanager
+async def running_worker(
+    client: Client,
+    state: StateManager,
+    *,
+    task_queue: str | None = None,
+    sources: Mapping[str, ReviewSource] | None = None,
+    scorers: Mapping[str, Scorer] | None = None,
+) -> AsyncIterator[Worker]:
+    worker = build_worker(
+        client,
+        task_queue or f"test-{uuid.uuid4().hex[:8]}",
+        state,
+        sources or {"demo": DemoSource()},
+        scorers or {"vader": VaderScorer()},
+    )
+    async with worker:
+        yield worker
+
+
+async def wait_until_done(state: StateManager, job_id: str, timeout: float = 300) -> None:
+    async with asyncio.timeout(timeout):
+        while True:
+            progress = await state.get_progress(job_id)
+            if progress.status in ("completed", "cancelled", "failed"):
+                return
+            await asyncio.sleep(0.2)
+
+
+async def all_rows_terminal(state: StateManager, job_id: str) -> bool:
+    p = await state.get_progress(job_id)
+    return sum(p.counts[s] for s in TERMINAL_ROW_STATUSES) == p.total

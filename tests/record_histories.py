@@ -1,0 +1,63 @@
+"""Record real workflow histories for the replay test: `python tests/record_histories.py`.
+
+Runs a small job (a plain product, one that needs a second page, one not found) on a throw-away stack and
+writes the job workflow's and each child's history (`temporal workflow show -o json` format) to
+tests/data/histories/. Re-record after an intentional, versioned workflow change; never to silence a failure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from internal.enricher.temporal_enricher import TemporalEnricher  # noqa: E402
+from internal.stack.postgres import EmbeddedPostgres  # noqa: E402
+from internal.stack.proc import free_port  # noqa: E402
+from internal.stack.temporal_server import TemporalDevServer  # noqa: E402
+from internal.state.manager import StateManager  # noqa: E402
+from internal.state.migrate import apply_migrations  # noqa: E402
+from internal.workflows.job import child_workflow_id, job_workflow_id  # noqa: E402
+from tests.integration.harness import new_job, running_worker, wait_until_done  # noqa: E402
+
+OUT = REPO / "tests" / "data" / "histories"
+PRODUCTS = ["pos-replay", "sparse-replay", "notfound-replay"]
+
+
+async def main() -> None:
+    workdir = Path(tempfile.mkdtemp(prefix="record-"))
+    pg = EmbeddedPostgres(workdir)
+    server = TemporalDevServer(data_dir=workdir, port=free_port(), headless=True)
+    dsn = await pg.start()
+    await server.start()
+    try:
+        await apply_migrations(dsn)
+        state = await StateManager.connect(dsn)
+        from temporalio.client import Client
+
+        client = await Client.connect(server.address)
+        job_id = await new_job(state, PRODUCTS, {"window": 2})
+        async with running_worker(client, state, task_queue="record"):
+            await TemporalEnricher(state, client, "record").enrich(job_id)
+            await wait_until_done(state, job_id)
+        ids = {"job": job_workflow_id(job_id)}
+        for row_num, product in enumerate(PRODUCTS, start=2):
+            ids[product] = child_workflow_id(job_id, row_num)
+        OUT.mkdir(parents=True, exist_ok=True)
+        for name, workflow_id in ids.items():
+            history = await client.get_workflow_handle(workflow_id).fetch_history()
+            (OUT / f"{name}.json").write_text(json.dumps(history.to_json_dict(), indent=1) + "\n")
+            print(f"wrote {name}.json ({len(history.events)} events)")
+        await state.close()
+    finally:
+        server.stop()
+        pg.stop()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
