@@ -1,6 +1,19 @@
-"""Streaming CSV intake: header and id-column detection, delimiter sniffing, row validation."""
+"""Streaming CSV intake for uploaded product lists (DESIGN.md §3 "CSV in")."""
 
-from internal.intake.csv_reader import ID_COLUMNS, CsvIntake, IntakeLimits, IntakeRow, IntakeSummary
-from internal.intake.problems import CsvIntakeError, RowError
+from internal.intake.csv_intake import DEFAULT_LIMITS, CsvIntake, IntakeLimits, IntakeRow, IntakeSummary
+from internal.intake.errors import ERROR_CODES, CsvIntakeError, ErrorCode, RowError
+from internal.intake.header import DELIMITERS, ID_COLUMN_NAMES
 
-__all__ = ["ID_COLUMNS", "CsvIntake", "CsvIntakeError", "IntakeLimits", "IntakeRow", "IntakeSummary", "RowError"]
+__all__ = [
+    "DEFAULT_LIMITS",
+    "DELIMITERS",
+    "ERROR_CODES",
+    "ID_COLUMN_NAMES",
+    "CsvIntake",
+    "CsvIntakeError",
+    "ErrorCode",
+    "IntakeLimits",
+    "IntakeRow",
+    "IntakeSummary",
+    "RowError",
+]

@@ -1,4 +1,4 @@
-"""Upload → job: stream a CSV through the intake parser into the StateManager in bounded batches."""
+"""Upload → job: stream a CSV (or a JSON product list) through the intake into the StateManager."""
 
 from __future__ import annotations
 
@@ -41,44 +41,33 @@ def _to_new_row(row: IntakeRow, header: list[str], sample: list[dict[str, Any]])
     )
 
 
-async def create_job_from_csv(
+async def ingest_csv(
     state: StateManager,
     stream: BinaryIO,
-    *,
     job_id: str,
+    *,
     filename: str | None = None,
-    options: dict[str, Any] | None = None,
-    idempotency_key: str | None = None,
     limits: IntakeLimits | None = None,
     batch_size: int = 5000,
 ) -> IntakeOutcome:
-    """Create the job and its rows. A file-level problem raises CsvIntakeError and leaves no job behind.
+    """Fill an existing, empty job from a CSV. On a file-level problem the rows stored so far are removed and
+    CsvIntakeError is raised.
 
-    The parser is synchronous and CPU-bound, but it works on one batch at a time between awaits, so the
-    event loop stays responsive enough for an API process; memory is bounded by `batch_size`.
+    The parser is synchronous, but it works one batch at a time between awaits, so an API process stays
+    responsive; memory is bounded by `batch_size`.
     """
     intake = CsvIntake(stream, limits or IntakeLimits())
-    summary = intake.open()
-    job, created = await state.create_job(
-        NewJob(
-            job_id=job_id,
-            filename=filename,
-            options=options or {},
-            header=summary.header,
-            id_column=summary.id_column,
-            delimiter=summary.delimiter,
-            idempotency_key=idempotency_key,
-        )
-    )
-    if not created:
-        # Same idempotency key (or id) as an earlier upload: that job stands, whatever this body holds.
-        return IntakeOutcome(job=job, created=False, progress=await state.get_progress(job.job_id), summary=None)
-    sample: list[dict[str, Any]] = []
-    rows: Iterator[NewRow] = (_to_new_row(r, summary.header, sample) for r in intake.rows())
     try:
+        summary = intake.open()
+        await state.set_job_layout(
+            job_id, header=summary.header, id_column=summary.id_column, delimiter=summary.delimiter,
+            filename=filename,
+        )
+        sample: list[dict[str, Any]] = []
+        rows: Iterator[NewRow] = (_to_new_row(r, summary.header, sample) for r in intake.rows())
         await state.ingest_rows(job_id, rows, batch_size=batch_size)
     except CsvIntakeError:
-        await state.delete_job(job_id)
+        await state.clear_rows(job_id)
         raise
     progress = await state.complete_intake(job_id)
     await state.append_event(
@@ -97,3 +86,28 @@ async def create_job_from_csv(
     return IntakeOutcome(
         job=await state.get_job(job_id), created=True, progress=progress, summary=summary, invalid_sample=sample
     )
+
+
+async def create_job_from_csv(
+    state: StateManager,
+    stream: BinaryIO,
+    *,
+    job_id: str,
+    filename: str | None = None,
+    options: dict[str, Any] | None = None,
+    idempotency_key: str | None = None,
+    limits: IntakeLimits | None = None,
+    batch_size: int = 5000,
+) -> IntakeOutcome:
+    """Create the job and its rows. A file-level problem raises CsvIntakeError and leaves no job behind."""
+    job, created = await state.create_job(
+        NewJob(job_id=job_id, filename=filename, options=options or {}, idempotency_key=idempotency_key)
+    )
+    if not created:
+        # Same idempotency key (or id) as an earlier upload: that job stands, whatever this body holds.
+        return IntakeOutcome(job=job, created=False, progress=await state.get_progress(job.job_id), summary=None)
+    try:
+        return await ingest_csv(state, stream, job_id, filename=filename, limits=limits, batch_size=batch_size)
+    except CsvIntakeError:
+        await state.delete_job(job_id)
+        raise

@@ -173,6 +173,24 @@ class StateManager:
             return current
         raise InvalidTransition(job_id, current.status, status)
 
+    async def set_job_layout(
+        self, job_id: str, *, header: list[str], id_column: str | None, delimiter: str | None,
+        filename: str | None = None,
+    ) -> None:
+        """Record what the intake found in the file (for a job created before its upload arrived)."""
+        await self._pool.execute(
+            """
+            UPDATE jobs SET header = $2, id_column = $3, delimiter = $4, filename = COALESCE($5, filename),
+                            updated_at = now()
+            WHERE job_id = $1
+            """,
+            job_id, header, id_column, delimiter, filename,
+        )
+
+    async def clear_rows(self, job_id: str) -> None:
+        """Drop the rows of a job whose intake did not complete, so a retried start begins clean."""
+        await self._pool.execute("DELETE FROM job_rows WHERE job_id = $1", job_id)
+
     async def delete_job(self, job_id: str) -> bool:
         """Remove a job and everything under it (an upload rejected half-way must leave nothing behind)."""
         status = await self._pool.execute("DELETE FROM jobs WHERE job_id = $1", job_id)
