@@ -132,6 +132,7 @@ class FeedbackInput:
     source: str
     best: dict[str, Any] | None = None
     final_attempt: bool = False
+    product_id: str = ""
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, is_cancelled_exception
 
 from internal.activities import io
 
@@ -128,13 +128,19 @@ class EnrichmentWorkflow:
                     source=source,
                     best=inp.best,
                     final_attempt=inp.attempt >= max_retries,
+                    product_id=inp.product_id,
                 ),
                 result_type=io.FeedbackResult,
                 start_to_close_timeout=timedelta(seconds=60),
                 retry_policy=DB_RETRY,
                 summary=f"analyse feedback for {inp.product_id} (attempt {inp.attempt})",
             )
-        except ActivityError as err:
+        except (asyncio.CancelledError, ActivityError) as err:
+            # A cancel arriving while an activity runs surfaces as ActivityError(CancelledError): that row was
+            # cancelled, not failed.
+            if is_cancelled_exception(err):
+                await self._set_row(inp, "cancelled", "job cancelled while this row was running")
+                raise
             reason = _activity_failure_reason(err)
             await self._set_row(inp, "failed", reason)
             return EnrichmentResult(
@@ -145,9 +151,6 @@ class EnrichmentWorkflow:
                 reason=reason,
                 attempts=inp.attempt,
             )
-        except asyncio.CancelledError:
-            await self._set_row(inp, "cancelled", "job cancelled while this row was running")
-            raise
         if feedback.action == "finish":
             return EnrichmentResult(
                 job_id=inp.job_id,
@@ -190,8 +193,8 @@ class EnrichmentWorkflow:
         )
 
 
-def _activity_failure_reason(err: ActivityError) -> str:
-    cause: BaseException | None = err.cause
+def _activity_failure_reason(err: BaseException) -> str:
+    cause: BaseException | None = getattr(err, "cause", None)
     while cause is not None and not isinstance(cause, ApplicationError):
         cause = getattr(cause, "cause", None)
     if isinstance(cause, ApplicationError):

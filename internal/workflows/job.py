@@ -16,7 +16,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
-from temporalio.exceptions import ChildWorkflowError
+from temporalio.exceptions import ChildWorkflowError, is_cancelled_exception
 
 from internal.activities import io
 
@@ -100,8 +100,11 @@ class JobWorkflow:
         try:
             exhausted = await self._launch(inp)
             await workflow.wait_condition(lambda: not self._in_flight)
-        except asyncio.CancelledError:
-            await self._cancel(inp)
+        except (asyncio.CancelledError, Exception) as err:
+            # A cancel that lands while an activity is awaited surfaces as ActivityError(CancelledError), not as
+            # asyncio.CancelledError: both must run the cleanup, or children and rows stay open forever.
+            if is_cancelled_exception(err):
+                await self._cancel(inp)
             raise
         if not exhausted:
             await workflow.wait_condition(workflow.all_handlers_finished)
@@ -174,9 +177,12 @@ class JobWorkflow:
                 static_summary=f"Enrich product {row.product_id} (row {row.row_num} of job {inp.job_id})",
             )
             self._count(result.status)
-        except asyncio.CancelledError:
-            raise
-        except Exception as err:
+        except (asyncio.CancelledError, Exception) as err:
+            if is_cancelled_exception(err):
+                # The child closed its own row as cancelled on its way out (the job's cancel, or someone
+                # cancelling just this child from the CLI): nothing to write, and nothing to fail the job over.
+                self._count("cancelled")
+                return
             # Failed, timed out or terminated: the child could not write its own terminal state, so we do.
             reason = _failure_reason(err)
             await self._row_failed(inp.job_id, row.row_num, reason, child_id)
