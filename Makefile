@@ -4,9 +4,11 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: help venv up worker test test-unit lint typecheck check bench bench-state bench-enrichers clean
+.PHONY: help venv run demo server up worker test test-unit lint typecheck check bench bench-state bench-enrichers clean
 
 help:
+	@echo "make run          the whole service: stack + worker + HTTP API on 127.0.0.1:8080 (Ctrl-C stops)"
+	@echo "make demo         the main job end to end on examples/products.csv, with a progress bar"
 	@echo "make up           embedded Temporal + PostgreSQL + worker (foreground, Ctrl-C stops)"
 	@echo "make worker       only the worker, against a running stack (TEMPORAL_HOST_PORT / DATABASE_URL)"
 	@echo "make test         the whole test suite (unit + integration against real Temporal/Postgres)"
@@ -21,6 +23,15 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 venv: $(STAMP)
+
+run: $(STAMP)
+	$(PY) cmd/run.py
+
+demo: $(STAMP)
+	$(PY) cmd/demo.py
+
+server: $(STAMP)
+	$(PY) cmd/server.py
 
 up: $(STAMP)
 	$(PY) cmd/up.py

@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+SCORER_NAMES = ("vader", "comprehend", "gemini")
+
 
 class SettingsError(Exception):
     """Raised with one readable line per bad variable, so a user can fix the environment in one go."""
@@ -34,6 +36,7 @@ class Settings(BaseSettings):
     api_token: SecretStr | None = None
 
     data_dir: Path = Path(".data")
+    max_upload_bytes: int = Field(default=200 * 1024 * 1024, ge=1024)
 
     # None means "start the embedded dev server on temporal_embedded_port".
     temporal_host_port: str | None = None
@@ -54,8 +57,37 @@ class Settings(BaseSettings):
 
     review_source: Literal["demo", "walmart", "http", "file"] = "demo"
     scorer: Literal["vader", "comprehend", "gemini"] = "vader"
+    # Escalation chain for the feedback loop, cheapest first (e.g. "vader,comprehend,gemini"); unset = SCORER alone.
+    scorer_chain: str | None = None
     upload_storage: Literal["local", "s3"] = "local"
     enricher: Literal["temporal", "channel"] = "temporal"
+
+    # Walmart affiliate reviews (REVIEW_SOURCE=walmart).
+    walmart_base_url: str = "https://developer.api.walmart.com/api-proxy/service/affil/product/v2"
+    wm_consumer_id: str | None = None
+    wm_key_version: str = "1"
+    wm_private_key_path: Path | None = None
+
+    # Any JSON review API (REVIEW_SOURCE=http): a URL template with {product_id} and {page} or {cursor}, extra
+    # headers as a JSON object (secret: they usually carry API keys), and a field mapping as JSON or @file.
+    reviews_http_url: str | None = None
+    reviews_http_headers: SecretStr | None = None
+    reviews_http_mapping: str | None = None
+
+    # Exported reviews (REVIEW_SOURCE=file): CSV or JSONL of product_id, review_id, text, rating, date.
+    reviews_file: Path | None = None
+
+    # AWS Comprehend (SCORER=comprehend); credentials, region and AWS_ENDPOINT_URL come from the standard
+    # AWS variables that boto3 reads itself.
+    comprehend_language: str = "en"
+
+    # Gemini (SCORER=gemini).
+    gemini_api_key: SecretStr | None = None
+    gemini_model: str = "gemini-2.5-flash"
+    gemini_base_url: str | None = None
+
+    # S3 upload storage (UPLOAD_STORAGE=s3).
+    s3_bucket: str | None = None
 
     @field_validator("temporal_host_port")
     @classmethod
@@ -77,6 +109,38 @@ class Settings(BaseSettings):
                 f"DATABASE_URL must start with postgresql:// or postgres:// (got scheme {parts.scheme or 'none'!r})"
             )
         return raw
+
+    @field_validator("scorer_chain")
+    @classmethod
+    def _scorer_chain(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        names = [n.strip() for n in value.split(",") if n.strip()]
+        unknown = [n for n in names if n not in SCORER_NAMES]
+        if unknown:
+            raise ValueError(
+                f"SCORER_CHAIN names unknown scorer(s) {', '.join(unknown)}; known: {', '.join(SCORER_NAMES)}"
+            )
+        return ",".join(names)
+
+    @property
+    def scorers_in_chain(self) -> list[str]:
+        """The escalation chain jobs get by default: SCORER_CHAIN, else SCORER alone."""
+        return self.scorer_chain.split(",") if self.scorer_chain else [self.scorer]
+
+    @property
+    def configured_sources(self) -> list[str]:
+        # The offline demo source is always there, so `make demo` works whatever else is configured.
+        return sorted({"demo", self.review_source})
+
+    @property
+    def configured_scorers(self) -> list[str]:
+        # VADER is offline and free: always available as the first rung of any chain.
+        return sorted({"vader", self.scorer, *self.scorers_in_chain})
+
+    def job_defaults(self) -> dict[str, object]:
+        """Options every new job starts from; the job's own options override them."""
+        return {"source": self.review_source, "scorer_chain": self.scorers_in_chain}
 
     @property
     def embedded_temporal(self) -> bool:

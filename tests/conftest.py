@@ -79,4 +79,4 @@ async def temporal_client(temporal_server: TemporalDevServer) -> Client:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path, _env_file=None)  # type: ignore[call-arg]
+    return Settings(data_dir=tmp_path, _env_file=None)

@@ -44,7 +44,7 @@ async def main() -> None:
         job_id = await new_job(state, PRODUCTS, {"window": 2})
         async with running_worker(client, state, task_queue="record"):
             await TemporalEnricher(state, client, "record").enrich(job_id)
-            await wait_until_done(state, job_id)
+            await wait_until_done(state, job_id, client=client)
         ids = {"job": job_workflow_id(job_id)}
         for row_num, product in enumerate(PRODUCTS, start=2):
             ids[product] = child_workflow_id(job_id, row_num)

@@ -48,6 +48,10 @@ class TemporalEnricher(Enricher):
         self._client = client
         self._task_queue = task_queue
 
+    @property
+    def client(self) -> Client:
+        return self._client
+
     def _handle(self, job_id: str) -> WorkflowHandle[Any, Any]:
         return self._client.get_workflow_handle(job_workflow_id(job_id))
 

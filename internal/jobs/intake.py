@@ -60,7 +60,10 @@ async def ingest_csv(
     try:
         summary = intake.open()
         await state.set_job_layout(
-            job_id, header=summary.header, id_column=summary.id_column, delimiter=summary.delimiter,
+            job_id,
+            header=summary.header,
+            id_column=summary.id_column,
+            delimiter=summary.delimiter,
             filename=filename,
         )
         sample: list[dict[str, Any]] = []

@@ -28,7 +28,7 @@ def describe(stack: Stack) -> str:
     return "\n".join(lines)
 
 
-async def run_foreground(settings: Settings, services: Sequence[Service] = ()) -> int:
+async def run_foreground(settings: Settings, services: Sequence[Service] = (), banner: str = "") -> int:
     # If `make` is killed outright we must not linger holding ports: have SIGTERM come to us instead.
     die_with_parent()
     stop = asyncio.Event()
@@ -40,6 +40,8 @@ async def run_foreground(settings: Settings, services: Sequence[Service] = ()) -
         await stack.start()
         print(describe(stack), flush=True)
         tasks = [asyncio.create_task(svc(stack, stop)) for svc in services]
+        if banner:
+            print(banner, flush=True)
         print("Stack is up. Press Ctrl-C to stop.", flush=True)
         waiter = asyncio.create_task(stop.wait())
         done, _ = await asyncio.wait([waiter, *tasks], return_when=asyncio.FIRST_COMPLETED)

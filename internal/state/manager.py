@@ -174,7 +174,12 @@ class StateManager:
         raise InvalidTransition(job_id, current.status, status)
 
     async def set_job_layout(
-        self, job_id: str, *, header: list[str], id_column: str | None, delimiter: str | None,
+        self,
+        job_id: str,
+        *,
+        header: list[str],
+        id_column: str | None,
+        delimiter: str | None,
         filename: str | None = None,
     ) -> None:
         """Record what the intake found in the file (for a job created before its upload arrived)."""
@@ -184,7 +189,11 @@ class StateManager:
                             updated_at = now()
             WHERE job_id = $1
             """,
-            job_id, header, id_column, delimiter, filename,
+            job_id,
+            header,
+            id_column,
+            delimiter,
+            filename,
         )
 
     async def clear_rows(self, job_id: str) -> None:

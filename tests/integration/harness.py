@@ -8,7 +8,7 @@ import uuid
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.worker import Worker
 
 from internal.jobs.intake import create_job_from_csv
@@ -19,6 +19,7 @@ from internal.sources.demo import DemoSource
 from internal.state.manager import StateManager
 from internal.state.models import TERMINAL_ROW_STATUSES
 from internal.worker import build_worker
+from internal.workflows.job import job_workflow_id
 
 
 def csv_bytes(product_ids: list[str]) -> bytes:
@@ -51,13 +52,22 @@ async def running_worker(
         yield worker
 
 
-async def wait_until_done(state: StateManager, job_id: str, timeout: float = 300) -> None:
+async def wait_until_done(state: StateManager, job_id: str, timeout: float = 300, client: Client | None = None) -> None:
+    """Until the job is terminal in PostgreSQL and, given a client, its workflow has closed too.
+
+    The workflow records the job's final status in its last activity and closes a moment later: a test that
+    stops its worker in between would leave the workflow open with nobody to finish it.
+    """
     async with asyncio.timeout(timeout):
         while True:
             progress = await state.get_progress(job_id)
             if progress.status in ("completed", "cancelled", "failed"):
-                return
+                break
             await asyncio.sleep(0.2)
+        if client is not None:
+            handle = client.get_workflow_handle(job_workflow_id(job_id))
+            while (await handle.describe()).status == WorkflowExecutionStatus.RUNNING:
+                await asyncio.sleep(0.1)
 
 
 async def all_rows_terminal(state: StateManager, job_id: str) -> bool:

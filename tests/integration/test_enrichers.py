@@ -71,7 +71,7 @@ def _outcome(row: Any) -> tuple[Any, ...]:
 async def test_same_job_same_results(enricher: Enricher, state: StateManager, temporal_client: Client) -> None:
     job_id = await new_job(state, PRODUCTS, OPTIONS)
     await enricher.enrich(job_id)
-    await wait_until_done(state, job_id)
+    await wait_until_done(state, job_id, client=temporal_client if isinstance(enricher, TemporalEnricher) else None)
     rows = await state.get_results(job_id, limit=100)
     progress = await enricher.get_progress(job_id)
     assert progress.status == "completed" and progress.percent == 100.0

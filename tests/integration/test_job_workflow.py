@@ -59,7 +59,7 @@ async def test_large_job_bounded_window_and_continue_as_new(temporal_client: Cli
         enricher = TemporalEnricher(state, temporal_client, queue)
         await enricher.enrich(job_id)
         await enricher.enrich(job_id)  # idempotent: no second run
-        await wait_until_done(state, job_id, timeout=600)
+        await wait_until_done(state, job_id, timeout=600, client=temporal_client)
     assert await all_rows_terminal(state, job_id)
     progress = await state.get_progress(job_id)
     assert progress.status == "completed" and progress.total == 2500
@@ -77,7 +77,7 @@ async def test_progress_query_and_search_attributes(temporal_client: Client, sta
         handle = temporal_client.get_workflow_handle(job_workflow_id(job_id))
         snapshot = await handle.query("progress", result_type=JobProgress)
         assert snapshot.job_id == job_id and snapshot.in_flight <= 4
-        await wait_until_done(state, job_id)
+        await wait_until_done(state, job_id, client=temporal_client)
     await _wait_visible(temporal_client, f'JobId="{job_id}"', 13)  # parent + 12 children
     desc = await temporal_client.get_workflow_handle(job_workflow_id(job_id)).describe()
     assert desc.status == WorkflowExecutionStatus.COMPLETED
@@ -97,7 +97,7 @@ async def test_cancel_mid_job_stops_every_child(temporal_client: Client, state: 
             r.row_num: r.result for r in await state.get_results(job_id, limit=100) if r.status == "succeeded"
         }
         await enricher.cancel(job_id)
-        await wait_until_done(state, job_id)
+        await wait_until_done(state, job_id, client=temporal_client)
     progress = await state.get_progress(job_id)
     assert progress.status == "cancelled"
     assert progress.counts["cancelled"] > 0 and progress.counts["running"] == progress.counts["pending"] == 0
@@ -127,7 +127,7 @@ async def test_pause_stops_new_children_and_resume_finishes(temporal_client: Cli
         assert paused.started == started and paused.status == "paused"
         assert (await state.get_job(job_id)).status == "paused"
         await enricher.resume(job_id)
-        await wait_until_done(state, job_id)
+        await wait_until_done(state, job_id, client=temporal_client)
     assert (await state.get_progress(job_id)).status == "completed"
     assert await all_rows_terminal(state, job_id)
 
@@ -142,7 +142,7 @@ async def test_worker_killed_mid_job_a_new_worker_finishes_it(temporal_client: C
                 await asyncio.sleep(0.1)
     # The first worker is gone mid-job (its in-flight activities were cancelled); a new one takes over.
     async with running_worker(temporal_client, state, task_queue=queue):
-        await wait_until_done(state, job_id)
+        await wait_until_done(state, job_id, client=temporal_client)
     assert (await state.get_progress(job_id)).status == "completed"
     assert await all_rows_terminal(state, job_id)
     rows = await state.get_results(job_id, limit=100)
@@ -160,7 +160,7 @@ async def test_permanent_source_error_fails_the_row_and_the_job_completes(
     queue = f"q-{uuid.uuid4().hex[:6]}"
     async with running_worker(temporal_client, state, task_queue=queue):
         await TemporalEnricher(state, temporal_client, queue).enrich(job_id)
-        await wait_until_done(state, job_id)
+        await wait_until_done(state, job_id, client=temporal_client)
     rows = {r.product_id: r for r in await state.get_results(job_id)}
     assert rows["notfound-2"].status == "failed"
     assert rows["notfound-2"].reason is not None and "not found" in rows["notfound-2"].reason
@@ -180,7 +180,7 @@ async def test_feedback_reads_more_pages_then_escalates_and_keeps_the_best(
     scorers = {name: VaderScorer(name) for name in chain}
     async with running_worker(temporal_client, state, task_queue=queue, scorers=scorers):
         await TemporalEnricher(state, temporal_client, queue).enrich(job_id)
-        await wait_until_done(state, job_id)
+        await wait_until_done(state, job_id, client=temporal_client)
     rows = {r.product_id: r for r in await state.get_results(job_id)}
 
     sparse = rows["sparse-f1"]  # 2 reviews on page 1: continue-as-new with a larger page budget

@@ -68,5 +68,5 @@ def test_unknown_choice_is_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_settings_can_be_built_explicitly() -> None:
-    s = Settings(data_dir=Path("/tmp/x"), _env_file=None)  # type: ignore[call-arg]
+    s = Settings(data_dir=Path("/tmp/x"), _env_file=None)
     assert s.data_dir == Path("/tmp/x")

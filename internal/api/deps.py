@@ -1,0 +1,41 @@
+"""What the routes need, built once by the entry point and kept on app.state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import Request
+from prometheus_client import CollectorRegistry, Counter
+from temporalio.client import Client
+
+from internal.api.uploads import UploadStore
+from internal.config import Settings
+from internal.enricher.base import Enricher
+from internal.intake import IntakeLimits
+from internal.state.manager import StateManager
+
+
+class Metrics:
+    """Prometheus metrics on a registry of our own (several apps can live in one test process)."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter("api_requests", "HTTP requests", ["method", "route", "status"], registry=self.registry)
+        self.jobs_created = Counter("jobs_created", "jobs created", registry=self.registry)
+        self.rows_accepted = Counter("rows_accepted", "data rows accepted at upload", registry=self.registry)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    state: StateManager
+    enricher: Enricher
+    uploads: UploadStore
+    metrics: Metrics
+    intake_limits: IntakeLimits
+    temporal: Client | None = None
+
+
+def services(request: Request) -> Services:
+    svc: Services = request.app.state.services
+    return svc

@@ -1,0 +1,88 @@
+"""Building and serving the API: shared by `make run` (in-process with the stack) and cmd/server.py."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import logging
+from collections.abc import Awaitable, Callable, Iterator
+
+import uvicorn
+
+from internal.api.app import create_app
+from internal.api.deps import Metrics, Services
+from internal.api.s3_uploads import S3Uploads
+from internal.api.uploads import LocalUploads, UploadSigner, UploadStore, load_or_create_key
+from internal.config import Settings, SettingsError
+from internal.intake import IntakeLimits
+from internal.stack.proc import port_open
+from internal.wiring import build_enricher
+
+log = logging.getLogger(__name__)
+
+
+def check_api_settings(settings: Settings) -> None:
+    """Checked before anything starts. Refuse to serve beyond this machine without a token (the API starts
+    jobs that spend API quota), and say so plainly when the port is taken."""
+    host = settings.api_host
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback and settings.api_token is None:
+        raise SettingsError(
+            f"API_HOST={host} is reachable from other machines: set API_TOKEN too, or use API_HOST=127.0.0.1"
+        )
+    if port_open("127.0.0.1" if loopback or host == "0.0.0.0" else host, settings.api_port):
+        raise SettingsError(f"API_PORT {settings.api_port} is already in use: stop what runs there or set API_PORT")
+
+
+async def build_services(settings: Settings, dsn: str) -> tuple[Services, Callable[[], Awaitable[None]]]:
+    enricher, state, close = await build_enricher(settings, dsn)
+    temporal = getattr(enricher, "client", None)
+    svc = Services(
+        settings=settings,
+        state=state,
+        enricher=enricher,
+        uploads=upload_store(settings),
+        metrics=Metrics(),
+        intake_limits=IntakeLimits(max_bytes=settings.max_upload_bytes),
+        temporal=temporal,
+    )
+    return svc, close
+
+
+def upload_store(settings: Settings) -> UploadStore:
+    if settings.upload_storage == "s3":
+        if not settings.s3_bucket:
+            raise SettingsError("UPLOAD_STORAGE=s3 needs S3_BUCKET")
+        return S3Uploads(settings.s3_bucket, settings.data_dir / "uploads")
+    return LocalUploads(settings.data_dir / "uploads", UploadSigner(load_or_create_key(settings.data_dir)))
+
+
+class _Server(uvicorn.Server):
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        # The process's own handlers stop everything in order; uvicorn must not take SIGINT/SIGTERM over.
+        yield
+
+
+async def serve_api(settings: Settings, dsn: str, stop: asyncio.Event) -> None:
+    svc, close = await build_services(settings, dsn)
+    server = _Server(
+        uvicorn.Config(create_app(svc), host=settings.api_host, port=settings.api_port, log_level="warning")
+    )
+    task = asyncio.create_task(server.serve())
+    try:
+        waiter = asyncio.create_task(stop.wait())
+        await asyncio.wait([task, waiter], return_when=asyncio.FIRST_COMPLETED)
+        waiter.cancel()
+        if task.done() and task.exception() is not None:
+            raise task.exception()  # type: ignore[misc]
+        if task.done() and not server.started:
+            raise RuntimeError(f"the API could not listen on {settings.api_host}:{settings.api_port}")
+    finally:
+        server.should_exit = True
+        await asyncio.gather(task, return_exceptions=True)
+        await close()

@@ -1,0 +1,84 @@
+"""The signed-URL upload flow of the old API: ask for a URL, PUT the CSV there, then start the job."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from internal.api.deps import services
+from internal.api.errors import ApiError
+from internal.api.jobs import _start, created_body, job_options
+from internal.api.schemas import JobCreated, SignedUrl, SignedUrlRequest
+from internal.api.uploads import LocalUploads
+from internal.jobs.intake import ingest_csv
+from internal.state.models import NewJob
+
+router = APIRouter(prefix="/api/v1", tags=["uploads"])
+# The PUT is authorised by its signed token alone (like an S3 presigned URL), not by the API token.
+public_router = APIRouter(prefix="/api/v1", tags=["uploads"])
+
+
+@router.post("/enrichment-signed-url", response_model=SignedUrl, summary="Get a URL to PUT a CSV to")
+async def signed_url(request: Request, body: SignedUrlRequest | None = None) -> SignedUrl:
+    svc = services(request)
+    body = body or SignedUrlRequest()
+    job_id = uuid.uuid4().hex[:16]
+    await svc.state.create_job(
+        NewJob(job_id=job_id, filename=body.filename, options=job_options(svc.settings, body.options))
+    )
+    target = await svc.uploads.target(job_id, str(request.base_url).rstrip("/"))
+    return SignedUrl(
+        job_id=job_id,
+        upload_url=target.url,
+        method="PUT",
+        headers=target.headers,
+        expires_at=datetime.fromtimestamp(target.expires_at, UTC),
+    )
+
+
+@public_router.put("/uploads/{job_id}", status_code=204, summary="Upload the CSV to a signed URL")
+async def put_upload(request: Request, job_id: str, token: Annotated[str, Query(max_length=200)]) -> None:
+    svc = services(request)
+    if not isinstance(svc.uploads, LocalUploads):
+        raise ApiError(404, "not_found", "uploads go to S3 on this server: use the upload_url you were given")
+    problem = svc.uploads.signer.verify(job_id, token)
+    if problem:
+        raise ApiError(403, "invalid_upload_token", problem)
+    job = await svc.state.get_job(job_id)
+    if job.intake_complete:
+        raise ApiError(409, "already_started", f"job {job_id!r} has already been started; ask for a new URL")
+    limit = svc.settings.max_upload_bytes
+    target = svc.uploads.path(job_id)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".part")
+    written = 0
+    # Streamed to disk chunk by chunk: a 100 MB upload never sits in memory.
+    with partial.open("wb") as fh:
+        async for chunk in request.stream():
+            written += len(chunk)
+            if written > limit:
+                fh.close()
+                partial.unlink(missing_ok=True)
+                raise ApiError(413, "too_large", f"the upload is larger than the limit of {limit:,} bytes")
+            fh.write(chunk)
+    os.replace(partial, target)
+
+
+@router.post("/jobs/{job_id}/start", status_code=201, response_model=JobCreated, summary="Start an uploaded job")
+async def start(request: Request, job_id: str) -> JobCreated:
+    svc = services(request)
+    job = await svc.state.get_job(job_id)
+    if job.intake_complete:
+        raise ApiError(409, "already_started", f"job {job_id!r} has already been started")
+    if not await svc.uploads.exists(job_id):
+        raise ApiError(409, "no_upload", f"nothing has been uploaded for job {job_id!r}; PUT the CSV to its URL first")
+    async with svc.uploads.open(job_id) as path:
+        with path.open("rb") as fh:
+            outcome = await ingest_csv(svc.state, fh, job_id, filename=job.filename, limits=svc.intake_limits)
+    svc.metrics.jobs_created.inc()
+    svc.metrics.rows_accepted.inc(outcome.progress.total)
+    return created_body(outcome, await _start(svc, job_id))

@@ -1,0 +1,87 @@
+"""A small HTTP client for the API, used by the CLI and `make demo`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+
+class ApiFailure(Exception):
+    """The API answered with an error (status >= 400) or could not be reached (status 0)."""
+
+    def __init__(self, status: int, code: str, message: str, details: Any = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.details = status, code, message, details
+
+
+class ApiClient:
+    def __init__(self, base_url: str, token: str | None = None, timeout: float = 60.0) -> None:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self.base_url = base_url.rstrip("/")
+        self._http = httpx.Client(base_url=self.base_url, headers=headers, timeout=timeout)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        try:
+            response = self._http.request(method, path, **kwargs)
+        except httpx.HTTPError as err:
+            raise ApiFailure(0, "unreachable", f"cannot reach the API at {self.base_url}: {err}") from None
+        if response.status_code >= 400:
+            self._raise(response)
+        return response
+
+    def healthy(self) -> bool:
+        try:
+            return self._http.get("/healthz", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def submit(self, path: Path, options: dict[str, Any] | None = None) -> dict[str, Any]:
+        with path.open("rb") as fh:
+            files = {"file": (path.name, fh, "text/csv")}
+            data = {"options": json.dumps(options)} if options else None
+            return dict(self._call("POST", "/api/v1/jobs", files=files, data=data).json())
+
+    def jobs(self, limit: int = 20, status: str | None = None) -> list[dict[str, Any]]:
+        params: dict[str, Any] = {"limit": limit}
+        if status:
+            params["status"] = status
+        return list(self._call("GET", "/api/v1/jobs", params=params).json()["jobs"])
+
+    def progress(self, job_id: str) -> dict[str, Any]:
+        return dict(self._call("GET", f"/api/v1/jobs/{job_id}/progress").json())
+
+    def results(self, job_id: str, page: int = 500) -> Iterator[dict[str, Any]]:
+        after = 0
+        while True:
+            body = self._call("GET", f"/api/v1/jobs/{job_id}/results", params={"after": after, "limit": page}).json()
+            yield from body["results"]
+            if body["next_after"] is None:
+                return
+            after = body["next_after"]
+
+    def results_csv(self, job_id: str) -> Iterator[bytes]:
+        try:
+            with self._http.stream("GET", f"/api/v1/jobs/{job_id}/results", params={"format": "csv"}) as response:
+                if response.status_code >= 400:
+                    response.read()
+                    self._raise(response)
+                yield from response.iter_bytes()
+        except httpx.HTTPError as err:
+            raise ApiFailure(0, "unreachable", f"cannot reach the API at {self.base_url}: {err}") from None
+
+    def _raise(self, response: httpx.Response) -> None:
+        try:
+            error = response.json()["error"]
+        except (ValueError, KeyError, TypeError):
+            raise ApiFailure(response.status_code, "http_error", response.text[:200]) from None
+        raise ApiFailure(response.status_code, error["code"], error["message"], error.get("details"))
+
+    def action(self, job_id: str, action: str) -> dict[str, Any]:
+        return dict(self._call("POST", f"/api/v1/jobs/{job_id}/{action}").json())

@@ -1,0 +1,94 @@
+"""The HTTP API served by uvicorn on a free loopback port, over the real Temporal server and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+from pydantic import SecretStr
+from temporalio.client import Client
+
+from internal.api.app import create_app
+from internal.api.deps import Metrics, Services
+from internal.api.serve import _Server
+from internal.api.uploads import LocalUploads, UploadSigner, UploadStore
+from internal.config import Settings
+from internal.enricher.temporal_enricher import TemporalEnricher
+from internal.intake import IntakeLimits
+from internal.scorers.base import Scorer
+from internal.sources.base import ReviewSource
+from internal.stack.proc import free_port
+from internal.state.manager import StateManager
+from tests.integration.harness import running_worker
+
+
+@dataclass
+class Api:
+    url: str
+    services: Services
+    token: str | None
+
+    def client(self, *, token: str | None = None) -> httpx.AsyncClient:
+        auth = token if token is not None else self.token
+        headers = {"Authorization": f"Bearer {auth}"} if auth else {}
+        return httpx.AsyncClient(base_url=self.url, headers=headers, timeout=60)
+
+    async def wait_done(self, http: httpx.AsyncClient, job_id: str, timeout: float = 120) -> dict[str, object]:
+        async with asyncio.timeout(timeout):
+            while True:
+                body: dict[str, object] = (await http.get(f"/api/v1/jobs/{job_id}/progress")).json()
+                if body["status"] in ("completed", "failed", "cancelled"):
+                    return body
+                await asyncio.sleep(0.2)
+
+
+@contextlib.asynccontextmanager
+async def serve(
+    temporal_client: Client,
+    state: StateManager,
+    data_dir: Path,
+    *,
+    token: str | None = None,
+    max_upload_bytes: int = 5 * 1024 * 1024,
+    uploads: UploadStore | None = None,
+    settings_overrides: dict[str, Any] | None = None,
+    sources: Mapping[str, ReviewSource] | None = None,
+    scorers: Mapping[str, Scorer] | None = None,
+) -> AsyncIterator[Api]:
+    queue = f"api-{uuid.uuid4().hex[:6]}"
+    port = free_port()
+    settings = Settings(
+        _env_file=None,
+        data_dir=data_dir,
+        api_port=port,
+        api_token=SecretStr(token) if token else None,
+        temporal_task_queue=queue,
+        max_upload_bytes=max_upload_bytes,
+        **(settings_overrides or {}),
+    )
+    svc = Services(
+        settings=settings,
+        state=state,
+        enricher=TemporalEnricher(state, temporal_client, queue),
+        uploads=uploads or LocalUploads(data_dir / "uploads", UploadSigner(b"k" * 32, ttl_seconds=60)),
+        metrics=Metrics(),
+        intake_limits=IntakeLimits(max_bytes=max_upload_bytes),
+        temporal=temporal_client,
+    )
+    server = _Server(uvicorn.Config(create_app(svc), host="127.0.0.1", port=port, log_level="warning"))
+    async with running_worker(temporal_client, state, task_queue=queue, sources=sources, scorers=scorers):
+        task = asyncio.create_task(server.serve())
+        while not server.started:
+            await asyncio.sleep(0.02)
+        try:
+            yield Api(url=f"http://127.0.0.1:{port}", services=svc, token=token)
+        finally:
+            server.should_exit = True
+            await task

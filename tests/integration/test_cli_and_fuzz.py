@@ -1,0 +1,77 @@
+"""The `enrich` CLI as a separate process against the live API, and a schemathesis run for 5xx."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import sys
+from pathlib import Path
+
+from temporalio.client import Client
+
+from internal.state.manager import StateManager
+from tests.integration.api_harness import serve
+
+SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
+
+
+async def _run(*args: str, timeout: float = 180) -> tuple[int, str, str]:
+    proc = await asyncio.create_subprocess_exec(*args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(proc.communicate(), timeout)
+    assert proc.returncode is not None
+    return proc.returncode, out.decode(), err.decode()
+
+
+async def test_cli_submit_wait_and_results_csv(temporal_client: Client, state: StateManager, tmp_path: Path) -> None:
+    upload = tmp_path / "p.csv"
+    upload.write_text("product_id,name\npos-c1,One\nnotfound-c2,Two\n,Three\n")
+    async with serve(temporal_client, state, tmp_path, token="tok") as api:
+        cli = [sys.executable, "-m", "internal.cli.main", "--api-url", api.url, "--token", "tok"]
+        code, out, err = await _run(*cli, "submit", str(upload), "--wait", "-o", "window=2")
+        assert code == 0, out + err
+        assert "3 rows, 1 invalid" in out and "row 4" in out and "completed" in out
+        job_id = out.split("job ", 1)[1].split()[0]
+        target = tmp_path / "out.csv"
+        code, out, err = await _run(*cli, "results", job_id, "--format", "csv", "-o", str(target))
+        assert code == 0, err
+        rows = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8-sig"))))
+        assert [(r["product_id"], r["status"]) for r in rows] == [
+            ("pos-c1", "succeeded"),
+            ("notfound-c2", "failed"),
+            ("", "invalid"),
+        ]
+        code, out, _ = await _run(*cli, "results", job_id)
+        assert code == 0 and "pos-c1" in out and "product not found" in out
+        code, _, err = await _run(*cli, "cancel", job_id)
+        assert code == 2 and "invalid_transition" in err  # a completed job cannot be cancelled
+        code, _, err = await _run(*cli, "progress", "no-such-job")
+        assert code == 2 and "job_not_found" in err
+        bad = tmp_path / "bad.csv"
+        bad.write_text("name\nx\n")
+        code, _, err = await _run(*cli, "submit", str(bad))
+        assert code == 2 and "no_id_column" in err
+    code, _, err = await _run(*cli, "jobs")
+    assert code == 3 and "cannot reach" in err  # server gone
+
+
+async def test_schemathesis_finds_no_server_errors(
+    temporal_client: Client, state: StateManager, tmp_path: Path
+) -> None:
+    async with serve(temporal_client, state, tmp_path) as api:
+        code, out, err = await _run(
+            str(SCHEMATHESIS),
+            "run",
+            f"{api.url}/openapi.json",
+            "--checks",
+            "not_a_server_error",
+            "--max-examples",
+            "15",
+            "--generation-deterministic",
+            "--request-timeout",
+            "20",
+            "--suppress-health-check",
+            "all",
+            timeout=420,
+        )
+    assert code == 0, out[-4000:] + err[-2000:]
