@@ -8,7 +8,9 @@ stage, so progress shows where a row is without an extra round trip to the serve
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Callable, Mapping, Sequence
+from datetime import timedelta
 from typing import Any
 
 from temporalio import activity
@@ -18,20 +20,30 @@ from internal.activities import io
 from internal.domain.aggregate import aggregate
 from internal.domain.feedback import FeedbackPolicy, better, decide
 from internal.domain.models import ProductSentiment, Review, ReviewScore
-from internal.scorers.base import PermanentScorerError, Scorer
-from internal.sources.base import PermanentSourceError, ReviewSource
+from internal.scorers.base import PermanentScorerError, Scorer, ScorerError, Summarizer
+from internal.sources.base import PermanentSourceError, ReviewSource, SourceError
 from internal.state.manager import StateManager
 from internal.state.models import StoredReview, StoredScore
+
+log = logging.getLogger(__name__)
 
 SCORE_BATCH = 100
 # An escalated scorer looks again only at reviews the cheaper one was unsure about.
 UNCERTAIN_CONFIDENCE = 0.5
+# A Retry-After beyond this is more likely a misconfigured server than a real request: cap the wait.
+MAX_RETRY_AFTER = 300.0
 
 
 def _heartbeat(*details: Any) -> None:
     # The channel pipeline calls these methods outside an activity context.
     if activity.in_activity():
         activity.heartbeat(*details)
+
+
+def _transient(err: Exception, retry_after: float | None) -> ApplicationError:
+    """A retryable failure; a server's Retry-After replaces the policy's backoff for the next attempt."""
+    delay = timedelta(seconds=min(retry_after, MAX_RETRY_AFTER)) if retry_after else None
+    return ApplicationError(str(err), type=type(err).__name__, next_retry_delay=delay)
 
 
 def policy_from(options: Mapping[str, Any]) -> FeedbackPolicy:
@@ -55,6 +67,8 @@ class EnrichmentActivities:
         self._state = state
         self._sources = sources
         self._scorers = scorers
+        # A configured scorer that can summarise (Gemini) also writes each product's praise/complaint summary.
+        self._summarizer = next((s for s in scorers.values() if isinstance(s, Summarizer)), None)
 
     def _source(self, name: str) -> ReviewSource:
         try:
@@ -91,6 +105,8 @@ class EnrichmentActivities:
             page = await source.fetch_page(inp.product_id, inp.cursor)
         except PermanentSourceError as err:
             raise ApplicationError(str(err), non_retryable=True, type=type(err).__name__) from err
+        except SourceError as err:
+            raise _transient(err, err.retry_after) from err
         new = await self._state.store_reviews(
             inp.job_id,
             inp.row_num,
@@ -130,6 +146,8 @@ class EnrichmentActivities:
                 scores = await scorer.score(reviews)
             except PermanentScorerError as err:
                 raise ApplicationError(str(err), non_retryable=True, type=type(err).__name__) from err
+            except ScorerError as err:
+                raise _transient(err, err.retry_after) from err
             await self._state.store_scores(
                 inp.job_id,
                 inp.row_num,
@@ -180,13 +198,15 @@ class EnrichmentActivities:
             )
             return io.FeedbackResult(action=action, status="running", reason=reason, sentiment=None, best=best_dict)
         chosen = best if status == "low_confidence" else current
+        meta = await self._state.get_row_meta(inp.job_id, inp.row_num)
         result = {
             **dataclasses.asdict(chosen),
             "attempts": inp.attempt,
             "source": inp.source,
             "status": status,
             "reason": reason,
-            "meta": await self._state.get_row_meta(inp.job_id, inp.row_num),
+            "meta": meta,
+            "summary": await self._summary(inp, meta, [review for review, _ in loaded]),
         }
         await self._state.set_row_state(
             inp.job_id,
@@ -198,6 +218,22 @@ class EnrichmentActivities:
             reason=reason,
         )
         return io.FeedbackResult(action="finish", status=status, reason=reason, sentiment=result, best=best_dict)
+
+    async def _summary(
+        self, inp: io.FeedbackInput, meta: Mapping[str, Any] | None, stored: Sequence[StoredReview]
+    ) -> str | None:
+        if self._summarizer is None or not stored:
+            return None
+        product = str((meta or {}).get("name") or inp.product_id or f"row {inp.row_num}")
+        reviews = [
+            Review(review_id=r.review_id, text=r.text, rating=r.rating, date=r.date, source=r.source) for r in stored
+        ]
+        try:
+            return await self._summarizer.summarize(product, reviews)
+        except Exception as err:
+            # A summary is a nicety: the sentiment result stands without it.
+            log.warning("summary for job %s row %s failed: %s", inp.job_id, inp.row_num, err)
+            return None
 
     def all(self) -> list[Callable[..., Any]]:
         return [self.fetch_reviews, self.score_reviews, self.analyze_feedback]

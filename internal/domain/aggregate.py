@@ -106,4 +106,5 @@ def aggregate(scores: Sequence[ReviewScore], ratings: Mapping[str, float | None]
         ci95_high=high,
         confidence=confidence,  # type: ignore[arg-type]
         scorers=sorted({s.scorer for s in scores}),
+        decided_by=dict(sorted(Counter(s.scorer for s in scores).items())),
     )

@@ -63,6 +63,8 @@ class ProductSentiment:
     ci95_high: float | None = None
     confidence: Literal["high", "medium", "low"] | None = None
     scorers: list[str] = field(default_factory=list)
+    # How many reviews each scorer had the final word on (escalation sends only the unsure ones onwards).
+    decided_by: dict[str, int] = field(default_factory=dict)
 
     @property
     def ci_width(self) -> float | None:

@@ -250,6 +250,7 @@ class ChannelEnricher(Enricher):
                     source=source,
                     best=work.best,
                     final_attempt=work.attempt >= max_retries,
+                    product_id=work.product_id,
                 )
                 try:
                     fb = await _retry(functools.partial(self._acts.analyze_feedback, fb_in), 5, 0.05, 1.0)

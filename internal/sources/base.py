@@ -8,7 +8,14 @@ from internal.domain.models import ReviewPage
 
 
 class SourceError(Exception):
-    """Transient (rate limit, 5xx, timeout, malformed reply): worth retrying with backoff."""
+    """Transient (rate limit, 5xx, timeout, malformed reply): worth retrying with backoff.
+
+    `retry_after` (seconds) carries a server's Retry-After so the next attempt waits at least that long.
+    """
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class PermanentSourceError(Exception):

@@ -96,3 +96,10 @@ def test_good_result_succeeds() -> None:
 def test_better_prefers_more_reviews_then_a_narrower_interval() -> None:
     a, b, c = _sentiment(10, width=0.5), _sentiment(20, width=0.9), _sentiment(20, width=0.3)
     assert better(a, b) is b and better(b, c) is c and better(c, b) is c and better(None, a) is a
+
+
+def test_result_records_which_scorer_decided_each_review() -> None:
+    strong = ReviewScore(review_id="r9", sentiment=-0.4, label="negative", confidence=0.9, scorer="gemini")
+    result = aggregate([_s(1, 0.5), _s(2, 0.6), strong], {})
+    assert result.decided_by == {"gemini": 1, "vader": 2}
+    assert result.scorers == ["gemini", "vader"]
