@@ -1,0 +1,105 @@
+"""A fake AWS Comprehend speaking the real JSON 1.1 wire format (moto does not implement batch sentiment).
+
+It enforces the real limits (25 documents, 5,000 bytes each, no empty documents, supported languages), so a
+scorer that forgets to batch or truncate fails here as it would against AWS. Scoring is a small word lexicon.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+TARGET = "Comprehend_20171127.BatchDetectSentiment"
+FAIL_MARKER = "[[fail]]"
+LANGUAGES = {"en", "es", "fr", "de", "it", "pt", "ar", "hi", "ja", "ko", "zh", "zh-TW"}
+POSITIVE = {"great", "good", "love", "excellent", "amazing", "perfect", "happy", "best", "fantastic", "wonderful"}
+NEGATIVE = {"bad", "terrible", "awful", "hate", "broken", "worst", "poor", "disappointed", "useless", "refund"}
+_WORDS = re.compile(r"[a-z]+")
+_ACCESS_KEY = re.compile(r"Credential=([^/]+)/")
+
+
+def lexicon_sentiment(text: str) -> tuple[str, dict[str, float]]:
+    words = _WORDS.findall(text.lower())
+    pos, neg = sum(w in POSITIVE for w in words), sum(w in NEGATIVE for w in words)
+    if pos and neg:
+        return "MIXED", {"Positive": 0.2, "Negative": 0.2, "Neutral": 0.1, "Mixed": 0.5}
+    if pos:
+        strong = min(0.99, 0.7 + 0.1 * pos)
+        return "POSITIVE", {"Positive": strong, "Negative": 0.01, "Neutral": 0.99 - strong, "Mixed": 0.0}
+    if neg:
+        strong = min(0.99, 0.7 + 0.1 * neg)
+        return "NEGATIVE", {"Positive": 0.01, "Negative": strong, "Neutral": 0.99 - strong, "Mixed": 0.0}
+    return "NEUTRAL", {"Positive": 0.05, "Negative": 0.05, "Neutral": 0.9, "Mixed": 0.0}
+
+
+def _error(code: str, message: str, status: int = 400) -> Response:
+    return JSONResponse(
+        {"__type": code, "message": message}, status_code=status, media_type="application/x-amz-json-1.1"
+    )
+
+
+@dataclass
+class FakeComprehend:
+    """Knobs tests turn: `throttle` upcoming calls, documents containing FAIL_MARKER fail `fail_times` times
+    each (a partial ErrorList), `access_keys` accepted (None = any). `requests` holds every TextList sent."""
+
+    throttle: int = 0
+    throttle_code: str = "ThrottlingException"
+    fail_times: int = 1
+    access_keys: set[str] | None = None
+    languages: set[str] = field(default_factory=lambda: set(LANGUAGES))
+    requests: list[list[str]] = field(default_factory=list)
+    calls: int = 0
+    _failed: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def app(self) -> Starlette:
+        return Starlette(routes=[Route("/", self._handle, methods=["POST"])])
+
+    async def _handle(self, request: Request) -> Response:
+        self.calls += 1
+        if request.headers.get("x-amz-target") != TARGET:
+            return _error("UnknownOperationException", f"unexpected target {request.headers.get('x-amz-target')}")
+        if not request.headers.get("content-type", "").startswith("application/x-amz-json-1.1"):
+            return _error("SerializationException", "expected application/x-amz-json-1.1")
+        key = _ACCESS_KEY.search(request.headers.get("authorization", ""))
+        if key is None:
+            return _error("MissingAuthenticationTokenException", "request is not signed", 403)
+        if self.access_keys is not None and key.group(1) not in self.access_keys:
+            return _error("UnrecognizedClientException", "The security token included in the request is invalid.")
+        if self.throttle > 0:
+            self.throttle -= 1
+            return _error(self.throttle_code, "Rate exceeded")
+        body: dict[str, Any] = json.loads(await request.body())
+        texts: list[str] = body.get("TextList", [])
+        self.requests.append(list(texts))
+        return self._answer(texts, str(body.get("LanguageCode", "")))
+
+    def _answer(self, texts: list[str], language: str) -> Response:
+        if language not in self.languages:
+            return _error("UnsupportedLanguageException", f"language {language!r} is not supported")
+        if not texts:
+            return _error("InvalidRequestException", "TextList must not be empty")
+        if len(texts) > 25:
+            return _error("BatchSizeLimitExceededException", f"{len(texts)} documents; the limit is 25")
+        for text in texts:
+            if not text:
+                return _error("InvalidRequestException", "a document is empty")
+            if len(text.encode("utf-8")) > 5000:
+                return _error("TextSizeLimitExceededException", "a document is larger than 5000 bytes")
+        results, errors = [], []
+        for index, text in enumerate(texts):
+            if FAIL_MARKER in text and self._failed.get(text, 0) < self.fail_times:
+                self._failed[text] = self._failed.get(text, 0) + 1
+                errors.append({"Index": index, "ErrorCode": "INTERNAL_SERVER_ERROR", "ErrorMessage": "try again"})
+                continue
+            sentiment, scores = lexicon_sentiment(text)
+            results.append({"Index": index, "Sentiment": sentiment, "SentimentScore": scores})
+        return JSONResponse({"ResultList": results, "ErrorList": errors}, media_type="application/x-amz-json-1.1")

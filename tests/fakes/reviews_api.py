@@ -1,0 +1,105 @@
+"""A fake generic reviews API in two dialects, for the mapping-driven HTTP source.
+
+- `/bv/data/reviews.json?Filter=ProductId:{id}&Limit=&Offset=` — Bazaarvoice-style `Results` / `TotalResults`,
+  key in the `passkey` query parameter (as Bazaarvoice does it).
+- `/v1/products/{id}/reviews?cursor=` — `{"data": [...], "next": cursor|null, "product": {...}}`, numbers as
+  strings; `?page=N` instead of a cursor returns page N and an empty `data` past the end. Key in `X-Api-Key`.
+
+Product ids choose failures as in the Walmart fake: `missing-*` 404, `throttle-*` 429 (Retry-After: 3),
+`boom-*` 502, `garbled-*` not JSON, `slow-*` answers after a second. Other ids have `catalog[id]` reviews
+(default 12).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+API_KEY = "test-key-123"
+SIMPLE_PAGE_SIZE = 5
+
+
+class FakeReviewsApi:
+    def __init__(self) -> None:
+        self.catalog: dict[str, int] = {}
+        self.requests: Counter[str] = Counter()  # by product id
+        self.app = Starlette(
+            routes=[
+                Route("/bv/data/reviews.json", self._bazaarvoice),
+                Route("/v1/products/{product_id}/reviews", self._simple),
+            ]
+        )
+
+    async def _failure(self, product_id: str) -> Response | None:
+        if product_id.startswith("missing-"):
+            return JSONResponse({"error": "no such product"}, status_code=404)
+        if product_id.startswith("throttle-"):
+            return Response("rate limited", status_code=429, headers={"Retry-After": "3"})
+        if product_id.startswith("boom-"):
+            return Response("bad gateway", status_code=502)
+        if product_id.startswith("garbled-"):
+            return Response("<html>maintenance</html>", media_type="application/json")
+        if product_id.startswith("slow-"):
+            await asyncio.sleep(1.0)
+        return None
+
+    async def _bazaarvoice(self, request: Request) -> Response:
+        product_id = request.query_params.get("Filter", "").removeprefix("ProductId:")
+        self.requests[product_id] += 1
+        if request.query_params.get("passkey") != API_KEY:
+            return JSONResponse({"HasErrors": True, "Errors": [{"Code": "ERROR_ACCESS_DENIED"}]}, status_code=403)
+        if (failure := await self._failure(product_id)) is not None:
+            return failure
+        limit, offset = int(request.query_params["Limit"]), int(request.query_params["Offset"])
+        total = self.catalog.get(product_id, 12)
+        results = [
+            {
+                "Id": f"bv-{product_id}-{i}",
+                "ProductId": product_id,
+                "Title": f"Title {i}",
+                "ReviewText": f"Review {i} of {product_id}.",
+                "Rating": 1 + i % 5,
+                "SubmissionTime": f"2025-02-{1 + i % 28:02d}T10:00:00.000+00:00",
+            }
+            for i in range(offset, min(total, offset + limit))
+        ]
+        return JSONResponse(
+            {"Limit": limit, "Offset": offset, "TotalResults": total, "Results": results, "HasErrors": False}
+        )
+
+    async def _simple(self, request: Request) -> Response:
+        product_id = request.path_params["product_id"]
+        self.requests[product_id] += 1
+        if request.headers.get("X-Api-Key") != API_KEY:
+            return JSONResponse({"error": "bad api key"}, status_code=401)
+        if (failure := await self._failure(product_id)) is not None:
+            return failure
+        total = self.catalog.get(product_id, 12)
+        page_param = request.query_params.get("page")
+        if page_param is not None:
+            start = (int(page_param) - 1) * SIMPLE_PAGE_SIZE
+        else:
+            start = int(request.query_params.get("cursor") or "0")
+        stop = min(total, start + SIMPLE_PAGE_SIZE)
+        data: list[dict[str, Any]] = [
+            {
+                "id": None if i % 4 == 0 else f"s-{i}",  # some reviews come without an id
+                "text": f"Simple review {i}: great value.",
+                "stars": str(1 + i % 5),
+                "created_at": f"2025-03-{1 + i % 28:02d}",
+            }
+            for i in range(start, stop)
+        ]
+        return JSONResponse(
+            {
+                "data": data,
+                "next": str(stop) if stop < total else None,
+                "product": {"name": f"Product {product_id}", "price": "12.50", "currency": "EUR", "url": None},
+            }
+        )
