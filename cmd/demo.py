@@ -14,6 +14,7 @@ from internal.api.serve import check_api_settings, serve_api
 from internal.cli.client import ApiClient, ApiFailure
 from internal.cli.main import console, results_table, watch
 from internal.config import SettingsError, load_settings
+from internal.logs import configure_logging
 from internal.stack.runner import Stack
 from internal.wiring import run_worker
 
@@ -73,7 +74,7 @@ def main() -> int:
     parser.add_argument("file", nargs="?", type=Path, default=EXAMPLE, help="CSV to enrich (default: %(default)s)")
     parser.add_argument("--api-url", help="use this API instead of API_URL / starting one")
     args = parser.parse_args()
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    configure_logging(logging.WARNING)
     logging.getLogger("temporalio").setLevel(logging.ERROR)  # activity failures are expected in the demo
     try:
         settings = load_settings()

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 
 from internal.api.serve import check_api_settings, serve_api
 from internal.config import SettingsError, load_settings
+from internal.logs import configure_logging
 from internal.stack.foreground import run_foreground
 from internal.stack.runner import Stack
-from internal.wiring import run_worker
+from internal.wiring import build_adapters, run_worker
 
 
 def main() -> int:
@@ -21,16 +21,17 @@ def main() -> int:
         epilog="Configuration: environment variables or .env (see README). API on API_HOST:API_PORT "
         "(127.0.0.1:8080); docs at /docs.",
     ).parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     try:
         settings = load_settings()
         check_api_settings(settings)
+        adapters = build_adapters(settings)
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2
 
     async def worker(stack: Stack, stop: asyncio.Event) -> None:
-        await run_worker(settings, stack.database_url, stop)
+        await run_worker(settings, stack.database_url, stop, adapters)
 
     async def api(stack: Stack, stop: asyncio.Event) -> None:
         await serve_api(settings, stack.database_url, stop)

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import signal
 import sys
 
 from internal.api.serve import check_api_settings, serve_api
 from internal.config import SettingsError, load_settings
+from internal.logs import configure_logging
 from internal.wiring import database_url
 
 
@@ -33,7 +33,7 @@ async def _main() -> int:
 
 def main() -> int:
     argparse.ArgumentParser(description=__doc__).parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     try:
         return asyncio.run(_main())
     except SettingsError as exc:

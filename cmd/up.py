@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 
 from internal.config import SettingsError, load_settings
+from internal.logs import configure_logging
 from internal.stack.foreground import run_foreground
 from internal.stack.runner import Stack
 from internal.wiring import run_worker
@@ -22,7 +22,7 @@ def main() -> int:
     )
     parser.add_argument("--no-worker", action="store_true", help="start only Temporal and PostgreSQL")
     args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     try:
         settings = load_settings()
     except SettingsError as exc:

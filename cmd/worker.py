@@ -5,23 +5,24 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import signal
 import sys
 
 from internal.config import SettingsError, load_settings
-from internal.wiring import database_url, run_worker
+from internal.logs import configure_logging
+from internal.wiring import build_adapters, database_url, run_worker
 
 
 async def _main() -> int:
     settings = load_settings()
+    adapters = build_adapters(settings)  # before anything starts: a bad adapter setting exits 2
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     dsn, embedded = await database_url(settings)
     try:
-        await run_worker(settings, dsn, stop)
+        await run_worker(settings, dsn, stop, adapters)
     finally:
         if embedded is not None:
             embedded.stop()
@@ -34,7 +35,7 @@ def main() -> int:
         epilog="Needs a running Temporal server and PostgreSQL (`make up`, or TEMPORAL_HOST_PORT / DATABASE_URL). "
         "Concurrency: WORKER_MAX_CONCURRENT_ACTIVITIES, WORKER_MAX_CONCURRENT_WORKFLOW_TASKS.",
     ).parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     try:
         return asyncio.run(_main())
     except SettingsError as exc:

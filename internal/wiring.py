@@ -5,16 +5,22 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from internal.activities.enrichment import EnrichmentActivities
-from internal.config import Settings
+from internal.config import Settings, SettingsError
 from internal.enricher.base import Enricher
 from internal.enricher.channel_enricher import ChannelEnricher
 from internal.enricher.temporal_enricher import TemporalEnricher
 from internal.scorers.base import Scorer
+from internal.scorers.comprehend import ComprehendScorer
+from internal.scorers.gemini import GeminiScorer
 from internal.scorers.vader import VaderScorer
 from internal.sources.base import ReviewSource
 from internal.sources.demo import DemoSource
+from internal.sources.http_json import HttpJsonSource
+from internal.sources.review_file import ReviewFileSource
+from internal.sources.walmart import WalmartSource
 from internal.stack.postgres import EmbeddedPostgres
 from internal.state.manager import StateManager
 from internal.temporal_client import connect_client
@@ -24,12 +30,36 @@ log = logging.getLogger(__name__)
 
 
 def build_sources(settings: Settings) -> dict[str, ReviewSource]:
-    # Every job may name its source; the configured one is the default. The demo source is always there.
-    return {"demo": DemoSource()}
+    """The demo source (always: `make demo` must work anywhere) plus the one REVIEW_SOURCE names.
+
+    Misconfiguration (a missing key file, no URL template) stops the process here with the variable's name,
+    rather than failing every row of the first job.
+    """
+    sources: dict[str, ReviewSource] = {"demo": DemoSource()}
+    try:
+        if settings.review_source == "walmart":
+            sources["walmart"] = WalmartSource.from_settings(settings)
+        elif settings.review_source == "http":
+            sources["http"] = HttpJsonSource.from_settings(settings)
+        elif settings.review_source == "file":
+            sources["file"] = ReviewFileSource.from_settings(settings)
+    except ValueError as err:
+        raise SettingsError(f"invalid configuration:\n  {err}") from None
+    return sources
 
 
 def build_scorers(settings: Settings) -> dict[str, Scorer]:
-    return {"vader": VaderScorer()}
+    """VADER (always) plus every scorer SCORER or SCORER_CHAIN names, each built once."""
+    scorers: dict[str, Scorer] = {"vader": VaderScorer()}
+    try:
+        for name in settings.configured_scorers:
+            if name == "comprehend":
+                scorers[name] = ComprehendScorer.from_settings(settings)
+            elif name == "gemini":
+                scorers[name] = GeminiScorer.from_settings(settings)
+    except ValueError as err:
+        raise SettingsError(f"invalid configuration:\n  {err}") from None
+    return scorers
 
 
 async def database_url(settings: Settings) -> tuple[str, EmbeddedPostgres | None]:
@@ -40,7 +70,27 @@ async def database_url(settings: Settings) -> tuple[str, EmbeddedPostgres | None
     return await embedded.start(), embedded
 
 
-async def run_worker(settings: Settings, dsn: str, stop: asyncio.Event) -> None:
+@dataclass
+class Adapters:
+    """The sources and scorers of one process, built once; aclose() releases their HTTP connections."""
+
+    sources: dict[str, ReviewSource]
+    scorers: dict[str, Scorer]
+
+    async def aclose(self) -> None:
+        for adapter in [*self.sources.values(), *self.scorers.values()]:
+            close = getattr(adapter, "aclose", None)
+            if close is not None:
+                await close()
+
+
+def build_adapters(settings: Settings) -> Adapters:
+    """Entry points call this before starting anything, so a misconfigured adapter stops them with exit 2."""
+    return Adapters(build_sources(settings), build_scorers(settings))
+
+
+async def run_worker(settings: Settings, dsn: str, stop: asyncio.Event, adapters: Adapters | None = None) -> None:
+    adapters = adapters or build_adapters(settings)
     state = await StateManager.connect(dsn, max_size=10)
     try:
         client = await connect_client(settings)
@@ -48,8 +98,8 @@ async def run_worker(settings: Settings, dsn: str, stop: asyncio.Event) -> None:
             client,
             settings.temporal_task_queue,
             state,
-            build_sources(settings),
-            build_scorers(settings),
+            adapters.sources,
+            adapters.scorers,
             max_concurrent_activities=settings.worker_max_concurrent_activities,
             max_concurrent_workflow_tasks=settings.worker_max_concurrent_workflow_tasks,
         )
@@ -59,6 +109,7 @@ async def run_worker(settings: Settings, dsn: str, stop: asyncio.Event) -> None:
             log.info("worker stopping: finishing in-flight tasks")
     finally:
         await state.close()
+        await adapters.aclose()
 
 
 async def build_enricher(settings: Settings, dsn: str) -> tuple[Enricher, StateManager, Callable[[], Awaitable[None]]]:
@@ -66,12 +117,14 @@ async def build_enricher(settings: Settings, dsn: str) -> tuple[Enricher, StateM
     state = await StateManager.connect(dsn)
     enricher: Enricher
     if settings.enricher == "channel":
-        channel = ChannelEnricher(state, EnrichmentActivities(state, build_sources(settings), build_scorers(settings)))
+        adapters = build_adapters(settings)
+        channel = ChannelEnricher(state, EnrichmentActivities(state, adapters.sources, adapters.scorers))
         enricher = channel
 
         async def close() -> None:
             await channel.close()
             await state.close()
+            await adapters.aclose()
 
         return enricher, state, close
     client = await connect_client(settings)

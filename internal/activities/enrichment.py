@@ -7,11 +7,12 @@ stage, so progress shows where a row is without an extra round trip to the serve
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -32,12 +33,28 @@ SCORE_BATCH = 100
 UNCERTAIN_CONFIDENCE = 0.5
 # A Retry-After beyond this is more likely a misconfigured server than a real request: cap the wait.
 MAX_RETRY_AFTER = 300.0
+# Well inside the score activity's heartbeat timeout (30 s).
+HEARTBEAT_EVERY = 10.0
+T = TypeVar("T")
 
 
 def _heartbeat(*details: Any) -> None:
     # The channel pipeline calls these methods outside an activity context.
     if activity.in_activity():
         activity.heartbeat(*details)
+
+
+async def _heartbeating(call: Awaitable[T], *details: Any) -> T:
+    """Await a slow call (an LLM round trip with its own retries) while telling the server we are alive."""
+    task = asyncio.ensure_future(call)
+    try:
+        while True:
+            done, _ = await asyncio.wait({task}, timeout=HEARTBEAT_EVERY)
+            if done:
+                return task.result()
+            _heartbeat(*details)
+    finally:
+        task.cancel()  # no-op when done; stops the call when the activity itself is cancelled
 
 
 def _transient(err: Exception, retry_after: float | None) -> ApplicationError:
@@ -143,7 +160,7 @@ class EnrichmentActivities:
                 Review(review_id=r.review_id, text=r.text, rating=r.rating, date=r.date, source=r.source) for r in batch
             ]
             try:
-                scores = await scorer.score(reviews)
+                scores = await _heartbeating(scorer.score(reviews), scored)
             except PermanentScorerError as err:
                 raise ApplicationError(str(err), non_retryable=True, type=type(err).__name__) from err
             except ScorerError as err:
