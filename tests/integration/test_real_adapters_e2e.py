@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -22,6 +23,8 @@ from internal.state.manager import StateManager
 from internal.wiring import build_adapters
 from tests.fakes.comprehend import FakeComprehend
 from tests.fakes.gemini import FakeGemini
+from tests.fakes.reviews_api import API_KEY as REVIEWS_API_KEY
+from tests.fakes.reviews_api import FakeReviewsApi
 from tests.fakes.server import serve_app
 from tests.fakes.walmart import FakeWalmart
 from tests.integration.api_harness import Api, serve
@@ -160,3 +163,62 @@ async def test_gemini_scores_and_summarises(temporal_client: Client, state: Stat
         assert by_id[item]["summary"].startswith("Customers of Demo "), by_id[item]
     assert by_id["pos-g1"]["label"] == "positive" and by_id["neg-g2"]["label"] == "negative"
     assert by_id["none-g3"]["status"] == "no_reviews" and by_id["none-g3"]["summary"] == ""
+
+
+async def test_generic_json_api_source(temporal_client: Client, state: StateManager, tmp_path: Path) -> None:
+    fake = FakeReviewsApi()
+    with serve_app(fake.app) as url:
+        overrides = {
+            "review_source": "http",
+            "reviews_http_url": url + "/v1/products/{product_id}/reviews?cursor={cursor}",
+            "reviews_http_headers": json.dumps({"X-Api-Key": REVIEWS_API_KEY}),
+            "reviews_http_mapping": "simple",
+        }
+        async with api_on(temporal_client, state, tmp_path, overrides) as (api, http):
+            final, rows = await _run(http, api, ["sku-1", "missing-2"])
+    assert final["status"] == "completed"
+    by_id = {r["product_id"]: r for r in rows}
+    assert by_id["sku-1"]["review_count"] == "12" and by_id["sku-1"]["source"] == "http"
+    assert by_id["sku-1"]["product_name"] == "Product sku-1" and by_id["sku-1"]["price"] == "12.5"
+    assert fake.requests["sku-1"] == 3  # 12 reviews, 5 a page, followed by cursor
+    assert by_id["missing-2"]["status"] == "failed" and "product not found" in by_id["missing-2"]["reason"]
+
+
+async def test_review_file_source(temporal_client: Client, state: StateManager, tmp_path: Path) -> None:
+    export = tmp_path / "reviews.jsonl"
+    lines = [
+        {
+            "product_id": "A-1",
+            "review_id": f"a{i}",
+            "text": "Excellent, works great!",
+            "rating": 5,
+            "date": "2025-01-02",
+        }
+        for i in range(8)
+    ] + [{"product_id": "B-2", "review_id": f"b{i}", "text": "Broke in a day. Awful.", "rating": 1} for i in range(6)]
+    export.write_text("".join(json.dumps(line) + "\n" for line in lines) + "not json\n")
+    overrides = {"review_source": "file", "reviews_file": export}
+    async with api_on(temporal_client, state, tmp_path, overrides) as (api, http):
+        final, rows = await _run(http, api, ["A-1", "B-2", "C-3"])
+    assert final["status"] == "completed"
+    by_id = {r["product_id"]: r for r in rows}
+    assert by_id["A-1"]["label"] == "positive" and by_id["A-1"]["review_count"] == "8"
+    assert by_id["B-2"]["label"] == "negative" and by_id["B-2"]["mean_rating"] == "1.0"
+    assert by_id["C-3"]["status"] == "failed" and "product not found" in by_id["C-3"]["reason"]
+
+
+async def test_escalation_sends_only_unsure_reviews_to_the_next_scorer(
+    temporal_client: Client, state: StateManager, tmp_path: Path, aws_env: FakeComprehend
+) -> None:
+    overrides = {"scorer_chain": "vader,comprehend"}
+    async with api_on(temporal_client, state, tmp_path, overrides) as (api, http):
+        final, rows = await _run(http, api, ["weak-e1"])
+    assert final["status"] == "completed" and rows[0]["status"] == "low_confidence"
+    scored = await state.load_scores(str(final["job_id"]), 2)
+    unsure = {r.review_id for r, scores in scored for s in scores if s.scorer == "vader" and s.confidence < 0.5}
+    escalated = {r.review_id for r, scores in scored for s in scores if s.scorer == "comprehend"}
+    # VADER was unsure about some of the lukewarm reviews; exactly those, and only once each, went to Comprehend.
+    assert 0 < len(unsure) < len(scored) and escalated == unsure
+    assert sorted(text for batch in aws_env.requests for text in batch) == sorted(
+        r.text for r, _ in scored if r.review_id in unsure
+    )
