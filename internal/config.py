@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SCORER_NAMES = ("vader", "comprehend", "gemini")
@@ -122,6 +122,14 @@ class Settings(BaseSettings):
                 f"SCORER_CHAIN names unknown scorer(s) {', '.join(unknown)}; known: {', '.join(SCORER_NAMES)}"
             )
         return ",".join(names)
+
+    @model_validator(mode="after")
+    def _s3_needs_a_bucket(self) -> Settings:
+        # Checked with the rest of the environment, so `make run` refuses to start rather than failing at the
+        # first signed-URL request.
+        if self.upload_storage == "s3" and not self.s3_bucket:
+            raise ValueError("UPLOAD_STORAGE=s3 needs S3_BUCKET")
+        return self
 
     @property
     def scorers_in_chain(self) -> list[str]:

@@ -54,9 +54,7 @@ async def build_services(settings: Settings, dsn: str) -> tuple[Services, Callab
 
 
 def upload_store(settings: Settings) -> UploadStore:
-    if settings.upload_storage == "s3":
-        if not settings.s3_bucket:
-            raise SettingsError("UPLOAD_STORAGE=s3 needs S3_BUCKET")
+    if settings.upload_storage == "s3" and settings.s3_bucket:
         return S3Uploads(settings.s3_bucket, settings.data_dir / "uploads")
     return LocalUploads(settings.data_dir / "uploads", UploadSigner(load_or_create_key(settings.data_dir)))
 

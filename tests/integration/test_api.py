@@ -204,3 +204,18 @@ async def test_auth_size_type_and_idempotency(temporal_client: Client, state: St
             assert again.headers.get("Idempotent-Replayed") == "true"
             listing = (await http.get("/api/v1/jobs")).json()["jobs"]
             assert len(listing) == 1
+
+
+async def test_a_job_naming_an_unconfigured_adapter_is_refused(
+    temporal_client: Client, state: StateManager, tmp_path: Path
+) -> None:
+    async with serve(temporal_client, state, tmp_path) as api, api.client() as http:
+        refused = await http.post(
+            "/api/v1/jobs", json={"products": ["x1"], "options": {"source": "walmart", "scorer_chain": ["gemini"]}}
+        )
+        assert refused.status_code == 422 and refused.json()["error"]["code"] == "invalid_options"
+        problems = {d["field"]: d["message"] for d in refused.json()["error"]["details"]}
+        assert "REVIEW_SOURCE" in problems["options.source"] and "SCORER" in problems["options.scorer_chain"]
+        created = await http.post("/api/v1/jobs", json={"products": ["pos-x1"]})
+        job = (await http.get(f"/api/v1/jobs/{created.json()['job_id']}")).json()
+        assert job["options"] == {"source": "demo", "scorer_chain": ["vader"]}, "service defaults are recorded"

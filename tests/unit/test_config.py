@@ -9,7 +9,18 @@ from internal.config import Settings, SettingsError, load_settings
 
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in ("DATABASE_URL", "TEMPORAL_HOST_PORT", "API_PORT", "API_TOKEN", "REVIEW_SOURCE", "DATA_DIR"):
+    for name in (
+        "DATABASE_URL",
+        "TEMPORAL_HOST_PORT",
+        "API_PORT",
+        "API_TOKEN",
+        "REVIEW_SOURCE",
+        "DATA_DIR",
+        "SCORER",
+        "SCORER_CHAIN",
+        "UPLOAD_STORAGE",
+        "S3_BUCKET",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)  # no stray .env from the repo
 
@@ -70,3 +81,30 @@ def test_unknown_choice_is_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_settings_can_be_built_explicitly() -> None:
     s = Settings(data_dir=Path("/tmp/x"), _env_file=None)
     assert s.data_dir == Path("/tmp/x")
+
+
+def test_jobs_default_to_the_configured_source_and_chain(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings().job_defaults() == {"source": "demo", "scorer_chain": ["vader"]}
+    monkeypatch.setenv("REVIEW_SOURCE", "walmart")
+    monkeypatch.setenv("SCORER", "gemini")
+    s = load_settings()
+    assert s.job_defaults() == {"source": "walmart", "scorer_chain": ["gemini"]}
+    assert s.configured_sources == ["demo", "walmart"] and s.configured_scorers == ["gemini", "vader"]
+    monkeypatch.setenv("SCORER_CHAIN", " vader, comprehend ,gemini")
+    s = load_settings()
+    assert s.scorers_in_chain == ["vader", "comprehend", "gemini"]
+    assert s.configured_scorers == ["comprehend", "gemini", "vader"]
+
+
+def test_unknown_scorer_in_the_chain_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SCORER_CHAIN", "vader,bert")
+    with pytest.raises(SettingsError, match="SCORER_CHAIN names unknown scorer\\(s\\) bert"):
+        load_settings()
+
+
+def test_s3_uploads_need_a_bucket(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("UPLOAD_STORAGE", "s3")
+    with pytest.raises(SettingsError, match="UPLOAD_STORAGE=s3 needs S3_BUCKET"):
+        load_settings()
+    monkeypatch.setenv("S3_BUCKET", "uploads")
+    assert load_settings().s3_bucket == "uploads"
