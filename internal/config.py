@@ -170,7 +170,8 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         lines = []
         for err in exc.errors():
-            variable = "_".join(str(p) for p in err["loc"]).upper() or "settings"
+            variable = "_".join(str(p) for p in err["loc"]).upper()
             message = err["msg"].removeprefix("Value error, ")
-            lines.append(f"{variable}: {message}")
+            # A check across variables (no loc) names them in its own message.
+            lines.append(f"{variable}: {message}" if err["loc"] else message)
         raise SettingsError("invalid configuration:\n  " + "\n  ".join(lines)) from None
