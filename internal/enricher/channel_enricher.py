@@ -60,15 +60,18 @@ async def _retry(call: Callable[[], Awaitable[T]], max_attempts: int, first_dela
     """Exponential backoff with jitter, mirroring the workflow retry policies; non-retryable errors pass through."""
     delay = first_delay
     for attempt in range(1, max_attempts + 1):
+        asked: float | None = None  # the API's Retry-After, as Temporal would honour it
         try:
             return await call()
         except ApplicationError as err:
             if err.non_retryable or attempt == max_attempts:
                 raise _Permanent(err.message) from err
+            if err.next_retry_delay is not None:
+                asked = err.next_retry_delay.total_seconds()
         except Exception as err:
             if attempt == max_attempts:
                 raise _Permanent(f"{type(err).__name__}: {err}") from err
-        await asyncio.sleep(delay * (0.5 + random.random()))
+        await asyncio.sleep(asked if asked is not None else delay * (0.5 + random.random()))
         delay = min(delay * 2, max_delay)
     raise AssertionError("unreachable")
 
