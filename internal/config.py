@@ -89,6 +89,14 @@ class Settings(BaseSettings):
     # S3 upload storage (UPLOAD_STORAGE=s3).
     s3_bucket: str | None = None
 
+    @field_validator("api_token", mode="before")
+    @classmethod
+    def _api_token(cls, value: object) -> object:
+        # `API_TOKEN=` must mean "no token" (and so loopback only), never "the empty string is the token":
+        # an empty bearer would otherwise match it.
+        raw = value.get_secret_value() if isinstance(value, SecretStr) else value
+        return None if raw is None or (isinstance(raw, str) and not raw.strip()) else value
+
     @field_validator("temporal_host_port")
     @classmethod
     def _temporal_host_port(cls, value: str | None) -> str | None:

@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from internal.enricher.base import EnrichmentUnavailable, InvalidJobState, UnknownJob
 from internal.intake import CsvIntakeError
-from internal.state.manager import JobNotFound
+from internal.state.manager import InvalidValue, JobNotFound
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +50,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(JobNotFound)
     async def _missing(_: Request, exc: JobNotFound) -> JSONResponse:
         return _respond(404, "job_not_found", str(exc))
+
+    @app.exception_handler(InvalidValue)
+    async def _invalid_value(_: Request, exc: InvalidValue) -> JSONResponse:
+        return _respond(422, "invalid_value", f"a value in the request cannot be stored or looked up: {exc}")
 
     @app.exception_handler(InvalidJobState)
     async def _conflict(_: Request, exc: InvalidJobState) -> JSONResponse:

@@ -7,7 +7,7 @@ import csv
 import io
 import json
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, BinaryIO
 
 from fastapi import APIRouter, Header, Query, Request, Response
@@ -132,6 +132,17 @@ def products_csv(products: list[ProductIn | str]) -> bytes:
     return buf.getvalue().encode()
 
 
+async def _capped_body(request: Request, limit: int) -> bytes:
+    """The body, refused with 413 as soon as it passes the limit (a chunked body has no length to check first)."""
+    parts, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ApiError(413, "too_large", f"the request is larger than the limit of {limit:,} bytes")
+        parts.append(chunk)
+    return b"".join(parts)
+
+
 async def _read_multipart(request: Request) -> tuple[BinaryIO, str | None, JobOptions]:
     form = await request.form(max_files=1, max_fields=5)
     upload = form.get("file")
@@ -167,17 +178,19 @@ async def create_job(
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> JobCreated:
     svc = services(request)
+    limit = svc.settings.max_upload_bytes
     length = request.headers.get("content-length")
-    if length is not None and length.isdigit() and int(length) > svc.settings.max_upload_bytes:
-        raise ApiError(
-            413, "too_large", f"the upload is larger than the limit of {svc.settings.max_upload_bytes:,} bytes"
-        )
+    if length is not None and length.isdigit() and int(length) > limit:
+        raise ApiError(413, "too_large", f"the upload is larger than the limit of {limit:,} bytes")
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "multipart/form-data":
+        if length is None:
+            # A chunked multipart body is spooled whole before we see it: without a length, nothing caps it.
+            raise ApiError(411, "length_required", "send the upload with a Content-Length header")
         stream, filename, options = await _read_multipart(request)
     elif content_type == "application/json":
         try:
-            body = CreateJobJson.model_validate_json(await request.body())
+            body = CreateJobJson.model_validate_json(await _capped_body(request, limit))
         except ValidationError as err:
             raise ApiError(422, "invalid_request", "invalid JSON body", _problems(err)) from None
         stream, filename, options = io.BytesIO(products_csv(body.products)), None, body.options
@@ -234,8 +247,9 @@ def _encode_cursor(job: Job) -> str:
 def _decode_cursor(cursor: str) -> tuple[datetime, str]:
     try:
         created, job_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return datetime.fromisoformat(created), str(job_id)
-    except (ValueError, TypeError) as err:
+        # Normalised here so a date PostgreSQL cannot hold fails as a bad cursor, not deep in the driver.
+        return datetime.fromisoformat(created).astimezone(UTC), str(job_id)
+    except (ValueError, TypeError, OverflowError) as err:
         raise ApiError(422, "invalid_cursor", "cursor is not one this API handed out") from err
 
 

@@ -52,14 +52,14 @@ class S3Uploads:
         )
         return UploadTarget(url=str(url), expires_at=int(time.time()) + self.ttl)
 
-    async def exists(self, job_id: str) -> bool:
+    async def size(self, job_id: str) -> int | None:
         try:
-            await asyncio.to_thread(self._client.head_object, Bucket=self.bucket, Key=self.key(job_id))
+            head = await asyncio.to_thread(self._client.head_object, Bucket=self.bucket, Key=self.key(job_id))
         except ClientError as err:
             if err.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
-                return False
+                return None
             raise
-        return True
+        return int(head["ContentLength"])
 
     @asynccontextmanager
     async def open(self, job_id: str) -> AsyncIterator[Path]:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import tempfile
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from starlette.requests import ClientDisconnect
 
 from internal.api.deps import services
 from internal.api.errors import ApiError
@@ -15,7 +19,7 @@ from internal.api.jobs import _start, created_body, job_options
 from internal.api.schemas import JobCreated, SignedUrl, SignedUrlRequest
 from internal.api.uploads import LocalUploads
 from internal.jobs.intake import ingest_csv
-from internal.state.models import NewJob
+from internal.state.models import Job, NewJob
 
 router = APIRouter(prefix="/api/v1", tags=["uploads"])
 # The PUT is authorised by its signed token alone (like an S3 presigned URL), not by the API token.
@@ -48,34 +52,49 @@ async def put_upload(request: Request, job_id: str, token: Annotated[str, Query(
     problem = svc.uploads.signer.verify(job_id, token)
     if problem:
         raise ApiError(403, "invalid_upload_token", problem)
-    job = await svc.state.get_job(job_id)
-    if job.intake_complete:
-        raise ApiError(409, "already_started", f"job {job_id!r} has already been started; ask for a new URL")
+    _check_startable(await svc.state.get_job(job_id))
     limit = svc.settings.max_upload_bytes
     target = svc.uploads.path(job_id)
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_suffix(".part")
+    # A file of its own per request: two concurrent PUTs never interleave, and the last complete one wins.
+    fd, name = tempfile.mkstemp(prefix=f".{job_id}-", suffix=".part", dir=target.parent)
+    partial = Path(name)
     written = 0
-    # Streamed to disk chunk by chunk: a 100 MB upload never sits in memory.
-    with partial.open("wb") as fh:
-        async for chunk in request.stream():
-            written += len(chunk)
-            if written > limit:
-                fh.close()
-                partial.unlink(missing_ok=True)
-                raise ApiError(413, "too_large", f"the upload is larger than the limit of {limit:,} bytes")
-            fh.write(chunk)
-    os.replace(partial, target)
+    try:
+        # Streamed to disk chunk by chunk: a 100 MB upload never sits in memory.
+        with os.fdopen(fd, "wb") as fh:
+            async for chunk in request.stream():
+                written += len(chunk)
+                if written > limit:
+                    raise ApiError(413, "too_large", f"the upload is larger than the limit of {limit:,} bytes")
+                fh.write(chunk)
+        os.replace(partial, target)
+    except ClientDisconnect:
+        raise ApiError(400, "upload_incomplete", "the client went away before the upload finished") from None
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(partial)
+
+
+def _check_startable(job: Job) -> None:
+    if job.intake_complete:
+        raise ApiError(409, "already_started", f"job {job.job_id!r} has already been started; ask for a new URL")
+    if job.status != "created":
+        raise ApiError(409, "invalid_transition", f"job {job.job_id!r} is {job.status}; ask for a new URL")
 
 
 @router.post("/jobs/{job_id}/start", status_code=201, response_model=JobCreated, summary="Start an uploaded job")
 async def start(request: Request, job_id: str) -> JobCreated:
     svc = services(request)
     job = await svc.state.get_job(job_id)
-    if job.intake_complete:
-        raise ApiError(409, "already_started", f"job {job_id!r} has already been started")
-    if not await svc.uploads.exists(job_id):
+    _check_startable(job)
+    size = await svc.uploads.size(job_id)
+    if size is None:
         raise ApiError(409, "no_upload", f"nothing has been uploaded for job {job_id!r}; PUT the CSV to its URL first")
+    limit = svc.settings.max_upload_bytes
+    if size > limit:
+        # An S3 presigned PUT carries no size cap of its own: refuse before downloading, not after.
+        raise ApiError(413, "too_large", f"the upload is {size:,} bytes, larger than the limit of {limit:,} bytes")
     async with svc.uploads.open(job_id) as path:
         with path.open("rb") as fh:
             outcome = await ingest_csv(svc.state, fh, job_id, filename=job.filename, limits=svc.intake_limits)

@@ -6,10 +6,12 @@ Local URLs have the same shape as an S3 presigned PUT, so clients of the old API
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import os
 import secrets
+import tempfile
 import time
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -20,16 +22,29 @@ from typing import Protocol
 UPLOAD_TTL_SECONDS = 15 * 60
 
 
+KEY_BYTES = 32
+
+
 def load_or_create_key(data_dir: Path) -> bytes:
-    """A per-installation secret kept in DATA_DIR, so URLs stay valid across restarts of the API."""
+    """A per-installation secret kept in DATA_DIR, so URLs stay valid across restarts of the API.
+
+    The key is written in full to a private temporary file and linked into place, so a second process starting
+    at the same moment reads either no key or the whole key — never an empty file, which would sign with b"".
+    """
     path = data_dir / "upload-signing.key"
-    if path.exists():
-        return path.read_bytes()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_bytes(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(key)
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".upload-signing-", dir=data_dir)  # mode 0600
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(secrets.token_bytes(KEY_BYTES))
+            with contextlib.suppress(FileExistsError):  # another process won the race: use its key
+                os.link(tmp, path)
+        finally:
+            os.unlink(tmp)
+    key = path.read_bytes()
+    if len(key) != KEY_BYTES:
+        raise ValueError(f"{path} is not a {KEY_BYTES}-byte upload signing key; delete it and a new one is made")
     return key
 
 
@@ -49,9 +64,10 @@ class UploadSigner:
     def verify(self, job_id: str, token: str, now: float | None = None) -> str | None:
         """None when valid, else why not (for the 403 message)."""
         expires_s, _, mac = token.partition(".")
-        if not expires_s.isdigit() or not mac:
+        # isdigit() alone admits "²"; compare_digest refuses non-ASCII str: both would be a 500, not a 403.
+        if not (expires_s.isascii() and expires_s.isdecimal()) or not mac:
             return "malformed upload token"
-        if not hmac.compare_digest(mac, self._mac(job_id, int(expires_s))):
+        if not hmac.compare_digest(mac.encode(), self._mac(job_id, int(expires_s)).encode()):
             return "upload token does not match this job"
         if int(expires_s) < (time.time() if now is None else now):
             return "upload URL has expired; ask for a new one"
@@ -72,7 +88,9 @@ class UploadStore(Protocol):
         """Where the client PUTs the CSV of this job."""
         ...
 
-    async def exists(self, job_id: str) -> bool: ...
+    async def size(self, job_id: str) -> int | None:
+        """Bytes uploaded for this job, None when nothing has been."""
+        ...
 
     def open(self, job_id: str) -> AbstractAsyncContextManager[Path]:
         """The uploaded CSV as a local file for the intake (fetched first when it lives elsewhere)."""
@@ -95,8 +113,11 @@ class LocalUploads:
         token, expires = self.signer.sign(job_id)
         return UploadTarget(url=f"{api_base}/api/v1/uploads/{job_id}?token={token}", expires_at=expires)
 
-    async def exists(self, job_id: str) -> bool:
-        return self.path(job_id).exists()
+    async def size(self, job_id: str) -> int | None:
+        try:
+            return self.path(job_id).stat().st_size
+        except FileNotFoundError:
+            return None
 
     @asynccontextmanager
     async def open(self, job_id: str) -> AsyncIterator[Path]:

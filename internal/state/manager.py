@@ -46,6 +46,11 @@ _ROW_COLUMNS = (
 )
 
 
+# Values PostgreSQL refuses (a NUL byte in text, a date out of its range) come from the caller's input, not from a
+# bug of ours: callers map this to "invalid input".
+InvalidValue = asyncpg.exceptions.DataError
+
+
 class JobNotFound(LookupError):
     def __init__(self, job_id: str) -> None:
         super().__init__(f"job {job_id!r} not found")

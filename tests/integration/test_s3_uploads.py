@@ -64,3 +64,21 @@ async def test_presigned_put_to_s3_then_start(
         final = await api.wait_done(http, job_id)
         assert final["status"] == "completed" and final["succeeded"] == 2
     assert not list((tmp_path / "staging").iterdir()), "the downloaded copy is removed after the intake"
+
+
+async def test_an_oversized_s3_upload_is_refused_before_download(
+    s3_endpoint: str, temporal_client: Client, state: StateManager, tmp_path: Path
+) -> None:
+    store = S3Uploads(BUCKET, tmp_path / "staging")
+    async with (
+        serve(temporal_client, state, tmp_path, uploads=store, max_upload_bytes=2048) as api,
+        api.client() as http,
+        httpx.AsyncClient() as s3,
+    ):
+        signed = (await http.post("/api/v1/enrichment-signed-url", json={})).json()
+        big = b"product_id\n" + b"".join(b"pos-%05d\n" % i for i in range(1000))
+        put = await s3.put(signed["upload_url"], content=big, headers=signed["headers"])
+        assert put.status_code == 200  # S3 itself caps nothing
+        refused = await http.post(f"/api/v1/jobs/{signed['job_id']}/start")
+        assert refused.status_code == 413 and refused.json()["error"]["code"] == "too_large"
+    assert not (tmp_path / "staging").exists() or not list((tmp_path / "staging").iterdir())

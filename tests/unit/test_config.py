@@ -108,3 +108,9 @@ def test_s3_uploads_need_a_bucket(monkeypatch: pytest.MonkeyPatch) -> None:
         load_settings()
     monkeypatch.setenv("S3_BUCKET", "uploads")
     assert load_settings().s3_bucket == "uploads"
+
+
+def test_an_empty_api_token_means_no_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Otherwise "Authorization: Bearer " would match it, and a public API_HOST would be accepted.
+    monkeypatch.setenv("API_TOKEN", "  ")
+    assert load_settings().api_token is None
