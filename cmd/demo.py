@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -78,7 +79,7 @@ def main() -> int:
     logging.getLogger("temporalio").setLevel(logging.ERROR)  # activity failures are expected in the demo
     try:
         settings = load_settings()
-        url = args.api_url or f"http://{settings.api_host}:{settings.api_port}"
+        url = args.api_url or os.environ.get("API_URL") or f"http://{settings.api_host}:{settings.api_port}"
         token = settings.api_token.get_secret_value() if settings.api_token else None
         client = ApiClient(url, token)
         if client.healthy():

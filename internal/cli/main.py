@@ -7,6 +7,7 @@ Exit codes scripts can rely on: 0 done (for --wait: the job completed), 1 the jo
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import sys
@@ -154,7 +155,9 @@ def cmd_results(client: ApiClient, args: argparse.Namespace) -> int:
         else:
             rows = list(client.results(args.job_id))
             if out:
-                Console(file=open(args.output, "w"), width=200).print(results_table(rows))  # noqa: SIM115
+                table = Console(file=io.StringIO(), width=200, record=True)
+                table.print(results_table(rows))
+                out.write(table.export_text().encode())
             else:
                 console.print(results_table(rows, title=f"job {args.job_id}"))
     finally:
