@@ -123,10 +123,15 @@ def cmd_submit(client: ApiClient, args: argparse.Namespace) -> int:
 
 
 def cmd_jobs(client: ApiClient, args: argparse.Namespace) -> int:
-    table = Table("job", "status", "rows", "done", "file", "created")
+    table = Table("job", "status", "rows", "file", "created", "finished")
     for job in client.jobs(limit=args.limit, status=args.status):
         table.add_row(
-            job["job_id"], job["status"], str(job["total_rows"]), "", job.get("filename") or "", job["created_at"][:19]
+            job["job_id"],
+            job["status"],
+            str(job["total_rows"]),
+            job.get("filename") or "",
+            job["created_at"][:19],
+            (job.get("finished_at") or "")[:19],
         )
     console.print(table)
     return 0
