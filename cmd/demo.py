@@ -37,7 +37,12 @@ def demo_flow(client: ApiClient, path: Path) -> int:
         if final[k]
     )
     console.print(f"\n{final['status']} — {counts}")
-    console.print(f"CSV: {client.base_url}/api/v1/jobs/{created['job_id']}/results?format=csv")
+    # Saved rather than linked: when the demo started its own stack, the API is gone once it exits.
+    out = Path(f"results-{created['job_id']}.csv")
+    with out.open("wb") as fh:
+        for chunk in client.results_csv(created["job_id"]):
+            fh.write(chunk)
+    console.print(f"Results CSV (opens in a spreadsheet): {out.resolve()}")
     return 0 if final["status"] == "completed" and len(rows) == final["total"] else 1
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import os
 import sys
 from pathlib import Path
 
@@ -14,10 +15,13 @@ from internal.state.manager import StateManager
 from tests.integration.api_harness import serve
 
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
+DEMO = str(Path(__file__).resolve().parents[2] / "cmd" / "demo.py")
 
 
-async def _run(*args: str, timeout: float = 180) -> tuple[int, str, str]:
-    proc = await asyncio.create_subprocess_exec(*args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+async def _run(*args: str, timeout: float = 180, cwd: Path | None = None) -> tuple[int, str, str]:
+    proc = await asyncio.create_subprocess_exec(
+        *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=cwd
+    )
     out, err = await asyncio.wait_for(proc.communicate(), timeout)
     assert proc.returncode is not None
     return proc.returncode, out.decode(), err.decode()
@@ -53,6 +57,29 @@ async def test_cli_submit_wait_and_results_csv(temporal_client: Client, state: S
         assert code == 2 and "no_id_column" in err
     code, _, err = await _run(*cli, "jobs")
     assert code == 3 and "cannot reach" in err  # server gone
+
+
+async def test_demo_against_a_running_api_saves_the_results_csv(
+    temporal_client: Client, state: StateManager, tmp_path: Path
+) -> None:
+    upload = tmp_path / "few.csv"
+    upload.write_text("product_id,name\npos-d1,One\nneg-d2,Two\n")
+    async with serve(temporal_client, state, tmp_path) as api:
+        code, out, err = await _run(sys.executable, DEMO, "--api-url", api.url, str(upload), cwd=tmp_path)
+        assert code == 0, out + err
+        assert f"Using the API at {api.url}" in out and "completed" in out
+        saved = [tmp_path / name for name in os.listdir(tmp_path) if name.startswith("results-")]
+        assert len(saved) == 1 and saved[0].name in out.replace("\n", "")
+        rows = list(csv.DictReader(io.StringIO(saved[0].read_text(encoding="utf-8-sig"))))
+        assert [(r["product_id"], r["label"]) for r in rows] == [("pos-d1", "positive"), ("neg-d2", "negative")]
+        cli = [sys.executable, "-m", "internal.cli.main", "--api-url", api.url]
+        code, out, _ = await _run(*cli, "jobs")
+        assert code == 0 and "completed" in out and "few.csv" in out
+        job_id = saved[0].stem.removeprefix("results-")
+        table = tmp_path / "table.txt"
+        code, _, err = await _run(*cli, "results", job_id, "-o", str(table))
+        assert code == 0, err
+        assert "pos-d1" in table.read_text() and "neg-d2" in table.read_text()
 
 
 async def test_schemathesis_finds_no_server_errors(
