@@ -294,15 +294,14 @@ async def get_results(
     format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
 ) -> Any:
     svc = services(request)
-    rows = await svc.enricher.get_results(job_id, offset=after, limit=limit)  # 404 for an unknown job
+    job = await svc.state.get_job(job_id)  # 404 for an unknown job; read once for both formats
     if format == "csv":
-        job = await svc.state.get_job(job_id)
         return StreamingResponse(
             csv_stream(svc.state, job),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="results-{job_id}.csv"'},
         )
-    job = await svc.state.get_job(job_id)
+    rows = await svc.state.get_results(job_id, after_row=after, limit=limit)
     header = job.header or ["product_id"]
     return ResultPage(
         job_id=job_id,
