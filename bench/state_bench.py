@@ -26,14 +26,14 @@ import asyncpg
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.report import write_section  # noqa: E402
 from internal.intake import IntakeLimits  # noqa: E402
 from internal.jobs.intake import create_job_from_csv  # noqa: E402
 from internal.stack.postgres import EmbeddedPostgres  # noqa: E402
 from internal.state.manager import StateManager  # noqa: E402
 from internal.state.migrate import apply_migrations  # noqa: E402
 
-MARK_BEGIN = "<!-- bench-state:begin -->"
-MARK_END = "<!-- bench-state:end -->"
+SECTION = "bench-state"
 TARGETS = {"seconds": 60.0, "rss_mb": 300.0, "progress_ms": 5.0}
 
 
@@ -137,7 +137,6 @@ def report(r: dict[str, float]) -> str:
     mark = {True: "met", False: "MISSED"}
     return "\n".join(
         [
-            MARK_BEGIN,
             f"Measured {time.strftime('%Y-%m-%d')} on this 2-core machine (`make bench-state`), "
             "embedded PostgreSQL 18.",
             "",
@@ -154,19 +153,8 @@ def report(r: dict[str, float]) -> str:
             f"| ≤ {TARGETS['progress_ms']:.0f} ms — {mark[ok['progress_ms']]} |",
             f"| outcome | total {int(r['total']):,}: {int(r['pending']):,} pending, {int(r['invalid']):,} invalid, "
             f"{int(r['duplicate']):,} duplicate | adds up |",
-            MARK_END,
         ]
     )
-
-
-def write_section(path: Path, text: str) -> None:
-    body = path.read_text() if path.exists() else "# Performance\n\n## Intake + StateManager (1M rows)\n\n"
-    if MARK_BEGIN in body:
-        head, rest = body.split(MARK_BEGIN, 1)
-        body = head + text + rest.split(MARK_END, 1)[1]
-    else:
-        body = body.rstrip() + "\n\n" + text + "\n"
-    path.write_text(body)
 
 
 def main() -> int:
@@ -178,7 +166,7 @@ def main() -> int:
     text = report(result)
     print(text)
     if args.write:
-        write_section(args.write, text)
+        write_section(args.write, SECTION, "Intake + StateManager (1,000,000 rows) — `make bench-state`", text)
     return 0
 
 

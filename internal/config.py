@@ -13,6 +13,9 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SCORER_NAMES = ("vader", "comprehend", "gemini")
+# Activity and workflow-task slots of one worker process: at least a job's default window (100), so every
+# in-flight product of a job can have its step running at once.
+DEFAULT_WORKER_SLOTS = 100
 
 
 class SettingsError(Exception):
@@ -52,8 +55,8 @@ class Settings(BaseSettings):
     database_url: SecretStr | None = None
 
     # Worker concurrency: slots for activities and workflow tasks on this process.
-    worker_max_concurrent_activities: int = Field(default=100, ge=1)
-    worker_max_concurrent_workflow_tasks: int = Field(default=100, ge=1)
+    worker_max_concurrent_activities: int = Field(default=DEFAULT_WORKER_SLOTS, ge=1)
+    worker_max_concurrent_workflow_tasks: int = Field(default=DEFAULT_WORKER_SLOTS, ge=1)
 
     review_source: Literal["demo", "walmart", "http", "file"] = "demo"
     scorer: Literal["vader", "comprehend", "gemini"] = "vader"

@@ -1,8 +1,12 @@
-"""Record real workflow histories for the replay test: `python tests/record_histories.py`.
+"""Record real workflow histories for the replay test: `python tests/record_histories.py PREFIX`.
 
 Runs a small job (a plain product, one that needs a second page, one not found) on a throw-away stack and
 writes the job workflow's and each child's history (`temporal workflow show -o json` format) to
-tests/data/histories/. Re-record after an intentional, versioned workflow change; never to silence a failure.
+tests/data/histories/PREFIX<name>.json. Record a new set under a new prefix after an intentional, versioned
+workflow change (`workflow.patched`, or a version in the input like EnrichmentWorkflow's `steps_version`) and
+keep the old sets: they stand for the runs already in flight on old code. Never re-record to silence a failure.
+
+Sets: no prefix = EnrichmentWorkflow steps version 1 (a page per activity); `steps2-` = steps version 2.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ OUT = REPO / "tests" / "data" / "histories"
 PRODUCTS = ["pos-replay", "sparse-replay", "notfound-replay"]
 
 
-async def main() -> None:
+async def main(prefix: str) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="record-"))
     pg = EmbeddedPostgres(workdir)
     server = TemporalDevServer(data_dir=workdir, port=free_port(), headless=True)
@@ -51,8 +55,8 @@ async def main() -> None:
         OUT.mkdir(parents=True, exist_ok=True)
         for name, workflow_id in ids.items():
             history = await client.get_workflow_handle(workflow_id).fetch_history()
-            (OUT / f"{name}.json").write_text(json.dumps(history.to_json_dict(), indent=1) + "\n")
-            print(f"wrote {name}.json ({len(history.events)} events)")
+            (OUT / f"{prefix}{name}.json").write_text(json.dumps(history.to_json_dict(), indent=1) + "\n")
+            print(f"wrote {prefix}{name}.json ({len(history.events)} events)")
         await state.close()
     finally:
         server.stop()
@@ -60,4 +64,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    asyncio.run(main(sys.argv[1] if len(sys.argv) > 1 else ""))

@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -24,7 +25,7 @@ from internal.domain.models import ProductSentiment, Review, ReviewScore
 from internal.scorers.base import PermanentScorerError, Scorer, ScorerError, Summarizer
 from internal.sources.base import PermanentSourceError, ReviewSource, SourceError
 from internal.state.manager import StateManager
-from internal.state.models import StoredReview, StoredScore
+from internal.state.models import RowStatus, StoredReview, StoredScore
 
 log = logging.getLogger(__name__)
 
@@ -33,14 +34,17 @@ SCORE_BATCH = 100
 UNCERTAIN_CONFIDENCE = 0.5
 # A Retry-After beyond this is more likely a misconfigured server than a real request: cap the wait.
 MAX_RETRY_AFTER = 300.0
-# Well inside the score activity's heartbeat timeout (30 s).
+# Well inside the fetch and score activities' heartbeat timeout (30 s).
 HEARTBEAT_EVERY = 10.0
+# A fetch attempt shorter than this sends no heartbeat at all (see fetch_attempt).
+HEARTBEAT_AFTER = 5.0
 T = TypeVar("T")
 
 
 def _heartbeat(*details: Any) -> None:
-    # The channel pipeline calls these methods outside an activity context.
-    if activity.in_activity():
+    # The channel pipeline calls these methods outside an activity context, and workflows run the cheap ones as
+    # local activities, which cannot heartbeat (their workflow task is kept alive by the SDK instead).
+    if activity.in_activity() and not activity.info().is_local:
         activity.heartbeat(*details)
 
 
@@ -55,6 +59,17 @@ async def _heartbeating(call: Awaitable[T], *details: Any) -> T:
             _heartbeat(*details)
     finally:
         task.cancel()  # no-op when done; stops the call when the activity itself is cancelled
+
+
+def _resumed_fetch() -> tuple[str | None, int] | None:
+    """(cursor, pages) from the last heartbeat of an earlier try of this fetch attempt, if there was one."""
+    if not activity.in_activity():
+        return None
+    details = activity.info().heartbeat_details
+    if not details or not isinstance(details[0], dict):
+        return None
+    last = details[0]
+    return (str(last["cursor"]) if last.get("cursor") is not None else None), int(last["pages"])
 
 
 def _transient(err: Exception, retry_after: float | None) -> ApplicationError:
@@ -107,8 +122,63 @@ class EnrichmentActivities:
                 type="InvalidInput",
             ) from None
 
+    async def _fetch_page(
+        self, source: ReviewSource, job_id: str, row_num: int, product_id: str, cursor: str | None
+    ) -> tuple[str | None, int]:
+        """Read one page and store its reviews (an idempotent upsert); returns the next cursor and new reviews."""
+        try:
+            page = await _heartbeating(source.fetch_page(product_id, cursor), cursor)
+        except PermanentSourceError as err:
+            raise ApplicationError(str(err), non_retryable=True, type=type(err).__name__) from err
+        except SourceError as err:
+            raise _transient(err, err.retry_after) from err
+        new = await self._state.store_reviews(
+            job_id,
+            row_num,
+            [
+                StoredReview(review_id=r.review_id, text=r.text, rating=r.rating, date=r.date, source=r.source)
+                for r in page.reviews
+            ],
+        )
+        if page.meta is not None:
+            await self._state.set_row_meta(job_id, row_num, dataclasses.asdict(page.meta))
+        return page.next_cursor, new
+
+    @activity.defn(name=io.FETCH_ATTEMPT)
+    async def fetch_attempt(self, inp: io.FetchAttemptInput) -> io.FetchAttemptResult:
+        """Read pages until the attempt's budget is reached or the source runs out: one activity per attempt.
+
+        A retry of this activity resumes after the last page it reported in a heartbeat. Heartbeats start only
+        once the attempt has run for HEARTBEAT_AFTER seconds: a fast fetch sends none (each one that reaches the
+        server is a billed action), and a retry of a fast fetch re-reads a few pages, which the upsert absorbs.
+        """
+        source = self._source(inp.source)
+        cursor, pages = inp.cursor, inp.pages_fetched
+        resumed = _resumed_fetch()
+        if resumed is not None:
+            cursor, pages = resumed
+        await self._state.set_row_state(
+            inp.job_id,
+            inp.row_num,
+            "running",
+            stage=f"fetch from page {pages + 1}",
+            attempt=inp.attempt,
+            workflow_id=inp.workflow_id,
+        )
+        started, new = time.monotonic(), 0
+        while pages < inp.page_budget:
+            cursor, added = await self._fetch_page(source, inp.job_id, inp.row_num, inp.product_id, cursor)
+            pages, new = pages + 1, new + added
+            if cursor is None:
+                break
+            if time.monotonic() - started >= HEARTBEAT_AFTER:
+                _heartbeat({"cursor": cursor, "pages": pages})
+        stored = await self._state.count_reviews(inp.job_id, inp.row_num)
+        return io.FetchAttemptResult(next_cursor=cursor, pages_fetched=pages, new_reviews=new, stored_reviews=stored)
+
     @activity.defn(name=io.FETCH_REVIEWS)
     async def fetch_reviews(self, inp: io.FetchInput) -> io.FetchResult:
+        """One page per activity: kept for runs on steps version 1 (see EnrichmentWorkflow)."""
         source = self._source(inp.source)
         await self._state.set_row_state(
             inp.job_id,
@@ -118,25 +188,9 @@ class EnrichmentActivities:
             attempt=inp.attempt,
             workflow_id=inp.workflow_id,
         )
-        try:
-            page = await source.fetch_page(inp.product_id, inp.cursor)
-        except PermanentSourceError as err:
-            raise ApplicationError(str(err), non_retryable=True, type=type(err).__name__) from err
-        except SourceError as err:
-            raise _transient(err, err.retry_after) from err
-        new = await self._state.store_reviews(
-            inp.job_id,
-            inp.row_num,
-            [
-                StoredReview(review_id=r.review_id, text=r.text, rating=r.rating, date=r.date, source=r.source)
-                for r in page.reviews
-            ],
-        )
-        meta = dataclasses.asdict(page.meta) if page.meta is not None else None
-        if meta is not None:
-            await self._state.set_row_meta(inp.job_id, inp.row_num, meta)
+        cursor, new = await self._fetch_page(source, inp.job_id, inp.row_num, inp.product_id, inp.cursor)
         stored = await self._state.count_reviews(inp.job_id, inp.row_num)
-        return io.FetchResult(new_reviews=new, stored_reviews=stored, next_cursor=page.next_cursor, meta=None)
+        return io.FetchResult(new_reviews=new, stored_reviews=stored, next_cursor=cursor, meta=None)
 
     @activity.defn(name=io.SCORE_REVIEWS)
     async def score_reviews(self, inp: io.ScoreInput) -> io.ScoreResult:
@@ -216,6 +270,7 @@ class EnrichmentActivities:
             return io.FeedbackResult(action=action, status="running", reason=reason, sentiment=None, best=best_dict)
         chosen = best if status == "low_confidence" else current
         meta = await self._state.get_row_meta(inp.job_id, inp.row_num)
+        stored = [review for review, _ in loaded]
         result = {
             **dataclasses.asdict(chosen),
             "attempts": inp.attempt,
@@ -223,37 +278,59 @@ class EnrichmentActivities:
             "status": status,
             "reason": reason,
             "meta": meta,
-            "summary": await self._summary(inp, meta, [review for review, _ in loaded]),
+            "summary": None,
         }
-        await self._state.set_row_state(
-            inp.job_id,
-            inp.row_num,
-            status,
-            stage="done",
-            attempt=inp.attempt,
-            result=result,
-            reason=reason,
-        )
+        wants_summary = self._summarizer is not None and bool(stored)
+        if wants_summary and inp.summary_separately:
+            return io.FeedbackResult(
+                action="finish", status=status, reason=reason, sentiment=result, best=best_dict, summarize=True
+            )
+        if wants_summary:
+            result["summary"] = await self._summary(inp.job_id, inp.row_num, inp.product_id, meta, stored)
+        await self._finish_row(inp.job_id, inp.row_num, status, reason, inp.attempt, result)
         return io.FeedbackResult(action="finish", status=status, reason=reason, sentiment=result, best=best_dict)
 
+    @activity.defn(name=io.SUMMARIZE_PRODUCT)
+    async def summarize_product(self, inp: io.SummaryInput) -> io.SummaryResult:
+        """Add the praise/complaint summary to a row that feedback has decided, and write the row's outcome."""
+        loaded = await self._state.load_scores(inp.job_id, inp.row_num)
+        meta = inp.result.get("meta")
+        summary = await self._summary(inp.job_id, inp.row_num, inp.product_id, meta, [r for r, _ in loaded])
+        result = {**inp.result, "summary": summary}
+        await self._finish_row(inp.job_id, inp.row_num, inp.status, inp.reason, inp.attempt, result)
+        return io.SummaryResult(summarized=summary is not None)
+
+    async def _finish_row(
+        self, job_id: str, row_num: int, status: str, reason: str, attempt: int, result: dict[str, Any]
+    ) -> None:
+        await self._state.set_row_state(
+            job_id, row_num, cast(RowStatus, status), stage="done", attempt=attempt, result=result, reason=reason
+        )
+
     async def _summary(
-        self, inp: io.FeedbackInput, meta: Mapping[str, Any] | None, stored: Sequence[StoredReview]
+        self, job_id: str, row_num: int, product_id: str, meta: Mapping[str, Any] | None, stored: Sequence[StoredReview]
     ) -> str | None:
         if self._summarizer is None or not stored:
             return None
-        product = str((meta or {}).get("name") or inp.product_id or f"row {inp.row_num}")
+        product = str((meta or {}).get("name") or product_id or f"row {row_num}")
         reviews = [
             Review(review_id=r.review_id, text=r.text, rating=r.rating, date=r.date, source=r.source) for r in stored
         ]
         try:
-            return await self._summarizer.summarize(product, reviews)
+            return await _heartbeating(self._summarizer.summarize(product, reviews))
         except Exception as err:
             # A summary is a nicety: the sentiment result stands without it.
-            log.warning("summary for job %s row %s failed: %s", inp.job_id, inp.row_num, err)
+            log.warning("summary for job %s row %s failed: %s", job_id, row_num, err)
             return None
 
     def all(self) -> list[Callable[..., Any]]:
-        return [self.fetch_reviews, self.score_reviews, self.analyze_feedback]
+        return [
+            self.fetch_attempt,
+            self.fetch_reviews,
+            self.score_reviews,
+            self.analyze_feedback,
+            self.summarize_product,
+        ]
 
 
 def _decisive_scores(

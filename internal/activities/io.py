@@ -17,7 +17,11 @@ FINISH_JOB = "finish_job"
 SET_JOB_STATUS = "set_job_status"
 CLOSE_OPEN_ROWS = "close_open_rows"
 SET_ROW_STATE = "set_row_state"
+# One page per activity: runs on steps version 1 (EnrichmentWorkflow) still call it.
 FETCH_REVIEWS = "fetch_reviews"
+# One activity per attempt, reading the attempt's whole page budget.
+FETCH_ATTEMPT = "fetch_attempt"
+SUMMARIZE_PRODUCT = "summarize_product"
 SCORE_REVIEWS = "score_reviews"
 ANALYZE_FEEDBACK = "analyze_feedback"
 
@@ -105,6 +109,28 @@ class FetchResult:
 
 
 @dataclass(frozen=True)
+class FetchAttemptInput:
+    job_id: str
+    row_num: int
+    product_id: str
+    source: str
+    attempt: int
+    # Where this attempt starts (the previous attempt's cursor and page count) and the page count it may reach.
+    cursor: str | None
+    pages_fetched: int
+    page_budget: int
+    workflow_id: str | None = None
+
+
+@dataclass(frozen=True)
+class FetchAttemptResult:
+    next_cursor: str | None  # None: the source has no more pages
+    pages_fetched: int  # in total, this attempt's pages included
+    new_reviews: int
+    stored_reviews: int
+
+
+@dataclass(frozen=True)
 class ScoreInput:
     job_id: str
     row_num: int
@@ -133,6 +159,9 @@ class FeedbackInput:
     best: dict[str, Any] | None = None
     final_attempt: bool = False
     product_id: str = ""
+    # Set by workflows that run feedback as a local activity: a product summary is a network call (an LLM), so
+    # instead of writing it inline the activity hands a finished row to SUMMARIZE_PRODUCT, a regular activity.
+    summary_separately: bool = False
 
 
 @dataclass(frozen=True)
@@ -142,3 +171,21 @@ class FeedbackResult:
     reason: str
     sentiment: dict[str, Any] | None
     best: dict[str, Any] | None
+    # True: the row is decided but not yet written; SUMMARIZE_PRODUCT adds the summary and writes it.
+    summarize: bool = False
+
+
+@dataclass(frozen=True)
+class SummaryInput:
+    job_id: str
+    row_num: int
+    product_id: str
+    attempt: int
+    status: str
+    reason: str
+    result: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SummaryResult:
+    summarized: bool

@@ -28,6 +28,10 @@ log = logging.getLogger(__name__)
 SEARCH_ATTRIBUTES: dict[str, str] = {"JobId": "Keyword", "ProductId": "Keyword"}
 
 
+# Dynamic config of every embedded server (each figure in docs/performance.md, "Server settings").
+SERVER_DYNAMIC_CONFIG: tuple[str, ...] = ()
+
+
 class TemporalServerError(RuntimeError):
     pass
 
@@ -52,6 +56,8 @@ class TemporalDevServer:
     headless: bool = False
     # Extra `--dynamic-config-value` entries, e.g. to lower history limits in tests.
     dynamic_config: tuple[str, ...] = ()
+    # Prometheus metrics of the server itself (its `action` counter mirrors Temporal Cloud's billing); 0 = off.
+    metrics_port: int = 0
     _proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -61,6 +67,10 @@ class TemporalDevServer:
     @property
     def ui_url(self) -> str | None:
         return None if self.headless else f"http://127.0.0.1:{self.ui_port}"
+
+    @property
+    def metrics_url(self) -> str | None:
+        return f"http://127.0.0.1:{self.metrics_port}/metrics" if self.metrics_port else None
 
     @property
     def log_path(self) -> Path:
@@ -93,7 +103,9 @@ class TemporalDevServer:
             cmd.append("--headless")
         else:
             cmd += ["--ui-port", str(self.ui_port)]
-        for value in self.dynamic_config:
+        if self.metrics_port:
+            cmd += ["--metrics-port", str(self.metrics_port)]
+        for value in (*SERVER_DYNAMIC_CONFIG, *self.dynamic_config):
             cmd += ["--dynamic-config-value", value]
         return cmd
 

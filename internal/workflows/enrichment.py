@@ -3,6 +3,16 @@
 A weak result continues-as-new with adjusted input (a larger page budget and the cursor to read on from, or the
 next scorer of the escalation chain), carrying the attempt number and the best result so far — never the reviews,
 which activities keep in PostgreSQL. Every path ends the row in exactly one terminal state with a reason.
+
+Steps version 2, the current shape (docs/performance.md says what each part bought): one regular activity
+fetches the attempt's whole page budget, an in-process scorer (VADER) scores as a local activity, and feedback runs
+as a local activity, so a product that finishes on its first attempt costs the server one activity and two
+workflow tasks. Network scorers stay regular activities, and so does the optional LLM summary.
+
+The version travels in the input rather than as a `workflow.patched` marker: a patch costs every product a marker
+and a search-attribute upsert (an extra visibility write on the server), while the input field costs nothing.
+Runs started before it existed have no `steps_version` and so read 1: they replay through
+`_run_page_per_activity`, the old shape, unchanged; their next continue-as-new starts on the current shape.
 """
 
 from __future__ import annotations
@@ -17,6 +27,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, is_cancelled_exception
 
 from internal.activities import io
+from internal.domain.adapters import IN_PROCESS_SCORERS
 
 DEFAULT_SOURCE = "demo"
 DEFAULT_SCORER_CHAIN = ("vader",)
@@ -38,6 +49,16 @@ SCORE_RETRY = RetryPolicy(
 )
 DB_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
 
+# 1: one activity per page, score and feedback as regular activities (runs recorded before version 2 existed).
+# 2: one fetch activity per attempt, in-process scoring and feedback as local activities.
+STEPS_PAGE_PER_ACTIVITY = 1
+STEPS_LOCAL = 2
+CURRENT_STEPS = STEPS_LOCAL
+# A fetch attempt heartbeats once it runs long; a silent worker is noticed after this.
+FETCH_HEARTBEAT_TIMEOUT = timedelta(seconds=30)
+# Per page of the attempt's budget: a slow source gets longer, a hung one is still cut off.
+FETCH_TIMEOUT_PER_PAGE = timedelta(seconds=60)
+
 
 @dataclass(frozen=True)
 class EnrichmentInput:
@@ -54,6 +75,8 @@ class EnrichmentInput:
     source_exhausted: bool = False
     escalation_level: int = 0
     best: dict[str, Any] | None = None
+    # Which shape this run takes (see the module docstring); JobWorkflow starts children with CURRENT_STEPS.
+    steps_version: int = STEPS_PAGE_PER_ACTIVITY
 
 
 @dataclass(frozen=True)
@@ -71,6 +94,119 @@ class EnrichmentResult:
 class EnrichmentWorkflow:
     @workflow.run
     async def run(self, inp: EnrichmentInput) -> EnrichmentResult:
+        if inp.steps_version >= STEPS_LOCAL:
+            return await self._run_local_steps(inp)
+        return await self._run_page_per_activity(inp)
+
+    async def _run_local_steps(self, inp: EnrichmentInput) -> EnrichmentResult:
+        opts = inp.options
+        source = str(opts.get("source") or DEFAULT_SOURCE)
+        chain = [str(s) for s in opts.get("scorer_chain") or DEFAULT_SCORER_CHAIN]
+        per_attempt = int(opts.get("pages_per_attempt") or DEFAULT_PAGES_PER_ATTEMPT)
+        max_retries = int(opts.get("max_retries") or DEFAULT_MAX_RETRIES)
+        scorer = chain[min(inp.escalation_level, len(chain) - 1)]
+        budget = inp.page_budget or per_attempt
+        cursor, pages, more = inp.cursor, inp.pages_fetched, not inp.source_exhausted
+        try:
+            if more and pages < budget:
+                workflow.set_current_details(
+                    f"attempt {inp.attempt}: fetching pages {pages + 1}–{budget} from {source}"
+                )
+                fetched = await workflow.execute_activity(
+                    io.FETCH_ATTEMPT,
+                    io.FetchAttemptInput(
+                        job_id=inp.job_id,
+                        row_num=inp.row_num,
+                        product_id=inp.product_id,
+                        source=source,
+                        attempt=inp.attempt,
+                        cursor=cursor,
+                        pages_fetched=pages,
+                        page_budget=budget,
+                        workflow_id=workflow.info().workflow_id,
+                    ),
+                    result_type=io.FetchAttemptResult,
+                    start_to_close_timeout=FETCH_TIMEOUT_PER_PAGE * (budget - pages),
+                    heartbeat_timeout=FETCH_HEARTBEAT_TIMEOUT,
+                    retry_policy=FETCH_RETRY,
+                    summary=f"fetch pages {pages + 1}–{budget} of {inp.product_id} from {source}",
+                )
+                cursor, pages = fetched.next_cursor, fetched.pages_fetched
+                more = cursor is not None
+            score_in = io.ScoreInput(
+                job_id=inp.job_id,
+                row_num=inp.row_num,
+                scorer=scorer,
+                attempt=inp.attempt,
+                only_uncertain_from=chain[inp.escalation_level - 1] if inp.escalation_level > 0 else None,
+            )
+            score_summary = f"score reviews of {inp.product_id} with {scorer}"
+            workflow.set_current_details(f"attempt {inp.attempt}: scoring with {scorer}")
+            if scorer in IN_PROCESS_SCORERS:
+                await workflow.execute_local_activity(
+                    io.SCORE_REVIEWS,
+                    score_in,
+                    result_type=io.ScoreResult,
+                    start_to_close_timeout=timedelta(minutes=2),
+                    retry_policy=SCORE_RETRY,
+                    summary=score_summary,
+                )
+            else:
+                await workflow.execute_activity(
+                    io.SCORE_REVIEWS,
+                    score_in,
+                    result_type=io.ScoreResult,
+                    start_to_close_timeout=timedelta(minutes=5),
+                    heartbeat_timeout=timedelta(seconds=30),
+                    retry_policy=SCORE_RETRY,
+                    summary=score_summary,
+                )
+            feedback = await workflow.execute_local_activity(
+                io.ANALYZE_FEEDBACK,
+                io.FeedbackInput(
+                    job_id=inp.job_id,
+                    row_num=inp.row_num,
+                    attempt=inp.attempt,
+                    escalation_level=inp.escalation_level,
+                    scorer_chain=chain,
+                    has_more_pages=more,
+                    policy=dict(opts.get("policy") or {}),
+                    source=source,
+                    best=inp.best,
+                    final_attempt=inp.attempt >= max_retries,
+                    product_id=inp.product_id,
+                    summary_separately=True,
+                ),
+                result_type=io.FeedbackResult,
+                start_to_close_timeout=timedelta(seconds=60),
+                retry_policy=DB_RETRY,
+                summary=f"analyse feedback for {inp.product_id} (attempt {inp.attempt})",
+            )
+            if feedback.summarize and feedback.sentiment is not None:
+                workflow.set_current_details(f"attempt {inp.attempt}: {feedback.status}, summarising reviews")
+                await workflow.execute_activity(
+                    io.SUMMARIZE_PRODUCT,
+                    io.SummaryInput(
+                        job_id=inp.job_id,
+                        row_num=inp.row_num,
+                        product_id=inp.product_id,
+                        attempt=inp.attempt,
+                        status=feedback.status,
+                        reason=feedback.reason,
+                        result=feedback.sentiment,
+                    ),
+                    result_type=io.SummaryResult,
+                    start_to_close_timeout=timedelta(minutes=5),
+                    heartbeat_timeout=timedelta(seconds=30),
+                    retry_policy=SCORE_RETRY,
+                    summary=f"summarise reviews of {inp.product_id}",
+                )
+        except (asyncio.CancelledError, ActivityError) as err:
+            return await self._closed_by_error(inp, err)
+        return self._next(inp, feedback, cursor=cursor, pages=pages, more=more, budget=budget, per_attempt=per_attempt)
+
+    async def _run_page_per_activity(self, inp: EnrichmentInput) -> EnrichmentResult:
+        """Steps version 1: one regular activity per page, score and feedback regular activities too."""
         opts = inp.options
         source = str(opts.get("source") or DEFAULT_SOURCE)
         chain = [str(s) for s in opts.get("scorer_chain") or DEFAULT_SCORER_CHAIN]
@@ -136,21 +272,38 @@ class EnrichmentWorkflow:
                 summary=f"analyse feedback for {inp.product_id} (attempt {inp.attempt})",
             )
         except (asyncio.CancelledError, ActivityError) as err:
-            # A cancel arriving while an activity runs surfaces as ActivityError(CancelledError): that row was
-            # cancelled, not failed.
-            if is_cancelled_exception(err):
-                await self._set_row(inp, "cancelled", "job cancelled while this row was running")
-                raise
-            reason = _activity_failure_reason(err)
-            await self._set_row(inp, "failed", reason)
-            return EnrichmentResult(
-                job_id=inp.job_id,
-                row_num=inp.row_num,
-                product_id=inp.product_id,
-                status="failed",
-                reason=reason,
-                attempts=inp.attempt,
-            )
+            return await self._closed_by_error(inp, err)
+        return self._next(inp, feedback, cursor=cursor, pages=pages, more=more, budget=budget, per_attempt=per_attempt)
+
+    async def _closed_by_error(self, inp: EnrichmentInput, err: BaseException) -> EnrichmentResult:
+        # A cancel arriving while an activity runs surfaces as ActivityError(CancelledError): that row was
+        # cancelled, not failed.
+        if is_cancelled_exception(err):
+            await self._set_row(inp, "cancelled", "job cancelled while this row was running")
+            raise err
+        reason = _activity_failure_reason(err)
+        await self._set_row(inp, "failed", reason)
+        return EnrichmentResult(
+            job_id=inp.job_id,
+            row_num=inp.row_num,
+            product_id=inp.product_id,
+            status="failed",
+            reason=reason,
+            attempts=inp.attempt,
+        )
+
+    def _next(
+        self,
+        inp: EnrichmentInput,
+        feedback: io.FeedbackResult,
+        *,
+        cursor: str | None,
+        pages: int,
+        more: bool,
+        budget: int,
+        per_attempt: int,
+    ) -> EnrichmentResult:
+        """Finish the row, or continue as new with the next attempt's input (which never returns)."""
         if feedback.action == "finish":
             return EnrichmentResult(
                 job_id=inp.job_id,
@@ -171,6 +324,8 @@ class EnrichmentWorkflow:
                 source_exhausted=not more,
                 escalation_level=inp.escalation_level + (1 if feedback.action == "escalate" else 0),
                 best=feedback.best,
+                # A new run has no history to replay: it may as well take the current shape.
+                steps_version=CURRENT_STEPS,
             )
         )
 

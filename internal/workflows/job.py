@@ -21,7 +21,7 @@ from temporalio.exceptions import ChildWorkflowError, is_cancelled_exception
 from internal.activities import io
 
 with workflow.unsafe.imports_passed_through():
-    from internal.workflows.enrichment import EnrichmentInput, EnrichmentWorkflow
+    from internal.workflows.enrichment import CURRENT_STEPS, EnrichmentInput, EnrichmentWorkflow
 
 JOB_ID = SearchAttributeKey.for_keyword("JobId")
 PRODUCT_ID = SearchAttributeKey.for_keyword("ProductId")
@@ -167,7 +167,11 @@ class JobWorkflow:
             result = await workflow.execute_child_workflow(
                 EnrichmentWorkflow.run,
                 EnrichmentInput(
-                    job_id=inp.job_id, row_num=row.row_num, product_id=row.product_id, options=inp.enrichment
+                    job_id=inp.job_id,
+                    row_num=row.row_num,
+                    product_id=row.product_id,
+                    options=inp.enrichment,
+                    steps_version=CURRENT_STEPS,
                 ),
                 id=child_id,
                 execution_timeout=timedelta(seconds=inp.row_timeout_seconds),
