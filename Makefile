@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: help venv run demo server up worker test test-unit lint typecheck check bench bench-state bench-enrichers clean
+.PHONY: help venv run demo server up worker test test-unit lint typecheck check bench bench-state bench-enrichers bench-scale clean
 
 help:
 	@echo "make run          the whole service: stack + worker + HTTP API on 127.0.0.1:8080 (Ctrl-C stops)"
@@ -15,7 +15,7 @@ help:
 	@echo "make lint         ruff check + format check"
 	@echo "make typecheck    mypy --strict"
 	@echo "make check        lint + typecheck + test (what CI runs)"
-	@echo "make bench        benchmarks -> docs/performance.md (1M-row intake; 2,000-row job per enricher)"
+	@echo "make bench        benchmarks -> docs/performance.md (1M-row intake; enrichers vs bare fan-out; scale-out)"
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -54,13 +54,16 @@ typecheck: $(STAMP)
 
 check: lint typecheck test
 
-bench: bench-state bench-enrichers
+bench: bench-state bench-enrichers bench-scale
 
 bench-state: $(STAMP)
 	$(PY) bench/state_bench.py --rows 1000000 --write docs/performance.md
 
 bench-enrichers: $(STAMP)
-	$(PY) bench/enricher_bench.py --rows 2000 --write docs/performance.md
+	$(PY) bench/enricher_bench.py --rows 2000 --latency-rows 1000 --write docs/performance.md
+
+bench-scale: $(STAMP)
+	$(PY) bench/scale_bench.py --rows 10000 --scale-rows 2000 --write docs/performance.md --plot docs/img/throughput-10k.png
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import os
 import signal
 import subprocess
@@ -87,19 +88,43 @@ class RssPeak:
             await asyncio.sleep(1)
 
 
+def _cpu_s(procs: list[psutil.Process]) -> float:
+    total = 0.0
+    for p in procs:
+        try:
+            t = p.cpu_times()
+            total += t.user + t.system
+        except psutil.Error:
+            pass
+    return total
+
+
+def _postgres_procs() -> list[psutil.Process]:
+    return [p for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres"]
+
+
 async def _job_with_workers(
-    state: StateManager, client: Client, env: dict[str, str], workers: int, rows: int, logdir: Path
-) -> float:
+    state: StateManager, client: Client, server_pid: int, env: dict[str, str], workers: int, rows: int, logdir: Path
+) -> dict[str, float]:
+    """Wall time of one job on `workers` worker processes, and CPU seconds per product of each party."""
     queue = f"scale-{workers}-{uuid.uuid4().hex[:4]}"
     job_id = uuid.uuid4().hex[:12]
-    await create_job_from_csv(state, __import__("io").BytesIO(_csv(rows)), job_id=job_id, options={"window": WINDOW})
-    with processes("worker.py", {**env, "TEMPORAL_TASK_QUEUE": queue}, workers, logdir):
+    await create_job_from_csv(state, io.BytesIO(_csv(rows)), job_id=job_id, options={"window": WINDOW})
+    with processes("worker.py", {**env, "TEMPORAL_TASK_QUEUE": queue}, workers, logdir) as procs:
         await asyncio.sleep(3)  # let every worker process start polling before the clock starts
+        server, pgs = psutil.Process(server_pid), _postgres_procs()
+        workers_ps = [psutil.Process(p.pid) for p in procs]
+        before = {"server": _cpu_s([server]), "workers": _cpu_s(workers_ps), "postgres": _cpu_s(pgs)}
         started = time.perf_counter()
         await TemporalEnricher(state, client, queue).enrich(job_id)
         while (await state.get_progress(job_id)).status not in ("completed", "failed", "cancelled"):
             await asyncio.sleep(0.2)
-        return time.perf_counter() - started
+        elapsed = time.perf_counter() - started
+        after = {"server": _cpu_s([server]), "workers": _cpu_s(workers_ps), "postgres": _cpu_s(pgs)}
+    out = {"seconds": elapsed}
+    for party in before:
+        out[f"{party}_cpu_ms_per_row"] = (after[party] - before[party]) * 1000 / rows
+    return out
 
 
 async def _long_job(client: Client, env: dict[str, str], rows: int, logdir: Path) -> dict[str, Any]:
@@ -182,11 +207,12 @@ async def run(rows: int, scale_rows: int) -> dict[str, Any]:
         }
         state = await StateManager.connect(dsn)
         client = await Client.connect(server.address)
-        one = await _job_with_workers(state, client, env, 1, scale_rows, workdir)
-        two = await _job_with_workers(state, client, env, 2, scale_rows, workdir)
+        assert server.pid is not None
+        one = await _job_with_workers(state, client, server.pid, env, 1, scale_rows, workdir)
+        two = await _job_with_workers(state, client, server.pid, env, 2, scale_rows, workdir)
         await state.close()
         out = await _long_job(client, env, rows, workdir)
-        out.update({"scale_rows": scale_rows, "one_worker_s": one, "two_workers_s": two})
+        out.update({"scale_rows": scale_rows, "one": one, "two": two})
         return out
     finally:
         server.stop()
@@ -221,17 +247,26 @@ def report(r: dict[str, Any], plot_path: Path | None) -> str:
     rates = per_window(r["done"])
     med = median(rates)
     low = min(rates) if rates else float("nan")
-    ratio = r["one_worker_s"] / r["two_workers_s"]
+    one, two = r["one"], r["two"]
+    ratio = one["seconds"] / two["seconds"]
     n = r["scale_rows"]
+
+    def cpu(x: dict[str, float]) -> str:
+        return (
+            f"{x['server_cpu_ms_per_row']:.0f} / {x['workers_cpu_ms_per_row']:.0f} / {x['postgres_cpu_ms_per_row']:.0f}"
+        )
+
     lines = [
         f"Measured {time.strftime('%Y-%m-%d')} (`make bench-scale`): worker and API as their own processes "
         "(`cmd/worker.py`, `cmd/server.py`) against one embedded Temporal server and PostgreSQL, window 100.",
         "",
         "| measure | result | target |",
         "| --- | --- | --- |",
-        f"| {n:,}-row job, 1 worker process | {r['one_worker_s']:.1f} s ({n / r['one_worker_s']:.1f} rows/s) | |",
-        f"| {n:,}-row job, 2 worker processes | {r['two_workers_s']:.1f} s ({n / r['two_workers_s']:.1f} rows/s) "
+        f"| {n:,}-row job, 1 worker process | {one['seconds']:.1f} s ({n / one['seconds']:.1f} rows/s) | |",
+        f"| {n:,}-row job, 2 worker processes | {two['seconds']:.1f} s ({n / two['seconds']:.1f} rows/s) "
         f"| ≥ 1.3× one: {ratio:.2f}× |",
+        f"| CPU ms per row, server / worker(s) / PostgreSQL: 1 worker | {cpu(one)} | |",
+        f"| CPU ms per row, server / worker(s) / PostgreSQL: 2 workers | {cpu(two)} | |",
         f"| {r['rows']:,}-row job through the API, 1 worker | {r['seconds']:.0f} s "
         f"({r['rows'] / r['seconds']:.1f} rows/s) | |",
         f"| rows/s per {WINDOW_S:.0f} s window: median / lowest (lowest ÷ median) | {med:.1f} / {low:.1f} "

@@ -41,10 +41,14 @@ HEARTBEAT_AFTER = 5.0
 T = TypeVar("T")
 
 
+def _local() -> bool:
+    """True in a local activity, and outside any activity (the channel pipeline calls these methods directly)."""
+    return not activity.in_activity() or activity.info().is_local
+
+
 def _heartbeat(*details: Any) -> None:
-    # The channel pipeline calls these methods outside an activity context, and workflows run the cheap ones as
-    # local activities, which cannot heartbeat (their workflow task is kept alive by the SDK instead).
-    if activity.in_activity() and not activity.info().is_local:
+    # Local activities cannot heartbeat (the SDK keeps their workflow task alive instead).
+    if not _local():
         activity.heartbeat(*details)
 
 
@@ -195,9 +199,11 @@ class EnrichmentActivities:
     @activity.defn(name=io.SCORE_REVIEWS)
     async def score_reviews(self, inp: io.ScoreInput) -> io.ScoreResult:
         scorer = self._scorer(inp.scorer)
-        await self._state.set_row_state(
-            inp.job_id, inp.row_num, "running", stage=f"score ({inp.scorer})", attempt=inp.attempt
-        )
+        if not _local():
+            # In-process scoring (a local activity) is over before anyone could read this stage: skip the write.
+            await self._state.set_row_state(
+                inp.job_id, inp.row_num, "running", stage=f"score ({inp.scorer})", attempt=inp.attempt
+            )
         only_ids: list[str] | None = None
         if inp.only_uncertain_from is not None:
             only_ids = await self._state.uncertain_review_ids(
@@ -209,7 +215,7 @@ class EnrichmentActivities:
                 inp.job_id, inp.row_num, inp.scorer, limit=SCORE_BATCH, only_ids=only_ids
             )
             if not batch:
-                return io.ScoreResult(scored=scored, scorer=inp.scorer)
+                break
             reviews = [
                 Review(review_id=r.review_id, text=r.text, rating=r.rating, date=r.date, source=r.source) for r in batch
             ]
@@ -234,8 +240,12 @@ class EnrichmentActivities:
                 ],
             )
             scored += len(scores)
+            if len(batch) < SCORE_BATCH:
+                # The last batch: no query for an empty one, and no heartbeat (a billed action) for nothing.
+                break
             # Scoring hundreds of long reviews can take a while: tell the server we are alive.
             _heartbeat(scored)
+        return io.ScoreResult(scored=scored, scorer=inp.scorer)
 
     @activity.defn(name=io.ANALYZE_FEEDBACK)
     async def analyze_feedback(self, inp: io.FeedbackInput) -> io.FeedbackResult:

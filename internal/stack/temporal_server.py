@@ -28,10 +28,6 @@ log = logging.getLogger(__name__)
 SEARCH_ATTRIBUTES: dict[str, str] = {"JobId": "Keyword", "ProductId": "Keyword"}
 
 
-# Dynamic config of every embedded server (each figure in docs/performance.md, "Server settings").
-SERVER_DYNAMIC_CONFIG: tuple[str, ...] = ()
-
-
 class TemporalServerError(RuntimeError):
     pass
 
@@ -105,7 +101,7 @@ class TemporalDevServer:
             cmd += ["--ui-port", str(self.ui_port)]
         if self.metrics_port:
             cmd += ["--metrics-port", str(self.metrics_port)]
-        for value in (*SERVER_DYNAMIC_CONFIG, *self.dynamic_config):
+        for value in self.dynamic_config:
             cmd += ["--dynamic-config-value", value]
         return cmd
 

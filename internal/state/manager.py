@@ -68,6 +68,13 @@ def content_review_id(text: str) -> str:
     return "sha256:" + hashlib.sha256(" ".join(text.split()).encode()).hexdigest()[:32]
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """Pool release hook: nothing to undo. asyncpg's default runs a reset query (advisory unlock, CLOSE ALL,
+    UNLISTEN, RESET ALL) on every release, a second round trip for each of our one-statement calls; no statement
+    here leaves session state behind (no SET, LISTEN, cursors or advisory locks; the intake's temp table is meant
+    to outlive the call), and asyncpg still rolls back a connection released mid-transaction."""
+
+
 async def _init_connection(conn: asyncpg.Connection) -> None:
     await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
@@ -78,7 +85,9 @@ class StateManager:
 
     @classmethod
     async def connect(cls, dsn: str, *, min_size: int = 1, max_size: int = 10) -> StateManager:
-        pool = await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, init=_init_connection)
+        pool = await asyncpg.create_pool(
+            dsn, min_size=min_size, max_size=max_size, init=_init_connection, reset=_keep_session
+        )
         return cls(pool)
 
     async def close(self) -> None:
