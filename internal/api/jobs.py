@@ -322,10 +322,17 @@ async def get_results(
     )
 
 
+# What a pause or resume that was accepted leads to. The workflow records the same status when it handles the
+# signal, and a write for the signal before (a pause just before this resume) can land a moment after ours:
+# reading the job back could answer with that stale status, so the answer is the transition's own result.
+_ACCEPTED_STATUS = {"pause": "paused", "resume": "running"}
+
+
 async def _action(request: Request, job_id: str, action: str) -> ActionResult:
     svc = services(request)
     await getattr(svc.enricher, action)(job_id)
-    return ActionResult(job_id=job_id, status=(await svc.state.get_job(job_id)).status)
+    status = _ACCEPTED_STATUS.get(action) or (await svc.state.get_job(job_id)).status
+    return ActionResult(job_id=job_id, status=status)
 
 
 @router.post("/jobs/{job_id}/cancel", status_code=202, response_model=ActionResult, summary="Cancel a job")

@@ -85,7 +85,7 @@ class TemporalDevServer:
             self.namespace,
             "--db-filename",
             str(self.data_dir / "temporal.sqlite"),
-            # Without WAL every commit fsyncs and fan-out drops from ~20 to ~8 children/s (DESIGN.md §4).
+            # Without WAL every commit fsyncs and fan-out drops from ~20 to ~8 children/s (docs/architecture.md).
             "--sqlite-pragma",
             "journal_mode=wal",
             "--sqlite-pragma",
