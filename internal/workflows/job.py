@@ -2,9 +2,10 @@
 
 Limits this shape respects (docs/scaling.md, "Limits the workflows are shaped around"): the server fails a run
 holding more than 2,000 pending children or 51,200 history events, so the row list is paged in from PostgreSQL
-(never carried in the input), the window bounds pending children, and the run continues-as-new after `max_children_per_run` children or when the server
-suggests it. Before continuing it drains its in-flight children, so no completion can fall between two runs
-and no child needs the ABANDON policy (which would leave orphans on cancel).
+(never carried in the input), the window bounds pending children, and the run continues-as-new after
+`max_children_per_run` children or when the server suggests it. Before continuing it drains its in-flight
+children, so no completion can fall between two runs and no child needs the ABANDON policy (which would leave
+orphans on cancel).
 """
 
 from __future__ import annotations
