@@ -109,9 +109,7 @@ class EnrichmentWorkflow:
         cursor, pages, more = inp.cursor, inp.pages_fetched, not inp.source_exhausted
         try:
             if more and pages < budget:
-                workflow.set_current_details(
-                    f"attempt {inp.attempt}: fetching pages {pages + 1}–{budget} from {source}"
-                )
+                workflow.set_current_details(f"attempt {inp.attempt}: fetching from page {pages + 1} of {source}")
                 fetched = await workflow.execute_activity(
                     io.FETCH_ATTEMPT,
                     io.FetchAttemptInput(
@@ -129,7 +127,7 @@ class EnrichmentWorkflow:
                     start_to_close_timeout=FETCH_TIMEOUT_PER_PAGE * (budget - pages),
                     heartbeat_timeout=FETCH_HEARTBEAT_TIMEOUT,
                     retry_policy=FETCH_RETRY,
-                    summary=f"fetch pages {pages + 1}–{budget} of {inp.product_id} from {source}",
+                    summary=f"fetch pages {pages + 1} to {budget} (at most) of {inp.product_id} from {source}",
                 )
                 cursor, pages = fetched.next_cursor, fetched.pages_fetched
                 more = cursor is not None
