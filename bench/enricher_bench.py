@@ -32,6 +32,7 @@ import psutil  # noqa: E402
 from temporalio.client import Client  # noqa: E402
 from temporalio.worker import Worker  # noqa: E402
 
+from bench.cpu import cpu_seconds, postgres_since, postgres_snapshot  # noqa: E402
 from bench.fanout import BareChild, BareParent, FanoutInput, bare_step  # noqa: E402
 from bench.histories import RunCost, history_cost, median, server_actions, workflow_runs  # noqa: E402
 from bench.report import write_section  # noqa: E402
@@ -64,25 +65,17 @@ class CpuMeter:
         self._me = psutil.Process()
 
     def _now(self) -> dict[str, float]:
-        def cpu(procs: list[psutil.Process]) -> float:
-            total = 0.0
-            for p in procs:
-                try:
-                    t = p.cpu_times()
-                    total += t.user + t.system
-                except psutil.Error:
-                    pass
-            return total
-
-        pgs = [p for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres"]
-        return {"server": cpu([self._server]), "worker": cpu([self._me]), "postgres": cpu(pgs)}
+        return {"server": cpu_seconds([self._server]), "worker": cpu_seconds([self._me])}
 
     def start(self) -> None:
         self._start = self._now()
+        self._pg = postgres_snapshot()
 
     def per_row_ms(self, rows: int) -> dict[str, float]:
         end = self._now()
-        return {k: (end[k] - self._start[k]) * 1000 / rows for k in end}
+        spent = {k: end[k] - self._start[k] for k in end}
+        spent["postgres"] = postgres_since(self._pg)
+        return {k: v * 1000 / rows for k, v in spent.items()}
 
 
 async def _job(state: StateManager, rows: int) -> str:

@@ -32,6 +32,7 @@ import httpx  # noqa: E402
 import psutil  # noqa: E402
 from temporalio.client import Client  # noqa: E402
 
+from bench.cpu import cpu_seconds, postgres_since, postgres_snapshot  # noqa: E402
 from bench.histories import history_cost, median, percentile  # noqa: E402
 from bench.report import write_section  # noqa: E402
 from internal.enricher.temporal_enricher import TemporalEnricher  # noqa: E402
@@ -88,21 +89,6 @@ class RssPeak:
             await asyncio.sleep(1)
 
 
-def _cpu_s(procs: list[psutil.Process]) -> float:
-    total = 0.0
-    for p in procs:
-        try:
-            t = p.cpu_times()
-            total += t.user + t.system
-        except psutil.Error:
-            pass
-    return total
-
-
-def _postgres_procs() -> list[psutil.Process]:
-    return [p for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres"]
-
-
 async def _job_with_workers(
     state: StateManager, client: Client, server_pid: int, env: dict[str, str], workers: int, rows: int, logdir: Path
 ) -> dict[str, float]:
@@ -112,15 +98,15 @@ async def _job_with_workers(
     await create_job_from_csv(state, io.BytesIO(_csv(rows)), job_id=job_id, options={"window": WINDOW})
     with processes("worker.py", {**env, "TEMPORAL_TASK_QUEUE": queue}, workers, logdir) as procs:
         await asyncio.sleep(3)  # let every worker process start polling before the clock starts
-        server, pgs = psutil.Process(server_pid), _postgres_procs()
+        server, pg = psutil.Process(server_pid), postgres_snapshot()
         workers_ps = [psutil.Process(p.pid) for p in procs]
-        before = {"server": _cpu_s([server]), "workers": _cpu_s(workers_ps), "postgres": _cpu_s(pgs)}
+        before = {"server": cpu_seconds([server]), "workers": cpu_seconds(workers_ps), "postgres": 0.0}
         started = time.perf_counter()
         await TemporalEnricher(state, client, queue).enrich(job_id)
         while (await state.get_progress(job_id)).status not in ("completed", "failed", "cancelled"):
             await asyncio.sleep(0.2)
         elapsed = time.perf_counter() - started
-        after = {"server": _cpu_s([server]), "workers": _cpu_s(workers_ps), "postgres": _cpu_s(pgs)}
+        after = {"server": cpu_seconds([server]), "workers": cpu_seconds(workers_ps), "postgres": postgres_since(pg)}
     out = {"seconds": elapsed}
     for party in before:
         out[f"{party}_cpu_ms_per_row"] = (after[party] - before[party]) * 1000 / rows

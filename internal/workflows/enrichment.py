@@ -90,6 +90,32 @@ class EnrichmentResult:
     sentiment: dict[str, Any] | None = None
 
 
+@dataclass(frozen=True)
+class _Knobs:
+    """The per-job options of one row, read once from the input (defaults above)."""
+
+    source: str
+    chain: list[str]
+    per_attempt: int
+    max_retries: int
+    scorer: str
+    budget: int
+
+    @classmethod
+    def of(cls, inp: EnrichmentInput) -> _Knobs:
+        opts = inp.options
+        chain = [str(s) for s in opts.get("scorer_chain") or DEFAULT_SCORER_CHAIN]
+        per_attempt = int(opts.get("pages_per_attempt") or DEFAULT_PAGES_PER_ATTEMPT)
+        return cls(
+            source=str(opts.get("source") or DEFAULT_SOURCE),
+            chain=chain,
+            per_attempt=per_attempt,
+            max_retries=int(opts.get("max_retries") or DEFAULT_MAX_RETRIES),
+            scorer=chain[min(inp.escalation_level, len(chain) - 1)],
+            budget=inp.page_budget or per_attempt,
+        )
+
+
 @workflow.defn
 class EnrichmentWorkflow:
     @workflow.run
@@ -99,13 +125,8 @@ class EnrichmentWorkflow:
         return await self._run_page_per_activity(inp)
 
     async def _run_local_steps(self, inp: EnrichmentInput) -> EnrichmentResult:
-        opts = inp.options
-        source = str(opts.get("source") or DEFAULT_SOURCE)
-        chain = [str(s) for s in opts.get("scorer_chain") or DEFAULT_SCORER_CHAIN]
-        per_attempt = int(opts.get("pages_per_attempt") or DEFAULT_PAGES_PER_ATTEMPT)
-        max_retries = int(opts.get("max_retries") or DEFAULT_MAX_RETRIES)
-        scorer = chain[min(inp.escalation_level, len(chain) - 1)]
-        budget = inp.page_budget or per_attempt
+        k = _Knobs.of(inp)
+        source, scorer, budget = k.source, k.scorer, k.budget
         cursor, pages, more = inp.cursor, inp.pages_fetched, not inp.source_exhausted
         try:
             if more and pages < budget:
@@ -131,54 +152,25 @@ class EnrichmentWorkflow:
                 )
                 cursor, pages = fetched.next_cursor, fetched.pages_fetched
                 more = cursor is not None
-            score_in = io.ScoreInput(
-                job_id=inp.job_id,
-                row_num=inp.row_num,
-                scorer=scorer,
-                attempt=inp.attempt,
-                only_uncertain_from=chain[inp.escalation_level - 1] if inp.escalation_level > 0 else None,
-            )
-            score_summary = f"score reviews of {inp.product_id} with {scorer}"
             workflow.set_current_details(f"attempt {inp.attempt}: scoring with {scorer}")
             if scorer in IN_PROCESS_SCORERS:
                 await workflow.execute_local_activity(
                     io.SCORE_REVIEWS,
-                    score_in,
+                    _score_input(inp, k),
                     result_type=io.ScoreResult,
                     start_to_close_timeout=timedelta(minutes=2),
                     retry_policy=SCORE_RETRY,
-                    summary=score_summary,
+                    summary=_score_summary(inp, k),
                 )
             else:
-                await workflow.execute_activity(
-                    io.SCORE_REVIEWS,
-                    score_in,
-                    result_type=io.ScoreResult,
-                    start_to_close_timeout=timedelta(minutes=5),
-                    heartbeat_timeout=timedelta(seconds=30),
-                    retry_policy=SCORE_RETRY,
-                    summary=score_summary,
-                )
+                await _score_remotely(inp, k)
             feedback = await workflow.execute_local_activity(
                 io.ANALYZE_FEEDBACK,
-                io.FeedbackInput(
-                    job_id=inp.job_id,
-                    row_num=inp.row_num,
-                    attempt=inp.attempt,
-                    escalation_level=inp.escalation_level,
-                    scorer_chain=chain,
-                    has_more_pages=more,
-                    policy=dict(opts.get("policy") or {}),
-                    source=source,
-                    best=inp.best,
-                    final_attempt=inp.attempt >= max_retries,
-                    product_id=inp.product_id,
-                    summary_separately=True,
-                ),
+                _feedback_input(inp, k, has_more_pages=more, summary_separately=True),
                 result_type=io.FeedbackResult,
                 start_to_close_timeout=timedelta(seconds=60),
                 retry_policy=DB_RETRY,
-                summary=f"analyse feedback for {inp.product_id} (attempt {inp.attempt})",
+                summary=_feedback_summary(inp),
             )
             if feedback.summarize and feedback.sentiment is not None:
                 workflow.set_current_details(f"attempt {inp.attempt}: {feedback.status}, summarising reviews")
@@ -201,17 +193,14 @@ class EnrichmentWorkflow:
                 )
         except (asyncio.CancelledError, ActivityError) as err:
             return await self._closed_by_error(inp, err)
-        return self._next(inp, feedback, cursor=cursor, pages=pages, more=more, budget=budget, per_attempt=per_attempt)
+        return self._next(
+            inp, feedback, cursor=cursor, pages=pages, more=more, budget=budget, per_attempt=k.per_attempt
+        )
 
     async def _run_page_per_activity(self, inp: EnrichmentInput) -> EnrichmentResult:
         """Steps version 1: one regular activity per page, score and feedback regular activities too."""
-        opts = inp.options
-        source = str(opts.get("source") or DEFAULT_SOURCE)
-        chain = [str(s) for s in opts.get("scorer_chain") or DEFAULT_SCORER_CHAIN]
-        per_attempt = int(opts.get("pages_per_attempt") or DEFAULT_PAGES_PER_ATTEMPT)
-        max_retries = int(opts.get("max_retries") or DEFAULT_MAX_RETRIES)
-        scorer = chain[min(inp.escalation_level, len(chain) - 1)]
-        budget = inp.page_budget or per_attempt
+        k = _Knobs.of(inp)
+        source, budget = k.source, k.budget
         try:
             cursor, pages, more = inp.cursor, inp.pages_fetched, not inp.source_exhausted
             while more and pages < budget:
@@ -234,44 +223,20 @@ class EnrichmentWorkflow:
                 )
                 pages += 1
                 cursor, more = fetched.next_cursor, fetched.next_cursor is not None
-            await workflow.execute_activity(
-                io.SCORE_REVIEWS,
-                io.ScoreInput(
-                    job_id=inp.job_id,
-                    row_num=inp.row_num,
-                    scorer=scorer,
-                    attempt=inp.attempt,
-                    only_uncertain_from=chain[inp.escalation_level - 1] if inp.escalation_level > 0 else None,
-                ),
-                result_type=io.ScoreResult,
-                start_to_close_timeout=timedelta(minutes=5),
-                heartbeat_timeout=timedelta(seconds=30),
-                retry_policy=SCORE_RETRY,
-                summary=f"score reviews of {inp.product_id} with {scorer}",
-            )
+            await _score_remotely(inp, k)
             feedback = await workflow.execute_activity(
                 io.ANALYZE_FEEDBACK,
-                io.FeedbackInput(
-                    job_id=inp.job_id,
-                    row_num=inp.row_num,
-                    attempt=inp.attempt,
-                    escalation_level=inp.escalation_level,
-                    scorer_chain=chain,
-                    has_more_pages=more,
-                    policy=dict(opts.get("policy") or {}),
-                    source=source,
-                    best=inp.best,
-                    final_attempt=inp.attempt >= max_retries,
-                    product_id=inp.product_id,
-                ),
+                _feedback_input(inp, k, has_more_pages=more),
                 result_type=io.FeedbackResult,
                 start_to_close_timeout=timedelta(seconds=60),
                 retry_policy=DB_RETRY,
-                summary=f"analyse feedback for {inp.product_id} (attempt {inp.attempt})",
+                summary=_feedback_summary(inp),
             )
         except (asyncio.CancelledError, ActivityError) as err:
             return await self._closed_by_error(inp, err)
-        return self._next(inp, feedback, cursor=cursor, pages=pages, more=more, budget=budget, per_attempt=per_attempt)
+        return self._next(
+            inp, feedback, cursor=cursor, pages=pages, more=more, budget=budget, per_attempt=k.per_attempt
+        )
 
     async def _closed_by_error(self, inp: EnrichmentInput, err: BaseException) -> EnrichmentResult:
         # A cancel arriving while an activity runs surfaces as ActivityError(CancelledError): that row was
@@ -344,6 +309,56 @@ class EnrichmentWorkflow:
             retry_policy=DB_RETRY,
             summary=f"row {inp.row_num} {status}",
         )
+
+
+def _score_input(inp: EnrichmentInput, k: _Knobs) -> io.ScoreInput:
+    return io.ScoreInput(
+        job_id=inp.job_id,
+        row_num=inp.row_num,
+        scorer=k.scorer,
+        attempt=inp.attempt,
+        only_uncertain_from=k.chain[inp.escalation_level - 1] if inp.escalation_level > 0 else None,
+    )
+
+
+def _score_summary(inp: EnrichmentInput, k: _Knobs) -> str:
+    return f"score reviews of {inp.product_id} with {k.scorer}"
+
+
+async def _score_remotely(inp: EnrichmentInput, k: _Knobs) -> None:
+    """A regular activity: every scorer in steps version 1, network scorers (Comprehend, Gemini) in version 2."""
+    await workflow.execute_activity(
+        io.SCORE_REVIEWS,
+        _score_input(inp, k),
+        result_type=io.ScoreResult,
+        start_to_close_timeout=timedelta(minutes=5),
+        heartbeat_timeout=timedelta(seconds=30),
+        retry_policy=SCORE_RETRY,
+        summary=_score_summary(inp, k),
+    )
+
+
+def _feedback_input(
+    inp: EnrichmentInput, k: _Knobs, *, has_more_pages: bool, summary_separately: bool = False
+) -> io.FeedbackInput:
+    return io.FeedbackInput(
+        job_id=inp.job_id,
+        row_num=inp.row_num,
+        attempt=inp.attempt,
+        escalation_level=inp.escalation_level,
+        scorer_chain=k.chain,
+        has_more_pages=has_more_pages,
+        policy=dict(inp.options.get("policy") or {}),
+        source=k.source,
+        best=inp.best,
+        final_attempt=inp.attempt >= k.max_retries,
+        product_id=inp.product_id,
+        summary_separately=summary_separately,
+    )
+
+
+def _feedback_summary(inp: EnrichmentInput) -> str:
+    return f"analyse feedback for {inp.product_id} (attempt {inp.attempt})"
 
 
 def _activity_failure_reason(err: BaseException) -> str:
