@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import io
 import sys
-import tempfile
 import time
 import uuid
 from collections import Counter, defaultdict
@@ -36,6 +35,7 @@ from bench.cpu import cpu_seconds, postgres_since, postgres_snapshot  # noqa: E4
 from bench.fanout import BareChild, BareParent, FanoutInput, bare_step  # noqa: E402
 from bench.histories import RunCost, history_cost, median, server_actions, workflow_runs  # noqa: E402
 from bench.report import write_section  # noqa: E402
+from bench.stack import scratch_stack  # noqa: E402
 from internal.activities.enrichment import EnrichmentActivities  # noqa: E402
 from internal.enricher.base import Enricher  # noqa: E402
 from internal.enricher.channel_enricher import ChannelEnricher  # noqa: E402
@@ -43,11 +43,7 @@ from internal.enricher.temporal_enricher import TemporalEnricher  # noqa: E402
 from internal.jobs.intake import create_job_from_csv  # noqa: E402
 from internal.scorers.vader import VaderScorer  # noqa: E402
 from internal.sources.demo import DemoSource  # noqa: E402
-from internal.stack.postgres import EmbeddedPostgres  # noqa: E402
-from internal.stack.proc import free_port  # noqa: E402
-from internal.stack.temporal_server import TemporalDevServer  # noqa: E402
 from internal.state.manager import StateManager  # noqa: E402
-from internal.state.migrate import apply_migrations  # noqa: E402
 from internal.worker import build_worker  # noqa: E402
 from internal.workflows.job import job_workflow_id  # noqa: E402
 
@@ -136,15 +132,10 @@ async def _costs(client: Client, job_id: str) -> dict[str, Any]:
 
 
 async def run(rows: int, latency_rows: int) -> dict[str, Any]:
-    workdir = Path(tempfile.mkdtemp(prefix="bench-enrich-"))
-    pg = EmbeddedPostgres(workdir)
-    server = TemporalDevServer(data_dir=workdir, port=free_port(), headless=True, metrics_port=free_port())
-    dsn = await pg.start()
-    await server.start()
     out: dict[str, Any] = {"rows": rows, "latency_rows": latency_rows}
-    try:
-        await apply_migrations(dsn)
-        state = await StateManager.connect(dsn, max_size=20)
+    async with scratch_stack("bench-enrich-", server_metrics=True) as stack:
+        server = stack.server
+        state = await StateManager.connect(stack.dsn, max_size=20)
         client = await Client.connect(server.address)
         scorers = {"vader": VaderScorer()}
         instant = {"demo": DemoSource()}
@@ -185,9 +176,6 @@ async def run(rows: int, latency_rows: int) -> dict[str, Any]:
             out["latency"].append({"page_s": page_s, "rows": n, "channel_s": channel_s, "temporal_s": temporal_s})
         await state.close()
         return out
-    finally:
-        server.stop()
-        pg.stop()
 
 
 def report(r: dict[str, Any]) -> str:

@@ -17,7 +17,6 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -35,13 +34,11 @@ from temporalio.client import Client  # noqa: E402
 from bench.cpu import cpu_seconds, postgres_since, postgres_snapshot  # noqa: E402
 from bench.histories import history_cost, median, percentile  # noqa: E402
 from bench.report import write_section  # noqa: E402
+from bench.stack import scratch_stack  # noqa: E402
 from internal.enricher.temporal_enricher import TemporalEnricher  # noqa: E402
 from internal.jobs.intake import create_job_from_csv  # noqa: E402
-from internal.stack.postgres import EmbeddedPostgres  # noqa: E402
 from internal.stack.proc import free_port, wait_for_port  # noqa: E402
-from internal.stack.temporal_server import TemporalDevServer  # noqa: E402
 from internal.state.manager import StateManager  # noqa: E402
-from internal.state.migrate import apply_migrations  # noqa: E402
 from internal.workflows.job import job_workflow_id  # noqa: E402
 
 SECTION = "bench-scale"
@@ -179,22 +176,17 @@ def per_window(done: list[tuple[float, int]], width: float = WINDOW_S) -> list[f
 
 
 async def run(rows: int, scale_rows: int) -> dict[str, Any]:
-    workdir = Path(tempfile.mkdtemp(prefix="bench-scale-"))
-    pg = EmbeddedPostgres(workdir)
-    server = TemporalDevServer(data_dir=workdir, port=free_port(), headless=True)
-    dsn = await pg.start()
-    await server.start()
-    try:
-        await apply_migrations(dsn)
+    async with scratch_stack("bench-scale-") as stack:
+        server, workdir = stack.server, stack.workdir
         env = {
             **os.environ,
             "TEMPORAL_HOST_PORT": server.address,
-            "DATABASE_URL": dsn,
+            "DATABASE_URL": stack.dsn,
             "DATA_DIR": str(workdir / "data"),
             "API_PORT": str(free_port()),
             "TEMPORAL_TASK_QUEUE": "scale",
         }
-        state = await StateManager.connect(dsn)
+        state = await StateManager.connect(stack.dsn)
         client = await Client.connect(server.address)
         assert server.pid is not None
         one = await _job_with_workers(state, client, server.pid, env, 1, scale_rows, workdir)
@@ -203,9 +195,6 @@ async def run(rows: int, scale_rows: int) -> dict[str, Any]:
         out = await _long_job(client, env, rows, workdir)
         out.update({"scale_rows": scale_rows, "one": one, "two": two})
         return out
-    finally:
-        server.stop()
-        pg.stop()
 
 
 def plot(r: dict[str, Any], path: Path) -> None:

@@ -14,18 +14,16 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from temporalio.client import Client  # noqa: E402
+
+from bench.stack import scratch_stack  # noqa: E402
 from internal.enricher.temporal_enricher import TemporalEnricher  # noqa: E402
-from internal.stack.postgres import EmbeddedPostgres  # noqa: E402
-from internal.stack.proc import free_port  # noqa: E402
-from internal.stack.temporal_server import TemporalDevServer  # noqa: E402
 from internal.state.manager import StateManager  # noqa: E402
-from internal.state.migrate import apply_migrations  # noqa: E402
 from internal.workflows.job import child_workflow_id, job_workflow_id  # noqa: E402
 from tests.integration.harness import new_job, running_worker, wait_until_done  # noqa: E402
 
@@ -34,17 +32,9 @@ PRODUCTS = ["pos-replay", "sparse-replay", "notfound-replay"]
 
 
 async def main(prefix: str) -> None:
-    workdir = Path(tempfile.mkdtemp(prefix="record-"))
-    pg = EmbeddedPostgres(workdir)
-    server = TemporalDevServer(data_dir=workdir, port=free_port(), headless=True)
-    dsn = await pg.start()
-    await server.start()
-    try:
-        await apply_migrations(dsn)
-        state = await StateManager.connect(dsn)
-        from temporalio.client import Client
-
-        client = await Client.connect(server.address)
+    async with scratch_stack("record-") as stack:
+        state = await StateManager.connect(stack.dsn)
+        client = await Client.connect(stack.server.address)
         job_id = await new_job(state, PRODUCTS, {"window": 2})
         async with running_worker(client, state, task_queue="record"):
             await TemporalEnricher(state, client, "record").enrich(job_id)
@@ -58,9 +48,6 @@ async def main(prefix: str) -> None:
             (OUT / f"{prefix}{name}.json").write_text(json.dumps(history.to_json_dict(), indent=1) + "\n")
             print(f"wrote {prefix}{name}.json ({len(history.events)} events)")
         await state.close()
-    finally:
-        server.stop()
-        pg.stop()
 
 
 if __name__ == "__main__":
