@@ -195,29 +195,31 @@ class ChannelEnricher(Enricher):
                 work = await fetch_q.get()
                 budget = work.budget or per_attempt
                 cursor, pages, more = work.cursor, work.pages, not work.exhausted
-                try:
-                    while more and pages < budget:
-                        fetch_in = io.FetchInput(
-                            job_id=job_id,
-                            row_num=work.row_num,
-                            product_id=work.product_id,
-                            source=source,
-                            cursor=cursor,
-                            attempt=work.attempt,
-                            page_number=pages + 1,
-                            workflow_id=f"channel-{job_id}",
-                        )
+                if more and pages < budget:
+                    # The same one-call-per-attempt fetch the workflow runs (pages up to the budget).
+                    fetch_in = io.FetchAttemptInput(
+                        job_id=job_id,
+                        row_num=work.row_num,
+                        product_id=work.product_id,
+                        source=source,
+                        attempt=work.attempt,
+                        cursor=cursor,
+                        pages_fetched=pages,
+                        page_budget=budget,
+                        workflow_id=f"channel-{job_id}",
+                    )
+                    try:
                         fetched = await _retry(
-                            functools.partial(self._acts.fetch_reviews, fetch_in),
+                            functools.partial(self._acts.fetch_attempt, fetch_in),
                             FETCH_RETRY.maximum_attempts,
                             0.05,
                             2.0,
                         )
-                        pages += 1
-                        cursor, more = fetched.next_cursor, fetched.next_cursor is not None
-                except _Permanent as err:
-                    await fail(work, str(err))
-                    continue
+                    except _Permanent as err:
+                        await fail(work, str(err))
+                        continue
+                    cursor, pages = fetched.next_cursor, fetched.pages_fetched
+                    more = cursor is not None
                 await score_q.put(replace(work, cursor=cursor, pages=pages, budget=budget, exhausted=not more))
 
         async def scorer() -> None:
