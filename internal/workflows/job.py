@@ -29,6 +29,11 @@ PRODUCT_ID = SearchAttributeKey.for_keyword("ProductId")
 
 _DB_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
 _DB_TIMEOUT = timedelta(seconds=30)
+# A child's cancel goes to the run the child was on when it was sent; a child that continued-as-new just then
+# never hears of it. Children still open this long after a cancel are cancelled again by id (current run).
+RECANCEL_AFTER = timedelta(seconds=2)
+# Jobs cancelled before the re-cancel existed replay without its timers.
+RECANCEL_PATCH = "recancel-children-after-continue-as-new"
 
 
 def job_workflow_id(job_id: str) -> str:
@@ -215,6 +220,8 @@ class JobWorkflow:
         tasks = list(self._in_flight.values())
         for task in tasks:
             task.cancel()
+        if workflow.patched(RECANCEL_PATCH):
+            await self._recancel_until_closed(inp)
         await asyncio.gather(*tasks, return_exceptions=True)
         await workflow.execute_activity(
             io.CLOSE_OPEN_ROWS,
@@ -226,6 +233,18 @@ class JobWorkflow:
         )
         self._status = "cancelled"
         await self._job_status("cancelled", event={"outcomes": self._outcomes})
+
+    async def _recancel_until_closed(self, inp: JobInput) -> None:
+        while self._in_flight:
+            try:
+                await workflow.wait_condition(lambda: not self._in_flight, timeout=RECANCEL_AFTER)
+            except TimeoutError:
+                handles = [
+                    workflow.get_external_workflow_handle(child_workflow_id(inp.job_id, row_num))
+                    for row_num in self._in_flight
+                ]
+                # A child that closed in the meantime answers "not found": nothing left to cancel there.
+                await asyncio.gather(*(h.cancel() for h in handles), return_exceptions=True)
 
     async def _job_status(self, status: str, event: dict[str, Any] | None = None) -> None:
         assert self._inp is not None

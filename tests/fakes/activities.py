@@ -1,0 +1,100 @@
+"""In-memory activities registered under the real names the workflows call (internal/activities/io.py).
+
+Workflows call activities by name, so a test can swap the whole persistence and adapter layer for these and run
+JobWorkflow / EnrichmentWorkflow on the real Temporal server without PostgreSQL. Each fake keeps what a workflow
+told it, so tests assert on what the workflows did, and a few knobs shape what they are told back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from temporalio import activity
+
+from internal.activities import io
+
+
+@dataclass
+class FakeActivities:
+    """One job's rows, in memory. `feedback_action` decides every attempt's outcome (finish/escalate/fetch_more)."""
+
+    product_ids: list[str]
+    feedback_action: str = "finish"
+    score_delay: float = 0.0
+    job_status: list[str] = field(default_factory=list)
+    row_status: dict[int, str] = field(default_factory=dict)
+    row_reason: dict[int, str] = field(default_factory=dict)
+    attempts: dict[int, int] = field(default_factory=dict)
+
+    def all(self) -> list[Callable[..., Any]]:
+        return [
+            self.page_rows,
+            self.set_job_status,
+            self.close_open_rows,
+            self.set_row_state,
+            self.fetch_attempt,
+            self.score_reviews,
+            self.analyze_feedback,
+        ]
+
+    @activity.defn(name=io.PAGE_ROWS)
+    async def page_rows(self, inp: io.PageRowsInput) -> io.PageRowsResult:
+        rows = [
+            io.RowRef(row_num=n, product_id=p)
+            for n, p in enumerate(self.product_ids, start=1)
+            if n > inp.after_row and self.row_status.get(n, "pending") == "pending"
+        ]
+        return io.PageRowsResult(rows=rows[: inp.limit])
+
+    @activity.defn(name=io.SET_JOB_STATUS)
+    async def set_job_status(self, inp: io.JobStatusInput) -> io.JobStatusResult:
+        self.job_status.append(inp.status)
+        return io.JobStatusResult(status=inp.status, changed=True)
+
+    @activity.defn(name=io.CLOSE_OPEN_ROWS)
+    async def close_open_rows(self, inp: io.CloseRowsInput) -> io.CloseRowsResult:
+        moved = 0
+        for n in range(1, len(self.product_ids) + 1):
+            if self.row_status.get(n, "pending") in ("pending", "running"):
+                self.row_status[n], self.row_reason[n] = inp.status, inp.reason
+                moved += 1
+        return io.CloseRowsResult(moved=moved)
+
+    @activity.defn(name=io.SET_ROW_STATE)
+    async def set_row_state(self, inp: io.RowStateInput) -> io.RowStateResult:
+        previous = self.row_status.get(inp.row_num)
+        self.row_status[inp.row_num] = inp.status
+        self.row_reason[inp.row_num] = inp.reason or ""
+        return io.RowStateResult(previous=previous)
+
+    @activity.defn(name=io.FETCH_ATTEMPT)
+    async def fetch_attempt(self, inp: io.FetchAttemptInput) -> io.FetchAttemptResult:
+        self.row_status[inp.row_num] = "running"
+        self.attempts[inp.row_num] = inp.attempt
+        # A source with pages for ever: every attempt fetches, as a row that keeps asking for more would.
+        return io.FetchAttemptResult(
+            next_cursor=f"page-{inp.pages_fetched + 2}",
+            pages_fetched=inp.pages_fetched + 1,
+            new_reviews=1,
+            stored_reviews=1,
+        )
+
+    @activity.defn(name=io.SCORE_REVIEWS)
+    async def score_reviews(self, inp: io.ScoreInput) -> io.ScoreResult:
+        self.attempts[inp.row_num] = inp.attempt
+        if self.score_delay:
+            await asyncio.sleep(self.score_delay)
+        return io.ScoreResult(scored=1, scorer=inp.scorer)
+
+    @activity.defn(name=io.ANALYZE_FEEDBACK)
+    async def analyze_feedback(self, inp: io.FeedbackInput) -> io.FeedbackResult:
+        sentiment = {"score": 4.0, "label": "positive"}
+        if self.feedback_action == "finish" or inp.final_attempt:
+            self.row_status[inp.row_num] = "completed"
+            return io.FeedbackResult(action="finish", status="completed", reason="ok", sentiment=sentiment, best=None)
+        return io.FeedbackResult(
+            action=self.feedback_action, status="running", reason="weak", sentiment=None, best=sentiment
+        )

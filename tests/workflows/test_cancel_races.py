@@ -1,0 +1,65 @@
+"""JobWorkflow cancel against children that continue-as-new, on the real Temporal server with fake activities.
+
+A child that retries continues-as-new; a cancel the parent sends to the run that is just closing never reaches the
+next run. These rows ask for more pages on every attempt (the fake feedback says so), so a cancel meets continue-as-new
+boundaries all the time, which is the race fault testing found with a slow second scorer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+
+from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
+
+from internal.worker import WORKFLOWS
+from internal.workflows.job import JOB_ID, JobInput, JobWorkflow, job_workflow_id
+from tests.fakes.activities import FakeActivities
+
+
+async def _running(client: Client, job_id: str) -> int:
+    query = f'JobId="{job_id}" AND ExecutionStatus="Running"'
+    return (await client.count_workflows(query)).count
+
+
+async def test_cancel_reaches_children_that_continue_as_new(temporal_client: Client) -> None:
+    job_id = uuid.uuid4().hex[:12]
+    rows = 40
+    fakes = FakeActivities([f"p{i}" for i in range(rows)], feedback_action="fetch_more", score_delay=0.05)
+    queue = f"q-{uuid.uuid4().hex[:6]}"
+    options = {"scorer_chain": ["remote"], "max_retries": 10_000, "pages_per_attempt": 1}
+    async with Worker(
+        temporal_client,
+        task_queue=queue,
+        workflows=WORKFLOWS,
+        activities=fakes.all(),
+        workflow_runner=UnsandboxedWorkflowRunner(),
+    ):
+        handle = await temporal_client.start_workflow(
+            JobWorkflow.run,
+            JobInput(job_id=job_id, window=rows, enrichment=options),
+            id=job_workflow_id(job_id),
+            task_queue=queue,
+            search_attributes=TypedSearchAttributes([SearchAttributePair(JOB_ID, job_id)]),
+        )
+        # Every row retrying, several attempts in.
+        async with asyncio.timeout(60):
+            while len(fakes.attempts) < rows or min(fakes.attempts.values()) < 3:
+                await asyncio.sleep(0.1)
+        cancelled_at = time.monotonic()
+        await handle.cancel()
+        async with asyncio.timeout(30):
+            while (await handle.describe()).status == WorkflowExecutionStatus.RUNNING:
+                await asyncio.sleep(0.2)
+        took = time.monotonic() - cancelled_at
+        assert (await handle.describe()).status == WorkflowExecutionStatus.CANCELED
+        assert fakes.job_status[-1] == "cancelled"
+        assert took < 15, f"cancel took {took:.1f} s"
+        # Visibility lags a little behind the close of the last child.
+        async with asyncio.timeout(10):
+            while await _running(temporal_client, job_id):
+                await asyncio.sleep(0.25)
+        assert set(fakes.row_status.values()) == {"cancelled"}, fakes.row_status
