@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from internal.enricher.base import EnrichmentUnavailable, InvalidJobState, UnknownJob
 from internal.intake import CsvIntakeError
+from internal.jobs.intake import IntakeBusy
 from internal.state.manager import InvalidValue, JobNotFound
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(InvalidJobState)
     async def _conflict(_: Request, exc: InvalidJobState) -> JSONResponse:
         return _respond(409, exc.code, str(exc))
+
+    @app.exception_handler(IntakeBusy)
+    async def _busy(_: Request, exc: IntakeBusy) -> JSONResponse:
+        return _respond(409, "intake_in_progress", str(exc))
 
     @app.exception_handler(EnrichmentUnavailable)
     async def _unavailable(_: Request, exc: EnrichmentUnavailable) -> JSONResponse:

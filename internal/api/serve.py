@@ -16,6 +16,7 @@ from internal.api.s3_uploads import S3Uploads
 from internal.api.uploads import LocalUploads, UploadSigner, UploadStore, load_or_create_key
 from internal.config import Settings, SettingsError
 from internal.intake import IntakeLimits
+from internal.jobs.recovery import recover_intakes
 from internal.stack.proc import port_open
 from internal.wiring import build_enricher
 
@@ -66,8 +67,22 @@ class _Server(uvicorn.Server):
         yield
 
 
+async def recover(svc: Services) -> None:
+    """Finish or clean up what a crashed API left half done, before the first request is served."""
+    for job in await recover_intakes(svc.state, svc.uploads):
+        log.warning("job %s: intake cut off by a crash; %d rows removed, %s", job.job_id, job.rows_removed, job.action)
+    if isinstance(svc.uploads, LocalUploads):
+        for path in svc.uploads.sweep():
+            log.warning("removed partial upload %s left by a stopped API", path.name)
+
+
 async def serve_api(settings: Settings, dsn: str, stop: asyncio.Event) -> None:
     svc, close = await build_services(settings, dsn)
+    try:
+        await recover(svc)
+    except BaseException:
+        await close()
+        raise
     server = _Server(
         uvicorn.Config(create_app(svc), host=settings.api_host, port=settings.api_port, log_level="warning")
     )

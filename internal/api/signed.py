@@ -17,8 +17,8 @@ from internal.api.deps import services
 from internal.api.errors import ApiError
 from internal.api.jobs import _start, created_body, job_options
 from internal.api.schemas import JobCreated, SignedUrl, SignedUrlRequest
-from internal.api.uploads import LocalUploads
-from internal.jobs.intake import ingest_csv
+from internal.api.uploads import PARTIAL_SUFFIX, LocalUploads, partial_prefix
+from internal.jobs.intake import ingest_upload
 from internal.state.models import Job, NewJob
 
 router = APIRouter(prefix="/api/v1", tags=["uploads"])
@@ -57,7 +57,8 @@ async def put_upload(request: Request, job_id: str, token: Annotated[str, Query(
     target = svc.uploads.path(job_id)
     target.parent.mkdir(parents=True, exist_ok=True)
     # A file of its own per request: two concurrent PUTs never interleave, and the last complete one wins.
-    fd, name = tempfile.mkstemp(prefix=f".{job_id}-", suffix=".part", dir=target.parent)
+    # The pid in the name tells the start-up sweep (internal/jobs/recovery.py) whose file a leftover is.
+    fd, name = tempfile.mkstemp(prefix=partial_prefix(job_id), suffix=PARTIAL_SUFFIX, dir=target.parent)
     partial = Path(name)
     written = 0
     try:
@@ -97,7 +98,7 @@ async def start(request: Request, job_id: str) -> JobCreated:
         raise ApiError(413, "too_large", f"the upload is {size:,} bytes, larger than the limit of {limit:,} bytes")
     async with svc.uploads.open(job_id) as path:
         with path.open("rb") as fh:
-            outcome = await ingest_csv(svc.state, fh, job_id, filename=job.filename, limits=svc.intake_limits)
+            outcome = await ingest_upload(svc.state, fh, job_id, filename=job.filename, limits=svc.intake_limits)
     svc.metrics.jobs_created.inc()
     svc.metrics.rows_accepted.inc(outcome.progress.total)
     return created_body(outcome, await _start(svc, job_id))

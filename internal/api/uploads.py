@@ -19,7 +19,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+import psutil
+
 UPLOAD_TTL_SECONDS = 15 * 60
+# A PUT in progress writes `.{job_id}-{pid}-{random}.part` next to the final file and renames it when complete.
+PARTIAL_SUFFIX = ".part"
+
+
+def partial_prefix(job_id: str) -> str:
+    return f".{job_id}-{os.getpid()}-"
+
+
+def partial_owner(name: str) -> int | None:
+    """The pid that writes this partial upload, None when the name has none (a file from before pids)."""
+    parts = name.removesuffix(PARTIAL_SUFFIX).split("-")
+    return int(parts[-2]) if len(parts) >= 3 and parts[-2].isdecimal() else None
 
 
 KEY_BYTES = 32
@@ -122,3 +136,15 @@ class LocalUploads:
     @asynccontextmanager
     async def open(self, job_id: str) -> AsyncIterator[Path]:
         yield self.path(job_id)
+
+    def sweep(self) -> list[Path]:
+        """Delete partial uploads whose writer is no longer running (an API SIGKILLed mid-PUT)."""
+        removed: list[Path] = []
+        for path in self.root.glob(f".*{PARTIAL_SUFFIX}") if self.root.is_dir() else ():
+            owner = partial_owner(path.name)
+            if owner is not None and owner != os.getpid() and psutil.pid_exists(owner):
+                continue
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+                removed.append(path)
+        return removed

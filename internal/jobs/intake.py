@@ -10,6 +10,15 @@ from internal.intake import CsvIntake, CsvIntakeError, IntakeLimits, IntakeRow, 
 from internal.state.manager import StateManager
 from internal.state.models import Job, NewJob, NewRow, Progress
 
+
+class IntakeBusy(RuntimeError):
+    """Another request (or process) is reading this job's rows in right now."""
+
+    def __init__(self, job_id: str) -> None:
+        super().__init__(f"job {job_id!r} is being started by another request; wait for it to finish")
+        self.job_id = job_id
+
+
 # How many invalid rows an upload response lists; the rest are in the results with their reasons.
 INVALID_SAMPLE = 20
 
@@ -102,15 +111,48 @@ async def create_job_from_csv(
     limits: IntakeLimits | None = None,
     batch_size: int = 5000,
 ) -> IntakeOutcome:
-    """Create the job and its rows. A file-level problem raises CsvIntakeError and leaves no job behind."""
-    job, created = await state.create_job(
-        NewJob(job_id=job_id, filename=filename, options=options or {}, idempotency_key=idempotency_key)
-    )
-    if not created:
-        # Same idempotency key (or id) as an earlier upload: that job stands, whatever this body holds.
-        return IntakeOutcome(job=job, created=False, progress=await state.get_progress(job.job_id), summary=None)
-    try:
-        return await ingest_csv(state, stream, job_id, filename=filename, limits=limits, batch_size=batch_size)
-    except CsvIntakeError:
-        await state.delete_job(job_id)
-        raise
+    """Create the job and its rows. A file-level problem raises CsvIntakeError and leaves no job behind.
+
+    The intake lease is taken before the job exists, so a crash at any point leaves either nothing or a job that
+    internal/jobs/recovery.py recognises as cut off.
+    """
+    async with state.intakes.lease(job_id) as held:
+        if not held:
+            raise IntakeBusy(job_id)
+        job, created = await state.create_job(
+            NewJob(
+                job_id=job_id,
+                filename=filename,
+                options=options or {},
+                idempotency_key=idempotency_key,
+                intake_started=True,
+            )
+        )
+        if not created:
+            # Same idempotency key (or id) as an earlier upload: that job stands, whatever this body holds.
+            return IntakeOutcome(job=job, created=False, progress=await state.get_progress(job.job_id), summary=None)
+        try:
+            return await ingest_csv(state, stream, job_id, filename=filename, limits=limits, batch_size=batch_size)
+        except CsvIntakeError:
+            await state.delete_job(job_id)
+            raise
+
+
+async def ingest_upload(
+    state: StateManager,
+    stream: BinaryIO,
+    job_id: str,
+    *,
+    filename: str | None = None,
+    limits: IntakeLimits | None = None,
+) -> IntakeOutcome:
+    """Fill a job created earlier (signed upload) from its stored file, under the job's intake lease.
+
+    A crash mid-way leaves the upload in place and the job marked as started, so the recovery clears the rows and
+    the client's next start reads the file again.
+    """
+    async with state.intakes.lease(job_id) as held:
+        if not held:
+            raise IntakeBusy(job_id)
+        await state.intakes.begin(job_id)
+        return await ingest_csv(state, stream, job_id, filename=filename, limits=limits)

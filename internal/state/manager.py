@@ -13,6 +13,7 @@ from typing import Any, cast
 
 import asyncpg
 
+from internal.state.intakes import IntakeLedger
 from internal.state.models import (
     JOB_TRANSITIONS,
     OPEN_ROW_STATUSES,
@@ -30,6 +31,7 @@ from internal.state.models import (
     StoredReview,
     StoredScore,
 )
+from internal.state.statements import INSERT_EVENT
 
 _TERMINAL = list(TERMINAL_ROW_STATUSES)
 _ROW_COLUMNS = (
@@ -71,8 +73,9 @@ def content_review_id(text: str) -> str:
 async def _keep_session(conn: asyncpg.Connection) -> None:
     """Pool release hook: nothing to undo. asyncpg's default runs a reset query (advisory unlock, CLOSE ALL,
     UNLISTEN, RESET ALL) on every release, a second round trip for each of our one-statement calls; no statement
-    here leaves session state behind (no SET, LISTEN, cursors or advisory locks; the intake's temp table is meant
-    to outlive the call), and asyncpg still rolls back a connection released mid-transaction."""
+    here leaves session state behind (no SET, LISTEN or cursors; the intake lease releases its own advisory lock;
+    the intake's temp table is meant to outlive the call), and asyncpg still rolls back a connection released
+    mid-transaction."""
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:
@@ -82,6 +85,7 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
 class StateManager:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
+        self.intakes = IntakeLedger(pool)
 
     @classmethod
     async def connect(cls, dsn: str, *, min_size: int = 1, max_size: int = 10) -> StateManager:
@@ -107,8 +111,9 @@ class StateManager:
                     return _job(existing), False
             row = await conn.fetchrow(
                 """
-                INSERT INTO jobs (job_id, filename, options, header, id_column, delimiter, idempotency_key)
-                VALUES ($1, $2, $3, $4, $5, $6, $7)
+                INSERT INTO jobs (job_id, filename, options, header, id_column, delimiter, idempotency_key,
+                                  intake_started_at)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $8 THEN now() END)
                 ON CONFLICT DO NOTHING
                 RETURNING *
                 """,
@@ -119,6 +124,7 @@ class StateManager:
                 job.id_column,
                 job.delimiter,
                 job.idempotency_key,
+                job.intake_started,
             )
             if row is not None:
                 return _job(row), True
@@ -656,7 +662,7 @@ class StateManager:
         self, job_id: str, kind: str, details: dict[str, Any] | None = None, *, row_num: int | None = None
     ) -> int:
         event_id = await self._pool.fetchval(
-            "INSERT INTO events (job_id, row_num, kind, details) VALUES ($1, $2, $3, $4) RETURNING event_id",
+            INSERT_EVENT,
             job_id,
             row_num,
             kind,

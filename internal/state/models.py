@@ -68,6 +68,8 @@ class NewJob:
     id_column: str | None = None
     delimiter: str | None = None
     idempotency_key: str | None = None
+    # True when the rows follow in the same request (a CSV upload): the intake has begun with the job.
+    intake_started: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,8 @@
+"""SQL statements more than one store of internal/state/ runs (each defined once, here)."""
+
+from __future__ import annotations
+
+from typing import Final
+
+# $1 job_id, $2 row_num (NULL for job-level events), $3 kind, $4 details (jsonb).
+INSERT_EVENT: Final = "INSERT INTO events (job_id, row_num, kind, details) VALUES ($1, $2, $3, $4) RETURNING event_id"
