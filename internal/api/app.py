@@ -10,7 +10,7 @@ from fastapi import Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from internal.api import jobs, signed
+from internal.api import events, jobs, signed
 from internal.api.deps import Services, services
 from internal.api.errors import ApiError, install_error_handlers
 from internal.api.schemas import Health
@@ -37,6 +37,7 @@ def create_app(svc: Services) -> FastAPI:
     install_error_handlers(app)
     auth = [Depends(require_token)]
     app.include_router(jobs.router, dependencies=auth)
+    app.include_router(events.router, dependencies=auth)
     app.include_router(signed.router, dependencies=auth)
     app.include_router(signed.public_router)
 
