@@ -32,6 +32,10 @@ from internal.workflows.job import JobWorkflow
 WORKFLOWS: list[type] = [JobWorkflow, EnrichmentWorkflow]
 # Two per in-flight child at the largest window we expect, plus parents: a child evicted mid-run is replayed.
 MAX_CACHED_WORKFLOWS = 2000
+# An activity learns of its cancel only from a heartbeat's reply, and the SDK holds heartbeats back for up to 80 %
+# of the heartbeat timeout (24 s for ours): a cancelled job's scoring went on calling a paid scorer that long.
+# Our activities heartbeat once per batch or page, so this caps heartbeats at one per activity per 2 s.
+HEARTBEAT_THROTTLE = timedelta(seconds=2)
 
 
 def activities(
@@ -64,4 +68,6 @@ def build_worker(
         activity_task_poller_behavior=PollerBehaviorAutoscaling(),
         # Cancellation reaches activities only through heartbeats; give in-flight work time to finish on SIGTERM.
         graceful_shutdown_timeout=timedelta(seconds=20),
+        max_heartbeat_throttle_interval=HEARTBEAT_THROTTLE,
+        default_heartbeat_throttle_interval=HEARTBEAT_THROTTLE,
     )

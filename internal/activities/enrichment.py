@@ -34,8 +34,9 @@ SCORE_BATCH = 100
 UNCERTAIN_CONFIDENCE = 0.5
 # A Retry-After beyond this is more likely a misconfigured server than a real request: cap the wait.
 MAX_RETRY_AFTER = 300.0
-# Well inside the fetch and score activities' heartbeat timeout (30 s).
-HEARTBEAT_EVERY = 10.0
+# While a slow call (an LLM round trip) runs. An activity hears of its cancel only in a heartbeat's reply, so this
+# is how long a cancelled job can go on queueing paid scorer calls; each heartbeat sent is a billed action.
+HEARTBEAT_EVERY = 5.0
 # A fetch attempt shorter than this sends no heartbeat at all (see fetch_attempt).
 HEARTBEAT_AFTER = 5.0
 T = TypeVar("T")

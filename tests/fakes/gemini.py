@@ -7,7 +7,9 @@ with sample reviews when the response schema asks for a `summary`) and answers w
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -55,7 +57,7 @@ def _summary(product: str, texts: list[str]) -> str:
 class FakeGemini:
     """Knobs: `reply` shape, `fail_429` upcoming calls answered 429 (with `retry_delay` as RetryInfo),
     `bad_key_status` for a wrong `x-goog-api-key` (401, or 400 API_KEY_INVALID as the real API sends),
-    `models` that exist.
+    `models` that exist, `delay` before every answer.
     `requests` holds (path, body) of every call that passed the key check."""
 
     api_key: str = "test-key"
@@ -66,6 +68,8 @@ class FakeGemini:
     models: set[str] | None = None  # None = any model name exists
     requests: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     calls: int = 0
+    delay: float = 0.0  # seconds before each answer: a slow model
+    arrivals: list[float] = field(default_factory=list)  # time.monotonic() of every call
 
     @property
     def app(self) -> Starlette:
@@ -73,6 +77,7 @@ class FakeGemini:
 
     async def _handle(self, request: Request) -> Response:
         self.calls += 1
+        self.arrivals.append(time.monotonic())
         version, target = request.path_params["version"], request.path_params["target"]
         model, _, method = str(target).partition(":")
         if version not in ("v1", "v1beta") or method != "generateContent" or not model:
@@ -89,6 +94,8 @@ class FakeGemini:
             retry = [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": self.retry_delay}]
             return _status(429, "RESOURCE_EXHAUSTED", "Quota exceeded", retry if self.retry_delay else None)
         body: dict[str, Any] = await request.json()
+        if self.delay:
+            await asyncio.sleep(self.delay)
         self.requests.append((request.url.path, body))
         return JSONResponse(self._answer(body))
 

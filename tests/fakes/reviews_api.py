@@ -6,13 +6,16 @@
   strings; `?page=N` instead of a cursor returns page N and an empty `data` past the end. Key in `X-Api-Key`.
 
 Product ids choose failures as in the Walmart fake: `missing-*` 404, `throttle-*` 429 (Retry-After: 3),
-`boom-*` 502, `garbled-*` not JSON, `slow-*` answers after a second. Other ids have `catalog[id]` reviews
-(default 12).
+`boom-*` 502, `garbled-*` not JSON, `slow-*` answers after a second. `once-{boom,throttle,garbled,hang}-*` fail
+that way on their first request only (`hang` answers after HANG_SECONDS, longer than any client waits) and then
+answer normally, as a flaky vendor does. Other ids have `catalog[id]` reviews (default 12). `times` records when
+each product was asked for.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import Counter
 from typing import Any
 
@@ -23,12 +26,15 @@ from starlette.routing import Route
 
 API_KEY = "test-key-123"
 SIMPLE_PAGE_SIZE = 5
+# Longer than the sources' read timeout (internal/sources/common.py DEFAULT_TIMEOUT).
+HANG_SECONDS = 20.0
 
 
 class FakeReviewsApi:
     def __init__(self) -> None:
         self.catalog: dict[str, int] = {}
         self.requests: Counter[str] = Counter()  # by product id
+        self.times: dict[str, list[float]] = {}
         self.app = Starlette(
             routes=[
                 Route("/bv/data/reviews.json", self._bazaarvoice),
@@ -37,6 +43,14 @@ class FakeReviewsApi:
         )
 
     async def _failure(self, product_id: str) -> Response | None:
+        self.times.setdefault(product_id, []).append(time.monotonic())
+        if product_id.startswith("once-"):
+            if self.requests[product_id] > 1:
+                return None
+            if product_id.startswith("once-hang-"):
+                await asyncio.sleep(HANG_SECONDS)
+                return None
+            product_id = product_id.removeprefix("once-")
         if product_id.startswith("missing-"):
             return JSONResponse({"error": "no such product"}, status_code=404)
         if product_id.startswith("throttle-"):
