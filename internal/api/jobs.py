@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -13,7 +14,7 @@ from fastapi.responses import StreamingResponse
 from internal.api.deps import JobIdPath, services
 from internal.api.errors import ApiError
 from internal.api.export import csv_stream
-from internal.api.schemas import ActionResult, JobList, JobOut, ProgressOut, ResultPage, ResultRow
+from internal.api.schemas import JOB_ID_PATTERN, ActionResult, JobList, JobOut, ProgressOut, ResultPage, ResultRow
 from internal.enricher.base import ProgressView
 from internal.state.models import TERMINAL_JOB_STATUSES, Job, JobStatus
 
@@ -56,8 +57,10 @@ def _encode_cursor(job: Job) -> str:
 def _decode_cursor(cursor: str) -> tuple[datetime, str]:
     try:
         created, job_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if not isinstance(job_id, str) or not re.match(JOB_ID_PATTERN, job_id):
+            raise ValueError("not a job id")
         # Normalised here so a date PostgreSQL cannot hold fails as a bad cursor, not deep in the driver.
-        return datetime.fromisoformat(created).astimezone(UTC), str(job_id)
+        return datetime.fromisoformat(created).astimezone(UTC), job_id
     except (ValueError, TypeError, OverflowError) as err:
         raise ApiError(422, "invalid_cursor", "cursor is not one this API handed out") from err
 
