@@ -103,8 +103,8 @@ def json_intake_error(err: CsvIntakeError, columns: list[str]) -> ApiError:
         field += f".{err.row - 2}"
         if err.column is not None and 0 < err.column <= len(columns):
             field += f".{columns[err.column - 1]}"
-    message = err.message
-    if err.row is not None:
+    message = err.message.replace("The header (row 1)", "The set of product fields")
+    if err.row is not None and err.row > 1:
         message = message.replace(f"Row {err.row}", "This product").replace(f"row {err.row}", "this product")
     status = 413 if err.code == "too_large" else 422
     return ApiError(status, err.code, f"{field}: {message}", {"field": field, "code": err.code})

@@ -27,6 +27,10 @@ async def test_bad_input_messages_name_the_field_and_the_reason(
         message = nul.json()["error"]["message"]
         assert nul.status_code == 422 and "products.1.product_id: must not contain a NUL" in message
         assert "CSV" not in message and "binary" not in message
+        fields = {f"f{i}": "v" for i in range(250)}
+        wide = await http.post("/api/v1/jobs", json={"products": [{"product_id": "a", **fields}]})
+        assert wide.status_code == 422 and wide.json()["error"]["code"] == "too_many_columns"
+        assert wide.json()["error"]["message"].startswith("products: The set of product fields has 254 columns")
         strict = await http.post("/api/v1/jobs", json={"products": ["ok"], "options": {"window": True}})
         assert strict.status_code == 422 and "options.window: Input should be a valid integer" in strict.text
         form_strict = await http.post(
