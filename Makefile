@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: help venv run demo server up worker test test-unit lint typecheck check bench bench-state bench-enrichers bench-scale clean
+.PHONY: help venv run demo server up worker test test-unit faults lint typecheck check bench bench-state bench-enrichers bench-scale clean
 
 help:
 	@echo "make run          the whole service: stack + worker + HTTP API on 127.0.0.1:8080 (Ctrl-C stops)"
@@ -12,9 +12,10 @@ help:
 	@echo "make up           embedded Temporal + PostgreSQL + worker (foreground, Ctrl-C stops)"
 	@echo "make worker       only the worker, against a running stack (TEMPORAL_HOST_PORT / DATABASE_URL)"
 	@echo "make test         the whole test suite (unit + integration against real Temporal/Postgres)"
+	@echo "make faults       fault injection: SIGKILLed worker/API, killed Temporal/Postgres, flaky source, full disk"
 	@echo "make lint         ruff check + format check"
 	@echo "make typecheck    mypy --strict"
-	@echo "make check        lint + typecheck + test (what CI runs)"
+	@echo "make check        lint + typecheck + test + faults (what CI runs)"
 	@echo "make bench        benchmarks -> docs/performance.md (1M-row intake; enrichers vs bare fan-out; scale-out)"
 
 $(STAMP): pyproject.toml
@@ -40,7 +41,11 @@ worker: $(STAMP)
 	$(PY) cmd/worker.py
 
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --ignore=tests/faults
+
+# Real processes killed on purpose; each test brings its own stack (docs/reliability.md has the figures).
+faults: $(STAMP)
+	$(PY) -m pytest -q --durations=0 tests/faults
 
 test-unit: $(STAMP)
 	$(PY) -m pytest -q tests/unit
@@ -52,7 +57,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
-check: lint typecheck test
+check: lint typecheck test faults
 
 bench: bench-state bench-enrichers bench-scale
 

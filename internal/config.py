@@ -40,6 +40,12 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path(".data")
     max_upload_bytes: int = Field(default=200 * 1024 * 1024, ge=1024)
+    # Below this much free space under DATA_DIR, /healthz reports the disk and new jobs get a 507: the embedded
+    # PostgreSQL and the upload files live there, and a write that fails half-way is worse than a clear refusal.
+    min_free_disk_mb: int = Field(default=100, ge=0)
+    # Longest wait for the next piece of a request body: a client that sends less than its Content-Length gets a
+    # 408 after this, instead of holding a connection (and an upload file) open for ever.
+    body_read_timeout_seconds: float = Field(default=30.0, gt=0)
 
     # None means "start the embedded dev server on temporal_embedded_port".
     temporal_host_port: str | None = None

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from fastapi import Depends, FastAPI, Request, Response
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from internal.api import events, jobs, signed
+from internal.api import events, jobs, signed, submit
 from internal.api.deps import Services, services
-from internal.api.errors import ApiError, install_error_handlers
-from internal.api.schemas import Health
+from internal.api.disk import disk_problem
+from internal.api.errors import ApiError, BodyReadTimeout, install_error_handlers
+from internal.api.schemas import CreateJobJson, Health
 
 
 async def require_token(request: Request) -> None:
@@ -27,6 +32,52 @@ async def require_token(request: Request) -> None:
         raise ApiError(401, "unauthorized", "missing or wrong bearer token (Authorization: Bearer <API_TOKEN>)")
 
 
+class BodyTimeout:
+    """Each wait for the next piece of a request body is bounded; the waits after the body (a streaming response
+    listening for the client to leave) are not."""
+
+    def __init__(self, app: ASGIApp, seconds: float) -> None:
+        self.app, self.seconds = app, seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        body_done = False
+
+        async def timed_receive() -> Message:
+            nonlocal body_done
+            if body_done:
+                return await receive()
+            try:
+                async with asyncio.timeout(self.seconds):
+                    message = await receive()
+            except TimeoutError:
+                raise BodyReadTimeout(self.seconds) from None
+            body_done = message["type"] != "http.request" or not message.get("more_body", False)
+            return message
+
+        await self.app(scope, timed_receive, send)
+
+
+def _openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """The generated document, plus the JSON body of POST /jobs: that route reads its body itself (multipart or
+    JSON), so FastAPI does not know the model its requestBody refers to."""
+
+    def build() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            doc = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+            schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+            body = CreateJobJson.model_json_schema(ref_template="#/components/schemas/{model}")
+            for name, schema in body.pop("$defs", {}).items():
+                schemas.setdefault(name, schema)
+            schemas.setdefault("CreateJobJson", body)
+            app.openapi_schema = doc
+        return app.openapi_schema
+
+    return build
+
+
 def create_app(svc: Services) -> FastAPI:
     app = FastAPI(
         title="Review enrichment API",
@@ -34,8 +85,11 @@ def create_app(svc: Services) -> FastAPI:
         description="Upload products, watch their reviews get fetched and scored, read product-level sentiment.",
     )
     app.state.services = svc
+    app.openapi = _openapi(app)  # type: ignore[method-assign]
+    app.add_middleware(BodyTimeout, seconds=svc.settings.body_read_timeout_seconds)
     install_error_handlers(app)
     auth = [Depends(require_token)]
+    app.include_router(submit.router, dependencies=auth)
     app.include_router(jobs.router, dependencies=auth)
     app.include_router(events.router, dependencies=auth)
     app.include_router(signed.router, dependencies=auth)
@@ -65,8 +119,9 @@ def create_app(svc: Services) -> FastAPI:
                 await svc.temporal.service_client.check_health()
             except Exception as err:
                 temporal = f"unreachable: {type(err).__name__}"
-        ok = postgres == "ok" and not temporal.startswith("unreachable")
-        body = Health(status="ok" if ok else "degraded", postgres=postgres, temporal=temporal)
+        disk = disk_problem(svc.settings) or "ok"
+        ok = postgres == "ok" and disk == "ok" and not temporal.startswith("unreachable")
+        body = Health(status="ok" if ok else "degraded", postgres=postgres, temporal=temporal, disk=disk)
         return JSONResponse(body.model_dump(), status_code=200 if ok else 503)
 
     @app.get("/metrics", tags=["ops"], response_class=Response)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Path, Request
 from prometheus_client import CollectorRegistry, Counter
 from temporalio.client import Client
 
+from internal.api.schemas import JOB_ID_PATTERN
 from internal.api.uploads import UploadStore
 from internal.config import Settings
 from internal.enricher.base import Enricher
@@ -39,3 +41,7 @@ class Services:
 def services(request: Request) -> Services:
     svc: Services = request.app.state.services
     return svc
+
+
+# Every {job_id} in a path: one that cannot be a job id is a 404 with our message, never a database error.
+JobIdPath = Annotated[str, Path(pattern=JOB_ID_PATTERN, description="the job id a create answered with")]

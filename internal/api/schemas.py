@@ -3,21 +3,56 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Strict,
+    StringConstraints,
+    Tag,
+    model_validator,
+)
+
+from internal.intake import DEFAULT_LIMITS
 
 ScorerName = Literal["vader", "comprehend", "gemini"]
 SourceName = Literal["demo", "walmart", "http", "file"]
+# Strict: JSON `true` is not the number 1, nor "5" the number 5.
+StrictInt = Annotated[int, Strict()]
+StrictFloat = Annotated[float, Strict()]
+# Longer than the intake's own id limit (200), so an id in between is stored as an invalid row with its reason,
+# as in a CSV; past this the request itself is refused, naming the limit.
+MAX_JSON_ID_CHARS = 1000
+# The job id syntax of every id this service hands out (uuid hex, 12 or 16 characters) with room to spare; a
+# path id outside it names no job and never reaches the database.
+JOB_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+JOB_ID_RULE = "1 to 64 letters, digits, '-' or '_'"
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain a NUL character (\\u0000)")
+    return value
+
+
+_FIELD = DEFAULT_LIMITS.max_field_chars
+# The length is checked first, so a 10 MB string is refused for its length without being scanned.
+ProductId = Annotated[str, StringConstraints(max_length=MAX_JSON_ID_CHARS), AfterValidator(_no_nul)]
+FieldText = Annotated[str, StringConstraints(max_length=_FIELD), AfterValidator(_no_nul)]
+FileName = Annotated[str, StringConstraints(max_length=255), AfterValidator(_no_nul)]
 
 
 class PolicyOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    min_reviews: int = Field(5, ge=1, le=10_000)
-    max_ci_width: float = Field(0.6, gt=0, le=2)
-    max_uncertain_share: float = Field(0.5, ge=0, le=1)
-    min_agreement: float = Field(0.6, ge=0, le=1)
+    min_reviews: StrictInt = Field(5, ge=1, le=10_000)
+    max_ci_width: StrictFloat = Field(0.6, gt=0, le=2)
+    max_uncertain_share: StrictFloat = Field(0.5, ge=0, le=1)
+    min_agreement: StrictFloat = Field(0.6, ge=0, le=1)
 
 
 class JobOptions(BaseModel):
@@ -25,9 +60,9 @@ class JobOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    window: int | None = Field(None, ge=1, le=1000, description="products enriched at once (default 100)")
-    pages_per_attempt: int | None = Field(None, ge=1, le=100, description="review pages read per attempt")
-    max_retries: int | None = Field(None, ge=1, le=10, description="attempts before a weak result is accepted")
+    window: StrictInt | None = Field(None, ge=1, le=1000, description="products enriched at once (default 100)")
+    pages_per_attempt: StrictInt | None = Field(None, ge=1, le=100, description="review pages read per attempt")
+    max_retries: StrictInt | None = Field(None, ge=1, le=10, description="attempts before a weak result is accepted")
     scorer_chain: list[ScorerName] | None = Field(None, min_length=1, max_length=3)
     source: SourceName | None = None
     policy: PolicyOptions | None = None
@@ -37,18 +72,41 @@ class JobOptions(BaseModel):
 
 
 class ProductIn(BaseModel):
+    """One product; fields beyond these are kept as extra input columns and echoed in the results."""
+
     model_config = ConfigDict(extra="allow")
 
-    product_id: str = Field(max_length=1000)
-    name: str | None = None
-    url: str | None = None
-    source: str | None = None
+    product_id: ProductId
+    name: FieldText | None = None
+    url: FieldText | None = None
+    source: FieldText | None = None
+
+    @model_validator(mode="after")
+    def _extra_fields(self) -> ProductIn:
+        for key, value in (self.model_extra or {}).items():
+            if "\x00" in key or (isinstance(value, str) and "\x00" in value):
+                raise ValueError(f"extra field {key!r} must not contain a NUL character (\\u0000)")
+            if isinstance(value, str) and len(value) > _FIELD:
+                raise ValueError(f"extra field {key!r} is longer than {_FIELD:,} characters")
+        return self
+
+
+def _product_kind(value: Any) -> str:
+    return "object" if isinstance(value, dict | ProductIn) else "id"
+
+
+# Judged by its JSON type, so a bad item gets the one reason that applies, not one per possible shape.
+ProductItem = Annotated[
+    Annotated[ProductIn, Tag("object")] | Annotated[ProductId, Tag("id")], Discriminator(_product_kind)
+]
 
 
 class CreateJobJson(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    products: list[ProductIn | str] = Field(min_length=1, max_length=100_000)
+    products: list[ProductItem] = Field(
+        min_length=1, max_length=100_000, description="product ids, or objects with a product_id"
+    )
     options: JobOptions = Field(default_factory=JobOptions)
 
 
@@ -131,7 +189,7 @@ class ResultPage(BaseModel):
 class SignedUrlRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    filename: str | None = Field(None, max_length=255)
+    filename: FileName | None = None
     options: JobOptions = Field(default_factory=JobOptions)
 
 
@@ -152,3 +210,4 @@ class Health(BaseModel):
     status: Literal["ok", "degraded"]
     postgres: str
     temporal: str
+    disk: str

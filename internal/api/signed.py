@@ -13,10 +13,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from starlette.requests import ClientDisconnect
 
-from internal.api.deps import services
+from internal.api.deps import JobIdPath, services
+from internal.api.disk import require_space
 from internal.api.errors import ApiError
-from internal.api.jobs import _start, created_body, job_options
 from internal.api.schemas import JobCreated, SignedUrl, SignedUrlRequest
+from internal.api.submit import created_body, job_options, start_job
 from internal.api.uploads import PARTIAL_SUFFIX, LocalUploads, partial_prefix
 from internal.jobs.intake import ingest_upload
 from internal.state.models import Job, NewJob
@@ -29,6 +30,7 @@ public_router = APIRouter(prefix="/api/v1", tags=["uploads"])
 @router.post("/enrichment-signed-url", response_model=SignedUrl, summary="Get a URL to PUT a CSV to")
 async def signed_url(request: Request, body: SignedUrlRequest | None = None) -> SignedUrl:
     svc = services(request)
+    require_space(svc.settings)
     body = body or SignedUrlRequest()
     job_id = uuid.uuid4().hex[:16]
     await svc.state.create_job(
@@ -45,7 +47,7 @@ async def signed_url(request: Request, body: SignedUrlRequest | None = None) -> 
 
 
 @public_router.put("/uploads/{job_id}", status_code=204, summary="Upload the CSV to a signed URL")
-async def put_upload(request: Request, job_id: str, token: Annotated[str, Query(max_length=200)]) -> None:
+async def put_upload(request: Request, job_id: JobIdPath, token: Annotated[str, Query(max_length=200)]) -> None:
     svc = services(request)
     if not isinstance(svc.uploads, LocalUploads):
         raise ApiError(404, "not_found", "uploads go to S3 on this server: use the upload_url you were given")
@@ -53,6 +55,7 @@ async def put_upload(request: Request, job_id: str, token: Annotated[str, Query(
     if problem:
         raise ApiError(403, "invalid_upload_token", problem)
     _check_startable(await svc.state.get_job(job_id))
+    require_space(svc.settings)
     limit = svc.settings.max_upload_bytes
     target = svc.uploads.path(job_id)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -84,11 +87,21 @@ def _check_startable(job: Job) -> None:
         raise ApiError(409, "invalid_transition", f"job {job.job_id!r} is {job.status}; ask for a new URL")
 
 
-@router.post("/jobs/{job_id}/start", status_code=201, response_model=JobCreated, summary="Start an uploaded job")
-async def start(request: Request, job_id: str) -> JobCreated:
+@router.post(
+    "/jobs/{job_id}/start",
+    status_code=201,
+    response_model=JobCreated,
+    summary="Start a job: one uploaded to its signed URL, or one stored while the orchestrator was down (503)",
+)
+async def start(request: Request, job_id: JobIdPath) -> JobCreated:
     svc = services(request)
     job = await svc.state.get_job(job_id)
+    if job.intake_complete and job.status == "created":
+        # Its rows are stored; only the start failed (Temporal was unreachable). Starting twice starts one workflow.
+        progress = await svc.state.get_progress(job_id)
+        return created_body(job, progress, await start_job(svc, job, progress))
     _check_startable(job)
+    require_space(svc.settings)
     size = await svc.uploads.size(job_id)
     if size is None:
         raise ApiError(409, "no_upload", f"nothing has been uploaded for job {job_id!r}; PUT the CSV to its URL first")
@@ -101,4 +114,6 @@ async def start(request: Request, job_id: str) -> JobCreated:
             outcome = await ingest_upload(svc.state, fh, job_id, filename=job.filename, limits=svc.intake_limits)
     svc.metrics.jobs_created.inc()
     svc.metrics.rows_accepted.inc(outcome.progress.total)
-    return created_body(outcome, await _start(svc, job_id))
+    return created_body(
+        outcome.job, outcome.progress, await start_job(svc, outcome.job, outcome.progress), outcome.invalid_sample
+    )

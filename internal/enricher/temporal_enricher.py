@@ -71,9 +71,10 @@ class TemporalEnricher(Enricher):
                 static_summary=f"Enrich job {job_id}: {job.total_rows} rows from {job.filename or 'upload'}",
             )
         except RPCError as err:
-            # The old pipeline swallowed this and left the job RUNNING forever; record why it did not start.
-            await self.state.set_job_status(job_id, "failed", error=f"could not start the workflow: {err.message}")
-            raise EnrichmentUnavailable(f"could not start job {job_id!r}: {err.message}") from err
+            # The job stays `created` with its rows, so starting it again once Temporal is back works (the same
+            # workflow id: a start that did reach the server is found, not repeated). The event says why it waits.
+            await self.state.append_event(job_id, "job.start_failed", {"error": err.message})
+            raise EnrichmentUnavailable(f"Temporal could not start job {job_id!r}: {err.message}") from err
         except WorkflowAlreadyStartedError:
             return workflow_id  # closed run of the same job: never start it twice
         if job.workflow_id is None:

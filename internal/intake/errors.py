@@ -21,6 +21,7 @@ ErrorCode = Literal[
     "field_too_large",
     "unclosed_quote",
     "malformed_csv",
+    "no_data_rows",
 ]
 ERROR_CODES: Final[tuple[ErrorCode, ...]] = get_args(ErrorCode)
 

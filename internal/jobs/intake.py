@@ -78,6 +78,14 @@ async def ingest_csv(
         sample: list[dict[str, Any]] = []
         rows: Iterator[NewRow] = (_to_new_row(r, summary.header, sample) for r in intake.rows())
         await state.ingest_rows(job_id, rows, batch_size=batch_size)
+        if summary.data_rows == 0:
+            # The parser reads such a file fine; as a job it would "complete" at 100 % having done nothing.
+            raise CsvIntakeError(
+                "no_data_rows",
+                f"{filename or 'The upload'} has a header row (row {summary.header_row}) but no data rows: "
+                "there is nothing to enrich.",
+                row=summary.header_row,
+            )
     except CsvIntakeError:
         await state.clear_rows(job_id)
         raise

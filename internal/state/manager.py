@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import AsyncIterable, Iterable, Sequence
-from typing import Any, cast
+from typing import Any, Final, cast
 
 import asyncpg
 
@@ -53,6 +53,32 @@ _ROW_COLUMNS = (
 InvalidValue = asyncpg.exceptions.DataError
 
 
+class DatabaseUnreachable(Exception):
+    """A new connection to PostgreSQL could not be made (refused, no socket, timed out). The driver raises the bare
+    OSError, which elsewhere would mean a file problem: naming it here keeps "the database is down" one thing."""
+
+
+# PostgreSQL is not there right now (stopped, restarting, refusing connections, connection cut mid-call): callers
+# answer "try again later", never "bug".
+DATABASE_UNAVAILABLE: Final[tuple[type[Exception], ...]] = (
+    DatabaseUnreachable,
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+    asyncpg.exceptions.TooManyConnectionsError,
+)
+# The server's disk is full (SQLSTATE 53100).
+DatabaseDiskFull = asyncpg.exceptions.DiskFullError
+
+
+async def _connect(*args: Any, **kwargs: Any) -> asyncpg.Connection:
+    try:
+        return await asyncpg.connect(*args, **kwargs)
+    except OSError as err:
+        raise DatabaseUnreachable(f"cannot connect to PostgreSQL: {err.strerror or type(err).__name__}") from err
+
+
 class JobNotFound(LookupError):
     def __init__(self, job_id: str) -> None:
         super().__init__(f"job {job_id!r} not found")
@@ -90,7 +116,7 @@ class StateManager:
     @classmethod
     async def connect(cls, dsn: str, *, min_size: int = 1, max_size: int = 10) -> StateManager:
         pool = await asyncpg.create_pool(
-            dsn, min_size=min_size, max_size=max_size, init=_init_connection, reset=_keep_session
+            dsn, min_size=min_size, max_size=max_size, init=_init_connection, reset=_keep_session, connect=_connect
         )
         return cls(pool)
 

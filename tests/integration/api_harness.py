@@ -61,7 +61,10 @@ async def serve(
     settings_overrides: dict[str, Any] | None = None,
     sources: Mapping[str, ReviewSource] | None = None,
     scorers: Mapping[str, Scorer] | None = None,
+    api_temporal: Client | None = None,
 ) -> AsyncIterator[Api]:
+    """`api_temporal`: the API's own Temporal client (say, through a proxy a test cuts); the worker keeps
+    `temporal_client`."""
     queue = f"api-{uuid.uuid4().hex[:6]}"
     port = free_port()
     settings = Settings(
@@ -76,11 +79,11 @@ async def serve(
     svc = Services(
         settings=settings,
         state=state,
-        enricher=TemporalEnricher(state, temporal_client, queue),
+        enricher=TemporalEnricher(state, api_temporal or temporal_client, queue),
         uploads=uploads or LocalUploads(data_dir / "uploads", UploadSigner(b"k" * 32, ttl_seconds=60)),
         metrics=Metrics(),
         intake_limits=IntakeLimits(max_bytes=max_upload_bytes),
-        temporal=temporal_client,
+        temporal=api_temporal or temporal_client,
     )
     server = _Server(uvicorn.Config(create_app(svc), host="127.0.0.1", port=port, log_level="warning"))
     async with running_worker(temporal_client, state, task_queue=queue, sources=sources, scorers=scorers):

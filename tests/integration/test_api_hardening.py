@@ -20,14 +20,18 @@ async def _chunked(data: bytes) -> AsyncIterator[bytes]:
         yield data[start : start + 1024]
 
 
-async def test_values_postgres_cannot_hold_are_a_422_not_a_500(
+async def test_values_postgres_cannot_hold_get_our_message_not_a_500(
     temporal_client: Client, state: StateManager, tmp_path: Path
 ) -> None:
     async with serve(temporal_client, state, tmp_path) as api, api.client() as http:
-        nul = await http.get("/api/v1/jobs/a%00b/progress")
-        assert nul.status_code == 422 and nul.json()["error"]["code"] == "invalid_value"
+        for path in ("/api/v1/jobs/a%00b/progress", "/api/v1/jobs/a%00b", "/api/v1/jobs/" + "x" * 65):
+            nul = await http.get(path)
+            error = nul.json()["error"]
+            assert nul.status_code == 404 and error["code"] == "job_not_found", nul.text
+            assert error["message"].startswith("no such job: ") and "is not a job id (1 to 64" in error["message"]
+            assert "UTF8" not in error["message"] and "byte sequence" not in error["message"]
         signed = await http.post("/api/v1/enrichment-signed-url", json={"filename": "a\u0000.csv"})
-        assert signed.status_code == 422
+        assert signed.status_code == 422 and "filename: must not contain a NUL" in signed.json()["error"]["message"]
         old = base64.urlsafe_b64encode(json.dumps(["0001-01-01T00:00:00+01:00", "x"]).encode()).decode()
         cursor = await http.get("/api/v1/jobs", params={"cursor": old})
         assert cursor.status_code == 422 and cursor.json()["error"]["code"] == "invalid_cursor"

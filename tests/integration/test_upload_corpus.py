@@ -17,10 +17,13 @@ from tests.corpus import CORPUS, corpus_cases
 async def test_corpus_upload(state: StateManager, name: str, expected: dict[str, Any]) -> None:
     job_id = name.removesuffix(".csv")
     stream = io.BytesIO((CORPUS / name).read_bytes())
-    if "error" in expected:
+    # The parser reads a header-only file fine (that is what the manifest records); a job refuses it.
+    code = expected["error"]["code"] if "error" in expected else None if expected["rows"] else "no_data_rows"
+    if code is not None:
         with pytest.raises(CsvIntakeError) as err:
             await create_job_from_csv(state, stream, job_id=job_id, filename=name)
-        assert err.value.code == expected["error"]["code"]
+        assert err.value.code == code
+        assert code != "no_data_rows" or name in err.value.message
         with pytest.raises(JobNotFound):
             await state.get_job(job_id)  # a rejected upload leaves nothing behind
         return
