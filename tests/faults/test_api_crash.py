@@ -19,6 +19,7 @@ import httpx
 
 from internal.state.manager import StateManager
 from internal.state.models import ROW_STATUSES
+from tests.faults.conftest import Record
 from tests.faults.harness import fault_stack
 
 BIG_ROWS = 400_000
@@ -38,7 +39,7 @@ async def _wait_for_rows(state: StateManager) -> str:
             await asyncio.sleep(0.05)
 
 
-async def test_api_killed_mid_intake(tmp_path: Path) -> None:
+async def test_api_killed_mid_intake(tmp_path: Path, figure: Record) -> None:
     async with fault_stack(tmp_path) as stack:
         state = await StateManager.connect(stack.dsn, max_size=2)
         try:
@@ -54,6 +55,7 @@ async def test_api_killed_mid_intake(tmp_path: Path) -> None:
                 api.kill()
                 with contextlib.suppress(httpx.HTTPError):
                     await upload
+            figure("rows stored when the API was killed", (await state.intakes.stalled())[0].rows_read)
 
             async with stack.api() as (_, base), httpx.AsyncClient(base_url=base, timeout=120) as http:
                 job = (await http.get(f"/api/v1/jobs/{job_id}")).json()

@@ -15,6 +15,7 @@ from internal.activities.enrichment import HEARTBEAT_EVERY
 from tests.fakes.gemini import FakeGemini
 from tests.fakes.reviews_api import API_KEY, HANG_SECONDS, FakeReviewsApi
 from tests.fakes.server import serve_app
+from tests.faults.conftest import Record
 from tests.faults.harness import fault_stack
 
 TERMINAL = ("completed", "cancelled", "failed")
@@ -29,7 +30,7 @@ async def _wait_status(http: httpx.AsyncClient, job_id: str, timeout: float) -> 
             await asyncio.sleep(0.25)
 
 
-async def test_cancel_while_rows_retry_on_a_slow_scorer(tmp_path: Path) -> None:
+async def test_cancel_while_rows_retry_on_a_slow_scorer(tmp_path: Path, figure: Record) -> None:
     gemini = FakeGemini(delay=3.0)
     with serve_app(gemini.app) as gemini_url:
         env = {"SCORER_CHAIN": "vader,gemini", "GEMINI_API_KEY": gemini.api_key, "GEMINI_BASE_URL": gemini_url}
@@ -67,12 +68,14 @@ async def test_cancel_while_rows_retry_on_a_slow_scorer(tmp_path: Path) -> None:
                     await asyncio.sleep(5)
                     late = [round(t - cancelled_at, 1) for t in gemini.arrivals if t > cancelled_at]
                     assert gemini.calls == calls, f"calls at these seconds after the cancel: {late}"
+                    figure("seconds from cancel to 'cancelled'", f"{took:.1f}")
+                    figure("last scorer call after the cancel (s)", max(late, default=0))
                     progress = (await http.get(f"/api/v1/jobs/{job_id}/progress")).json()
                     assert progress["running"] == progress["pending"] == 0, progress
                     assert progress["done"] == progress["total"] == 30, progress
 
 
-async def test_a_flaky_source(tmp_path: Path) -> None:
+async def test_a_flaky_source(tmp_path: Path, figure: Record) -> None:
     fake = FakeReviewsApi()
     with serve_app(fake.app) as url:
         env = {
@@ -108,3 +111,5 @@ async def test_a_flaky_source(tmp_path: Path) -> None:
         assert throttled[1] - throttled[0] >= 3.0, "Retry-After: 3 must hold the retry back"
         hung = fake.times["once-hang-1"]
         assert hung[1] - hung[0] < HANG_SECONDS, "the client must give up on a hung request, not wait it out"
+        figure("429 Retry-After: 3 → retry after (s)", f"{throttled[1] - throttled[0]:.1f}")
+        figure("hung request → retry after (s)", f"{hung[1] - hung[0]:.1f}")

@@ -14,6 +14,7 @@ from temporalio.client import Client
 
 from internal.jobs.intake import create_job_from_csv
 from internal.state.manager import StateManager
+from tests.faults.conftest import Record
 from tests.faults.harness import FaultStack, all_results, enricher, fault_stack, outcome, watch_until_terminal
 from tests.integration.harness import csv_bytes
 
@@ -55,7 +56,7 @@ async def _run(
         await state.close()
 
 
-async def test_worker_sigkilled_five_times(tmp_path: Path) -> None:
+async def test_worker_sigkilled_five_times(tmp_path: Path, figure: Record) -> None:
     async with fault_stack(tmp_path) as stack:
         client = await Client.connect(stack.temporal.address)
         with stack.worker():
@@ -78,9 +79,12 @@ async def test_worker_sigkilled_five_times(tmp_path: Path) -> None:
         assert disturbed == baseline
         assert reviews == baseline_reviews
         assert sum(reviews) > 0
+        figure("worker SIGKILLs", worker.starts - 1)
+        figure("rows identical to the undisturbed run", f"{len(disturbed)}/{len(baseline)}")
+        figure("reviews stored (each once)", sum(reviews))
 
 
-async def test_temporal_server_killed_and_restarted(tmp_path: Path) -> None:
+async def test_temporal_server_killed_and_restarted(tmp_path: Path, figure: Record) -> None:
     async with fault_stack(tmp_path) as stack:
         client = await Client.connect(stack.temporal.address)
         with stack.worker():
@@ -95,9 +99,10 @@ async def test_temporal_server_killed_and_restarted(tmp_path: Path) -> None:
             disturbed, reviews = await _run(stack, client, kill_temporal)
         assert disturbed == baseline
         assert reviews == baseline_reviews
+        figure("rows identical to the undisturbed run", f"{len(disturbed)}/{len(baseline)}")
 
 
-async def test_postgres_killed_and_restarted(tmp_path: Path) -> None:
+async def test_postgres_killed_and_restarted(tmp_path: Path, figure: Record) -> None:
     async with fault_stack(tmp_path) as stack:
         client = await Client.connect(stack.temporal.address)
         with stack.worker():
@@ -112,3 +117,4 @@ async def test_postgres_killed_and_restarted(tmp_path: Path) -> None:
             disturbed, reviews = await _run(stack, client, kill_postgres)
         assert disturbed == baseline
         assert reviews == baseline_reviews
+        figure("rows identical to the undisturbed run", f"{len(disturbed)}/{len(baseline)}")
