@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parents[1]
 PROFILES = ("pos-", "neg-", "mixed-")
 
 
-def start_run(data_dir: Path, api_port: int) -> subprocess.Popen[str]:
+def start_run(data_dir: Path, api_port: int, script: Path) -> subprocess.Popen[str]:
     env = {
         **os.environ,
         "DATA_DIR": str(data_dir),
@@ -40,7 +40,7 @@ def start_run(data_dir: Path, api_port: int) -> subprocess.Popen[str]:
     for name in ("DATABASE_URL", "TEMPORAL_HOST_PORT", "API_TOKEN"):
         env.pop(name, None)
     proc = subprocess.Popen(
-        [sys.executable, str(REPO / "cmd" / "run.py")],
+        [sys.executable, str(script)],
         cwd=data_dir,
         env=env,
         stdout=subprocess.PIPE,
@@ -117,10 +117,13 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=200)
     parser.add_argument("--limit", type=float, default=300, help="stop polling after this many seconds")
     parser.add_argument("--write", type=Path, help="write the figures into this markdown file")
+    parser.add_argument(
+        "--script", type=Path, default=REPO / "cmd" / "run.py", help="another run.py to compare (e.g. an old one)"
+    )
     args = parser.parse_args()
     data_dir = Path(tempfile.mkdtemp(prefix="progress-bench-"))
     api_port = free_port()
-    proc = start_run(data_dir, api_port)
+    proc = start_run(data_dir, api_port, args.script)
     try:
         result = measure(f"http://127.0.0.1:{api_port}", args.jobs, args.rows, args.limit)
     finally:
