@@ -74,3 +74,25 @@ async def test_processes_of_a_sigkilled_stack_go_with_it(tmp_path: Path) -> None
     again = Cmd("up.py", tmp_path, "--no-worker")
     await again.wait_ready()
     assert again.terminate() == 0
+
+
+async def test_make_run_runs_worker_and_api_as_children_and_stops_them(tmp_path: Path) -> None:
+    api_port = free_port()
+    run = Cmd("run.py", tmp_path, API_PORT=str(api_port))
+    await run.wait_ready()
+    assert port_open("127.0.0.1", api_port)  # "Stack is up" waits for the API
+    scripts = {" ".join(c.cmdline()[1:2]).rsplit("/", 1)[-1]: c.pid for c in psutil.Process(run.proc.pid).children()}
+    assert {"worker.py", "server.py"} <= scripts.keys()
+    assert run.terminate() == 0, run.output
+    assert wait_gone([scripts["worker.py"], scripts["server.py"]], timeout=5) == []
+    assert wait_gone([int(p.split()[0]) for p in leftovers(tmp_path)], timeout=5) == []
+
+
+async def test_make_run_stops_everything_and_fails_when_a_child_dies(tmp_path: Path) -> None:
+    run = Cmd("run.py", tmp_path, API_PORT=str(free_port()))
+    await run.wait_ready()
+    api = next(c for c in psutil.Process(run.proc.pid).children() if c.cmdline()[1].endswith("server.py"))
+    api.kill()
+    assert run.terminate_wait(timeout=60) == 1
+    assert "service failed: API exited with status -9" in run.output
+    assert wait_gone([int(p.split()[0]) for p in leftovers(tmp_path)], timeout=5) == []
