@@ -47,8 +47,9 @@ async def test_second_stack_on_the_same_data_dir_is_refused_at_once(tmp_path: Pa
         addresses = await first.wait_ready()
         started = time.monotonic()
         second = Cmd("up.py", tmp_path, "--no-worker")  # its own free Temporal port: only DATA_DIR is shared
-        assert second.terminate_wait(timeout=20) == 2
-        assert time.monotonic() - started < 10
+        assert second.terminate_wait(timeout=30) == 2, second.output
+        # At once: the time to import the command (seconds on a busy 2-core machine), not a server's start-up.
+        assert time.monotonic() - started < 15
         assert f"DATA_DIR {tmp_path} is in use by another stack (pid {first.proc.pid})" in second.output
         assert "Traceback" not in second.output
         assert not port_open("127.0.0.1", second.port)  # no second Temporal server on the same SQLite file
