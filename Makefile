@@ -67,7 +67,7 @@ bench-scale: $(STAMP)
 	$(PY) bench/scale_bench.py --rows 10000 --scale-rows 2000 --write docs/performance.md --plot docs/img/throughput-10k.png
 
 bench-progress: $(STAMP)
-	$(PY) bench/progress_latency.py --jobs 5 --rows 100 --write docs/performance.md
+	$(PY) bench/progress_latency.py --jobs 5 --rows 200 --write docs/performance.md
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
