@@ -121,15 +121,20 @@ class EmbeddedPostgres:
         others = self._prune_handles(server, keep_only_self=owner and self.started_here)
         if owner and self.started_here and others:
             log.warning("stopping PostgreSQL although pids %s are still attached to it", others)
-        server.cleanup()
-        self._release_reaper()
+        try:
+            server.cleanup()
+        except BaseException:
+            self._release_reaper(detach=False)  # our stop failed: let the reaper's pg_ctl stop have a go
+            raise
+        self._release_reaper(detach=True)
 
-    def _release_reaper(self) -> None:
+    def _release_reaper(self, *, detach: bool) -> None:
         proc, self._reaper = self._reaper, None
         if proc is None or proc.stdin is None:
             return
         try:
-            proc.stdin.write(reaper.DETACH)
+            if detach:
+                proc.stdin.write(reaper.DETACH)
             proc.stdin.close()
         except BrokenPipeError:
             pass  # it already went: nothing left to tell it
