@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import statistics
 import subprocess
@@ -132,6 +133,7 @@ def main() -> int:
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.communicate(timeout=120)
+        shutil.rmtree(data_dir, ignore_errors=True)
     print(result)
     if args.write:
         write_section(args.write, "progress", "Progress under load", report(result))
