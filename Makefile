@@ -4,10 +4,10 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: help venv run demo server up worker test test-unit faults lint typecheck check bench bench-state bench-enrichers bench-scale clean
+.PHONY: help venv run demo server up worker test test-unit faults lint typecheck check bench bench-state bench-enrichers bench-scale bench-progress clean
 
 help:
-	@echo "make run          the whole service: stack + worker + HTTP API on 127.0.0.1:8080 (Ctrl-C stops)"
+	@echo "make run          the whole service: stack, then worker + HTTP API (two processes) on 127.0.0.1:8080"
 	@echo "make demo         the main job end to end on examples/products.csv, with a progress bar"
 	@echo "make up           embedded Temporal + PostgreSQL + worker (foreground, Ctrl-C stops)"
 	@echo "make worker       only the worker, against a running stack (TEMPORAL_HOST_PORT / DATABASE_URL)"
@@ -16,7 +16,8 @@ help:
 	@echo "make lint         ruff check + format check"
 	@echo "make typecheck    mypy --strict"
 	@echo "make check        lint + typecheck + test + faults (what CI runs)"
-	@echo "make bench        benchmarks -> docs/performance.md (1M-row intake; enrichers vs bare fan-out; scale-out)"
+	@echo "make bench        benchmarks -> docs/performance.md (1M-row intake; enrichers vs bare fan-out; scale-out;"
+	@echo "                  /progress latency under make run)"
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -59,7 +60,7 @@ typecheck: $(STAMP)
 
 check: lint typecheck test faults
 
-bench: bench-state bench-enrichers bench-scale
+bench: bench-state bench-enrichers bench-scale bench-progress
 
 bench-state: $(STAMP)
 	$(PY) bench/state_bench.py --rows 1000000 --write docs/performance.md
@@ -69,6 +70,9 @@ bench-enrichers: $(STAMP)
 
 bench-scale: $(STAMP)
 	$(PY) bench/scale_bench.py --rows 10000 --scale-rows 2000 --write docs/performance.md --plot docs/img/throughput-10k.png
+
+bench-progress: $(STAMP)
+	$(PY) bench/progress_latency.py --jobs 5 --rows 200 --write docs/performance.md
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -14,9 +14,10 @@ from pathlib import Path
 from internal.api.serve import check_api_settings, serve_api
 from internal.cli.client import ApiClient, ApiFailure
 from internal.cli.main import console, results_table, watch
-from internal.config import SettingsError, load_settings
+from internal.config import load_settings
 from internal.logs import configure_logging
 from internal.stack.runner import Stack
+from internal.startup import guarded
 from internal.wiring import run_worker
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "products.csv"
@@ -76,6 +77,10 @@ async def _with_own_stack(path: Path) -> int:
 
 
 def main() -> int:
+    return guarded(_demo)
+
+
+def _demo() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("file", nargs="?", type=Path, default=EXAMPLE, help="CSV to enrich (default: %(default)s)")
     parser.add_argument("--api-url", help="use this API instead of API_URL / starting one")
@@ -95,9 +100,6 @@ def main() -> int:
                 client.close()
         client.close()
         return asyncio.run(_with_own_stack(args.file))
-    except SettingsError as exc:
-        print(exc, file=sys.stderr)
-        return 2
     except ApiFailure as err:
         print(f"error ({err.code}): {err.message}", file=sys.stderr)
         return 3 if err.status == 0 or err.status >= 500 else 2

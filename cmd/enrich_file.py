@@ -9,9 +9,10 @@ import sys
 import uuid
 from pathlib import Path
 
-from internal.config import SettingsError, load_settings
+from internal.config import load_settings
 from internal.intake import CsvIntakeError
 from internal.jobs.intake import create_job_from_csv
+from internal.startup import guarded
 from internal.wiring import build_enricher, database_url
 
 
@@ -59,11 +60,7 @@ def main() -> int:
     parser.add_argument("--window", type=int, help="children in flight at once (default 100)")
     parser.add_argument("--poll", type=float, default=1.0, help="seconds between progress lines")
     args = parser.parse_args()
-    try:
-        return asyncio.run(_main(args.file, args.window, args.poll))
-    except SettingsError as exc:
-        print(exc, file=sys.stderr)
-        return 2
+    return guarded(lambda: asyncio.run(_main(args.file, args.window, args.poll)))
 
 
 if __name__ == "__main__":

@@ -1,5 +1,7 @@
 """`make run`: the whole service in the foreground — embedded Temporal and PostgreSQL (unless
-TEMPORAL_HOST_PORT / DATABASE_URL point elsewhere), the worker and the HTTP API. Ctrl-C stops everything."""
+TEMPORAL_HOST_PORT / DATABASE_URL point elsewhere), then the worker (cmd/worker.py) and the HTTP API
+(cmd/server.py) as two child processes attached to them. Ctrl-C or SIGTERM stops everything; if the worker or
+the API dies, the rest is stopped and the exit status is non-zero."""
 
 from __future__ import annotations
 
@@ -7,12 +9,31 @@ import argparse
 import asyncio
 import sys
 
-from internal.api.serve import check_api_settings, serve_api
-from internal.config import SettingsError, load_settings
+from internal.api.serve import check_api_settings
+from internal.config import load_settings
 from internal.logs import configure_logging
+from internal.stack.children import API, WORKER
 from internal.stack.foreground import run_foreground
+from internal.stack.proc import wait_for_port
 from internal.stack.runner import Stack
-from internal.wiring import build_adapters, run_worker
+from internal.startup import guarded
+from internal.wiring import build_adapters
+
+READY_TIMEOUT_S = 60.0
+
+
+async def _main() -> int:
+    settings = load_settings()
+    check_api_settings(settings)
+    # Built here only to refuse a bad adapter setting (exit 2) before anything starts; the worker builds its own.
+    await build_adapters(settings).aclose()
+
+    async def api_listening(stack: Stack) -> None:
+        await wait_for_port(settings.api_host, settings.api_port, READY_TIMEOUT_S, alive=lambda: True)
+
+    base = f"http://{settings.api_host}:{settings.api_port}"
+    banner = f"API           : {base}/api/v1/jobs\nAPI docs      : {base}/docs"
+    return await run_foreground(settings, [WORKER, API], banner=banner, ready=api_listening)
 
 
 def main() -> int:
@@ -22,23 +43,7 @@ def main() -> int:
         "(127.0.0.1:8080); docs at /docs.",
     ).parse_args()
     configure_logging()
-    try:
-        settings = load_settings()
-        check_api_settings(settings)
-        adapters = build_adapters(settings)
-    except SettingsError as exc:
-        print(exc, file=sys.stderr)
-        return 2
-
-    async def worker(stack: Stack, stop: asyncio.Event) -> None:
-        await run_worker(settings, stack.database_url, stop, adapters)
-
-    async def api(stack: Stack, stop: asyncio.Event) -> None:
-        await serve_api(settings, stack.database_url, stop)
-
-    base = f"http://{settings.api_host}:{settings.api_port}"
-    banner = f"API           : {base}/api/v1/jobs\nAPI docs      : {base}/docs"
-    return asyncio.run(run_foreground(settings, [worker, api], banner=banner))
+    return guarded(lambda: asyncio.run(_main()))
 
 
 if __name__ == "__main__":

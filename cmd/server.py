@@ -9,8 +9,9 @@ import signal
 import sys
 
 from internal.api.serve import check_api_settings, serve_api
-from internal.config import SettingsError, load_settings
+from internal.config import load_settings
 from internal.logs import configure_logging
+from internal.startup import guarded
 from internal.wiring import database_url
 
 
@@ -34,11 +35,7 @@ async def _main() -> int:
 def main() -> int:
     argparse.ArgumentParser(description=__doc__).parse_args()
     configure_logging()
-    try:
-        return asyncio.run(_main())
-    except SettingsError as exc:
-        print(exc, file=sys.stderr)
-        return 2
+    return guarded(lambda: asyncio.run(_main()))
 
 
 if __name__ == "__main__":

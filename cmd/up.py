@@ -7,10 +7,11 @@ import argparse
 import asyncio
 import sys
 
-from internal.config import SettingsError, load_settings
+from internal.config import load_settings
 from internal.logs import configure_logging
 from internal.stack.foreground import run_foreground
 from internal.stack.runner import Stack
+from internal.startup import guarded
 from internal.wiring import run_worker
 
 
@@ -23,17 +24,16 @@ def main() -> int:
     parser.add_argument("--no-worker", action="store_true", help="start only Temporal and PostgreSQL")
     args = parser.parse_args()
     configure_logging()
-    try:
-        settings = load_settings()
-    except SettingsError as exc:
-        print(exc, file=sys.stderr)
-        return 2
+    return guarded(lambda: _up(no_worker=args.no_worker))
+
+
+def _up(*, no_worker: bool) -> int:
+    settings = load_settings()
 
     async def worker(stack: Stack, stop: asyncio.Event) -> None:
         await run_worker(settings, stack.database_url, stop)
 
-    services = [] if args.no_worker else [worker]
-    return asyncio.run(run_foreground(settings, services))
+    return asyncio.run(run_foreground(settings, [] if no_worker else [worker]))
 
 
 if __name__ == "__main__":

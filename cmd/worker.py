@@ -8,8 +8,9 @@ import asyncio
 import signal
 import sys
 
-from internal.config import SettingsError, load_settings
+from internal.config import load_settings
 from internal.logs import configure_logging
+from internal.startup import guarded
 from internal.wiring import build_adapters, database_url, run_worker
 
 
@@ -36,11 +37,7 @@ def main() -> int:
         "Concurrency: WORKER_MAX_CONCURRENT_ACTIVITIES, WORKER_MAX_CONCURRENT_WORKFLOW_TASKS.",
     ).parse_args()
     configure_logging()
-    try:
-        return asyncio.run(_main())
-    except SettingsError as exc:
-        print(exc, file=sys.stderr)
-        return 2
+    return guarded(lambda: asyncio.run(_main()))
 
 
 if __name__ == "__main__":

@@ -8,6 +8,14 @@ from temporalio.service import TLSConfig
 from internal.config import Settings
 
 
+class TemporalUnreachable(Exception):
+    """No Temporal server answers at the configured address (the message is worded in internal/startup.py)."""
+
+    def __init__(self, address: str, detail: str) -> None:
+        super().__init__(f"cannot reach Temporal at {address}: {detail}")
+        self.address = address
+
+
 async def connect_client(settings: Settings) -> Client:
     tls: TLSConfig | bool = False
     if settings.temporal_tls_cert and settings.temporal_tls_key:
@@ -18,6 +26,12 @@ async def connect_client(settings: Settings) -> Client:
     api_key = settings.temporal_api_key.get_secret_value() if settings.temporal_api_key else None
     if api_key and tls is False:
         tls = True  # Temporal Cloud API keys are only accepted over TLS
-    return await Client.connect(
-        settings.temporal_address, namespace=settings.temporal_namespace, tls=tls, api_key=api_key
-    )
+    try:
+        return await Client.connect(
+            settings.temporal_address, namespace=settings.temporal_namespace, tls=tls, api_key=api_key
+        )
+    except RuntimeError as err:
+        # The SDK's bridge raises a bare RuntimeError("Failed client connect: …") with the cause in the text.
+        if "Failed client connect" not in str(err):
+            raise
+        raise TemporalUnreachable(settings.temporal_address, str(err)) from err

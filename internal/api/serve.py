@@ -17,7 +17,7 @@ from internal.api.uploads import LocalUploads, UploadSigner, UploadStore, load_o
 from internal.config import Settings, SettingsError
 from internal.intake import IntakeLimits
 from internal.jobs.recovery import recover_intakes
-from internal.stack.proc import port_open
+from internal.stack.proc import PortInUse, port_open
 from internal.wiring import build_enricher
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ def check_api_settings(settings: Settings) -> None:
             f"API_HOST={host} is reachable from other machines: set API_TOKEN too, or use API_HOST=127.0.0.1"
         )
     if port_open("127.0.0.1" if loopback or host == "0.0.0.0" else host, settings.api_port):
-        raise SettingsError(f"API_PORT {settings.api_port} is already in use: stop what runs there or set API_PORT")
+        raise PortInUse("API_PORT", settings.api_port)
 
 
 async def build_services(settings: Settings, dsn: str) -> tuple[Services, Callable[[], Awaitable[None]]]:

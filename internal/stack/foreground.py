@@ -9,10 +9,11 @@ from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from internal.config import Settings
+from internal.stack.children import ChildExited
 from internal.stack.proc import die_with_parent
 from internal.stack.runner import Stack
 
-# Extra work to run while the stack is up (the worker and the API join here in later steps).
+# Extra work to run while the stack is up: the worker (in-process under `make up`, a child under `make run`), the API.
 Service = Callable[[Stack, asyncio.Event], Coroutine[Any, Any, None]]
 
 
@@ -28,7 +29,16 @@ def describe(stack: Stack) -> str:
     return "\n".join(lines)
 
 
-async def run_foreground(settings: Settings, services: Sequence[Service] = (), banner: str = "") -> int:
+async def run_foreground(
+    settings: Settings,
+    services: Sequence[Service] = (),
+    banner: str = "",
+    ready: Callable[[Stack], Coroutine[Any, Any, None]] | None = None,
+) -> int:
+    """0 after a clean Ctrl-C / SIGTERM; non-zero when a service failed (and then everything else is stopped).
+
+    ready: awaited, while the services start, before "Stack is up" is printed (e.g. until the API listens).
+    """
     # If `make` is killed outright we must not linger holding ports: have SIGTERM come to us instead.
     die_with_parent()
     stop = asyncio.Event()
@@ -36,23 +46,37 @@ async def run_foreground(settings: Settings, services: Sequence[Service] = (), b
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     stack = Stack(settings)
+    code = 0
+    await stack.start()  # stops what it started if it fails part-way
     try:
-        await stack.start()
         print(describe(stack), flush=True)
         tasks = [asyncio.create_task(svc(stack, stop)) for svc in services]
-        if banner:
-            print(banner, flush=True)
-        print("Stack is up. Press Ctrl-C to stop.", flush=True)
         waiter = asyncio.create_task(stop.wait())
-        done, _ = await asyncio.wait([waiter, *tasks], return_when=asyncio.FIRST_COMPLETED)
+        if ready is not None:
+            readiness = asyncio.create_task(ready(stack))
+            await asyncio.wait([readiness, waiter, *tasks], return_when=asyncio.FIRST_COMPLETED)
+            if not readiness.done():
+                readiness.cancel()
+                stop.set()
+            elif readiness.exception() is not None:
+                print(f"the stack did not get ready: {readiness.exception()}", file=sys.stderr, flush=True)
+                code = 1
+                stop.set()
+        if not stop.is_set():
+            if banner:
+                print(banner, flush=True)
+            print("Stack is up. Press Ctrl-C to stop.", flush=True)
+        await asyncio.wait([waiter, *tasks], return_when=asyncio.FIRST_COMPLETED)
         stop.set()
-        for task in tasks:
-            if task in done and task.exception() is not None:
-                print(f"service failed: {task.exception()!r}", file=sys.stderr)
         await asyncio.gather(*tasks, return_exceptions=True)
+        for task in tasks:
+            failure = task.exception()
+            if failure is not None:
+                print(f"service failed: {failure}", file=sys.stderr, flush=True)
+                code = failure.returncode if isinstance(failure, ChildExited) and failure.returncode > 0 else 1
         waiter.cancel()
     finally:
         print("Stopping…", flush=True)
         stack.stop()
         print("Stopped.", flush=True)
-    return 0
+    return code

@@ -8,7 +8,18 @@ import signal
 import socket
 from collections.abc import Callable
 
+import psutil
+
 _PR_SET_PDEATHSIG = 1
+
+
+class PortInUse(Exception):
+    """A port we are configured to listen on already answers (the message is worded in internal/startup.py)."""
+
+    def __init__(self, setting: str, port: int) -> None:
+        super().__init__(f"{setting} {port} is already in use")
+        self.setting = setting
+        self.port = port
 
 
 def die_with_parent() -> None:
@@ -21,6 +32,14 @@ def die_with_parent() -> None:
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
     except OSError:
         pass  # not Linux: fall back to the normal shutdown path
+
+
+def pid_alive(pid: int) -> bool:
+    """A running process (a zombie has exited: only its exit status is left)."""
+    try:
+        return bool(psutil.Process(pid).status() != psutil.STATUS_ZOMBIE)
+    except psutil.Error:
+        return False
 
 
 def free_port(host: str = "127.0.0.1") -> int:

@@ -19,7 +19,7 @@ from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
 from temporalio.client import Client
 
-from internal.stack.proc import die_with_parent, wait_for_port
+from internal.stack.proc import PortInUse, die_with_parent, port_open, wait_for_port
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,8 @@ class TemporalDevServer:
     dynamic_config: tuple[str, ...] = ()
     # Prometheus metrics of the server itself (its `action` counter mirrors Temporal Cloud's billing); 0 = off.
     metrics_port: int = 0
+    # Descriptors the server inherits: the DATA_DIR lock, so that it stays held until this server is gone too.
+    pass_fds: tuple[int, ...] = ()
     _proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -105,8 +107,17 @@ class TemporalDevServer:
             cmd += ["--dynamic-config-value", value]
         return cmd
 
+    def check_ports(self) -> None:
+        """Refuse a taken port up front: the wait in start() would pass at once and we would talk to a stranger."""
+        ports = {"TEMPORAL_EMBEDDED_PORT": self.port, "TEMPORAL_UI_PORT": 0 if self.headless else self.ui_port}
+        ports["metrics port"] = self.metrics_port
+        for name, port in ports.items():
+            if port and port_open("127.0.0.1", port):
+                raise PortInUse(name, port)
+
     async def start(self, timeout: float = 60.0) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.check_ports()
         logfile = self.log_path.open("ab")
         self._proc = subprocess.Popen(  # noqa: ASYNC220 - returns at once; we poll the port
             self.command(),
@@ -114,6 +125,7 @@ class TemporalDevServer:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             preexec_fn=die_with_parent,
+            pass_fds=self.pass_fds,
         )
         logfile.close()
         try:

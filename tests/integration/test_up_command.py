@@ -3,68 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import re
-import signal
 import subprocess
-import sys
 from pathlib import Path
-
-import psutil
 
 from internal.stack.proc import free_port
 from internal.state.manager import StateManager
 from internal.state.models import NewJob
-
-REPO = Path(__file__).resolve().parents[2]
-TEMPORAL = Path(sys.executable).parent / "temporal"
+from tests.integration.cmd_harness import TEMPORAL, Cmd, leftovers
 
 
-class Up:
-    def __init__(self, data_dir: Path) -> None:
-        self.data_dir = data_dir
-        self.port = free_port()
-        env = {
-            **os.environ,
-            "DATA_DIR": str(data_dir),
-            "TEMPORAL_EMBEDDED_PORT": str(self.port),
-            "TEMPORAL_UI_PORT": str(free_port()),
-        }
-        for name in ("DATABASE_URL", "TEMPORAL_HOST_PORT"):
-            env.pop(name, None)
-        self.proc = subprocess.Popen(
-            [sys.executable, str(REPO / "cmd" / "up.py")],
-            cwd=data_dir,  # no stray .env from the repo
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        self.output = ""
-
-    async def wait_ready(self, timeout: float = 60) -> dict[str, str]:
-        assert self.proc.stdout is not None
-        async with asyncio.timeout(timeout):
-            while "Stack is up" not in self.output:
-                line = await asyncio.to_thread(self.proc.stdout.readline)
-                assert line, f"up exited early:\n{self.output}"
-                self.output += line
-        return dict(re.findall(r"^(Temporal gRPC|Temporal UI|Postgres URI)\s*:\s*(\S+)", self.output, re.M))
-
-    def terminate(self) -> int:
-        self.proc.send_signal(signal.SIGTERM)
-        out, _ = self.proc.communicate(timeout=60)
-        self.output += out
-        return self.proc.returncode
-
-
-def _leftovers(data_dir: Path) -> list[str]:
-    found = []
-    for proc in psutil.process_iter(["name", "cmdline"]):
-        cmdline = " ".join(proc.info["cmdline"] or [])
-        if str(data_dir) in cmdline:
-            found.append(f"{proc.pid} {cmdline[:120]}")
-    return found
+def Up(data_dir: Path) -> Cmd:
+    return Cmd("up.py", data_dir, TEMPORAL_UI_PORT=str(free_port()))
 
 
 async def test_up_prints_live_addresses_stops_cleanly_and_keeps_data(tmp_path: Path) -> None:
@@ -87,7 +36,7 @@ async def test_up_prints_live_addresses_stops_cleanly_and_keeps_data(tmp_path: P
     assert up.terminate() == 0
     assert "Stopped." in up.output
     await asyncio.sleep(0.5)
-    assert _leftovers(tmp_path) == []
+    assert leftovers(tmp_path) == []
 
     again = Up(tmp_path)
     addresses = await again.wait_ready()
@@ -98,7 +47,7 @@ async def test_up_prints_live_addresses_stops_cleanly_and_keeps_data(tmp_path: P
     assert "Migrations" not in again.output  # nothing left to apply on the second start
     assert again.terminate() == 0
     await asyncio.sleep(0.5)
-    assert _leftovers(tmp_path) == []
+    assert leftovers(tmp_path) == []
 
 
 async def test_two_stacks_run_side_by_side(tmp_path: Path) -> None:

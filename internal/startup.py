@@ -1,0 +1,98 @@
+"""What an entry point prints when it cannot start: one line naming the cause and what to do, no traceback.
+
+Every cmd/ script runs its main through `guarded`, so the wording and the exit codes live here only:
+2 = configuration the user must change (the convention of cmd/ since SettingsError), 1 = anything else.
+SHOW_TRACEBACK=1 prints the traceback as well, for a bug report.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import sys
+import traceback
+from collections.abc import Callable, Iterator
+
+from internal.config import SettingsError
+from internal.stack.datadir import DataDirBusy, DataDirUnwritable, DiskFull
+from internal.stack.proc import PortInUse, pid_alive
+from internal.temporal_client import TemporalUnreachable
+
+EXIT_CONFIG = 2
+EXIT_FAILURE = 1
+DEBUG_VARIABLE = "SHOW_TRACEBACK"
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """The exception, its causes and contexts, and the members of exception groups (asyncio.TaskGroup)."""
+    seen: set[int] = set()
+    todo = [exc]
+    while todo:
+        item = todo.pop(0)
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        yield item
+        if isinstance(item, BaseExceptionGroup):
+            todo.extend(item.exceptions)
+        for linked in (item.__cause__, item.__context__):
+            if linked is not None:
+                todo.append(linked)
+
+
+def _busy(exc: DataDirBusy) -> str:
+    holder = f"pid {exc.pid}" if exc.pid else "another process"
+    if exc.pid and not pid_alive(exc.pid):
+        holder += " (exited; the servers it started are still stopping: retry in a few seconds)"
+    return (
+        f"DATA_DIR {exc.data_dir} is in use by another stack ({holder}): stop it, or set DATA_DIR "
+        "(and TEMPORAL_EMBEDDED_PORT, API_PORT) to run a second one"
+    )
+
+
+def explain(exc: BaseException) -> tuple[int, str] | None:
+    """(exit code, message) for a failure we know how to explain, or None for a bug (keep the traceback)."""
+    for item in _chain(exc):
+        if isinstance(item, SettingsError):
+            return EXIT_CONFIG, str(item)
+        if isinstance(item, DataDirBusy):
+            return EXIT_CONFIG, _busy(item)
+        if isinstance(item, PortInUse):
+            return EXIT_CONFIG, (
+                f"{item.setting} {item.port} is already in use: stop what runs there or set {item.setting}"
+            )
+        if isinstance(item, DataDirUnwritable):
+            return EXIT_CONFIG, (
+                f"DATA_DIR {item.data_dir} is not writable ({item.err.strerror}): "
+                "fix its permissions or set DATA_DIR to a writable directory"
+            )
+        if isinstance(item, DiskFull):
+            return EXIT_FAILURE, (
+                f"no space left for DATA_DIR {item.data_dir} ({item.free_bytes // (1024 * 1024)} MiB free): "
+                "free some space or set DATA_DIR on a disk with room"
+            )
+        if isinstance(item, OSError) and item.errno == errno.ENOSPC:
+            where = f" ({item.filename})" if item.filename else ""
+            return EXIT_FAILURE, f"no space left on device{where}: free some space or move DATA_DIR"
+        if isinstance(item, TemporalUnreachable):
+            return EXIT_FAILURE, (
+                f"cannot reach Temporal at {item.address}: start it (`make up`) or fix TEMPORAL_HOST_PORT"
+            )
+    return None
+
+
+def guarded(main: Callable[[], int]) -> int:
+    """Run an entry point's main; a start-up failure we can explain becomes one line on stderr and an exit code."""
+    try:
+        return main()
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        explained = explain(exc)
+        if explained is None:
+            raise
+        code, message = explained
+        if os.environ.get(DEBUG_VARIABLE):
+            traceback.print_exc()
+        print(f"error: {message}", file=sys.stderr, flush=True)
+        return code
