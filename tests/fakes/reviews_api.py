@@ -6,7 +6,7 @@
   strings; `?page=N` instead of a cursor returns page N and an empty `data` past the end. Key in `X-Api-Key`.
 
 Product ids choose failures as in the Walmart fake: `missing-*` 404, `throttle-*` 429 (Retry-After: 3),
-`boom-*` 502, `garbled-*` not JSON, `slow-*` answers after a second. `once-{boom,throttle,garbled,hang}-*` fail
+`boom-*` 502, `oops-*` 500, `garbled-*` not JSON, `slow-*` answers after a second. `once-{boom,oops,throttle,garbled,hang}-*` fail
 that way on their first request only (`hang` answers after HANG_SECONDS, longer than any client waits) and then
 answer normally, as a flaky vendor does. Other ids have `catalog[id]` reviews (default 12). `times` records when
 each product was asked for.
@@ -57,6 +57,8 @@ class FakeReviewsApi:
             return Response("rate limited", status_code=429, headers={"Retry-After": "3"})
         if product_id.startswith("boom-"):
             return Response("bad gateway", status_code=502)
+        if product_id.startswith("oops-"):
+            return Response("internal server error", status_code=500)
         if product_id.startswith("garbled-"):
             return Response("<html>maintenance</html>", media_type="application/json")
         if product_id.startswith("slow-"):

@@ -1,5 +1,5 @@
 """Cancel while every row is retrying on a slow second scorer, and a source that fails in every way a vendor
-does (500, 429 with Retry-After, a hang, broken JSON, an unknown product), with real worker and API processes."""
+does (500, 502, 429 with Retry-After, a hang, broken JSON, an unknown product), with real worker and API processes."""
 
 from __future__ import annotations
 
@@ -87,7 +87,7 @@ async def test_a_flaky_source(tmp_path: Path, figure: Record) -> None:
         async with fault_stack(tmp_path, **env) as stack:
             with stack.worker():
                 async with stack.api() as (_, base), httpx.AsyncClient(base_url=base, timeout=60) as http:
-                    flaky = ["once-boom-1", "once-throttle-1", "once-garbled-1", "once-hang-1"]
+                    flaky = ["once-oops-1", "once-boom-1", "once-throttle-1", "once-garbled-1", "once-hang-1"]
                     products = ["steady-1", "steady-2", *flaky, "missing-1"]
                     body = {"products": products, "options": {"source": "http"}}
                     created = await http.post("/api/v1/jobs", json=body)

@@ -8,12 +8,14 @@ boundaries all the time, which is the race fault testing found with a slow secon
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 import uuid
+from pathlib import Path
 
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
-from temporalio.worker import UnsandboxedWorkflowRunner, Worker
+from temporalio.worker import Replayer, UnsandboxedWorkflowRunner, Worker
 
 from internal.worker import WORKFLOWS
 from internal.workflows.job import JOB_ID, JobInput, JobWorkflow, job_workflow_id
@@ -63,3 +65,10 @@ async def test_cancel_reaches_children_that_continue_as_new(temporal_client: Cli
             while await _running(temporal_client, job_id):
                 await asyncio.sleep(0.25)
         assert set(fakes.row_status.values()) == {"cancelled"}, fakes.row_status
+        # The cancel path is new shape (behind a patch): it must replay in the sandbox, as a running job would.
+        history = await handle.fetch_history()
+        replay = await Replayer(workflows=WORKFLOWS).replay_workflow(history, raise_on_replay_failure=False)
+        assert replay.replay_failure is None, replay.replay_failure
+        if target := os.environ.get("RECORD_CANCELLED_JOB_HISTORY"):
+            # How tests/data/histories/cancelled-job.json was made: keeps the cancel path replaying after changes.
+            Path(target).write_text(history.to_json())
