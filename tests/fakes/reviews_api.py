@@ -6,10 +6,10 @@
   strings; `?page=N` instead of a cursor returns page N and an empty `data` past the end. Key in `X-Api-Key`.
 
 Product ids choose failures as in the Walmart fake: `missing-*` 404, `throttle-*` 429 (Retry-After: 3),
-`boom-*` 502, `oops-*` 500, `garbled-*` not JSON, `slow-*` answers after a second. `once-{boom,oops,throttle,garbled,hang}-*` fail
-that way on their first request only (`hang` answers after HANG_SECONDS, longer than any client waits) and then
-answer normally, as a flaky vendor does. Other ids have `catalog[id]` reviews (default 12). `times` records when
-each product was asked for.
+`boom-*` 502, `oops-*` 500, `garbled-*` not JSON, `slow-*` answers after a second.
+`once-{boom,oops,throttle,garbled,hang}-*` fail that way on their first request only (`hang` answers after
+HANG_SECONDS, longer than any client waits) and then answer normally, as a flaky vendor does. Other ids have
+`catalog[id]` reviews (default 12). `times` records when each product was asked for.
 """
 
 from __future__ import annotations

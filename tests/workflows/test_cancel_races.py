@@ -71,4 +71,4 @@ async def test_cancel_reaches_children_that_continue_as_new(temporal_client: Cli
         assert replay.replay_failure is None, replay.replay_failure
         if target := os.environ.get("RECORD_CANCELLED_JOB_HISTORY"):
             # How tests/data/histories/cancelled-job.json was made: keeps the cancel path replaying after changes.
-            Path(target).write_text(history.to_json())
+            Path(target).write_text(history.to_json())  # noqa: ASYNC240 - a one-off recording
