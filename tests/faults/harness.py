@@ -22,11 +22,18 @@ from internal.enricher.temporal_enricher import TemporalEnricher
 from internal.stack.postgres import EmbeddedPostgres
 from internal.stack.proc import free_port, wait_for_port
 from internal.stack.temporal_server import TemporalDevServer
-from internal.state.manager import StateManager
+from internal.state.manager import DATABASE_UNAVAILABLE, StateManager
 from internal.state.migrate import apply_migrations
 from internal.state.models import RowState
 
 REPO = Path(__file__).resolve().parents[2]
+# What the test's own polling meets while PostgreSQL is down or just back.
+_DB_DOWN: tuple[type[Exception], ...] = (
+    *DATABASE_UNAVAILABLE,
+    OSError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+)
 
 
 @dataclass
@@ -198,7 +205,7 @@ async def watch_until_terminal(state: StateManager, job_id: str, timeout: float)
         while True:
             try:
                 p = await state.get_progress(job_id)
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError):
+            except _DB_DOWN:
                 await asyncio.sleep(0.5)  # PostgreSQL itself is down in some tests
                 continue
             if sum(p.counts.values()) != p.total:

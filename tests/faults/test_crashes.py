@@ -7,9 +7,11 @@ from __future__ import annotations
 import asyncio
 import io
 import uuid
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import httpx
 from temporalio.client import Client
 
 from internal.jobs.intake import create_job_from_csv
@@ -107,14 +109,29 @@ async def test_postgres_killed_and_restarted(tmp_path: Path, figure: Record) -> 
         client = await Client.connect(stack.temporal.address)
         with stack.worker():
             baseline, baseline_reviews = await _run(stack, client, None)
+            statuses: Counter[int] = Counter()
 
-            async def kill_postgres(state: StateManager, job_id: str) -> None:
-                await _progressed(state, job_id, ROWS // 3)
-                stack.kill_postgres()
-                await asyncio.sleep(2)
-                await stack.restart_postgres()
+            async def poll_api(base: str, job_id: str) -> None:
+                # What a user watching the job sees: the API must answer 200 or 503 throughout, never a 500.
+                async with httpx.AsyncClient(base_url=base, timeout=10) as http:
+                    while True:
+                        statuses[(await http.get(f"/api/v1/jobs/{job_id}/progress")).status_code] += 1
+                        await asyncio.sleep(0.1)
 
-            disturbed, reviews = await _run(stack, client, kill_postgres)
+            async with stack.api() as (_, base):
+
+                async def kill_postgres(state: StateManager, job_id: str) -> None:
+                    await _progressed(state, job_id, ROWS // 3)
+                    poller = asyncio.create_task(poll_api(base, job_id))
+                    stack.kill_postgres()
+                    await asyncio.sleep(2)
+                    await stack.restart_postgres()
+                    await asyncio.sleep(2)
+                    poller.cancel()
+
+                disturbed, reviews = await _run(stack, client, kill_postgres)
         assert disturbed == baseline
         assert reviews == baseline_reviews
+        assert set(statuses) <= {200, 503} and statuses[503] > 0, statuses
         figure("rows identical to the undisturbed run", f"{len(disturbed)}/{len(baseline)}")
+        figure("/progress answers while PostgreSQL was down", dict(statuses))
