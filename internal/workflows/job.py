@@ -85,22 +85,19 @@ class JobProgress:
 
 @workflow.defn
 class JobWorkflow:
-    def __init__(self) -> None:
-        self._inp: JobInput | None = None
-        self._paused = False
-        self._recorded_pause = False
+    @workflow.init
+    def __init__(self, inp: JobInput) -> None:
+        # State comes from the input here, not in run(): a pause or resume sent right after the start is handled
+        # before run() begins, and run() used to overwrite it with the input's value (the pause was lost).
+        self._inp = inp
+        self._paused = self._recorded_pause = inp.paused
         self._status = "running"
-        self._started = 0
-        self._after_row = 0
-        self._outcomes: dict[str, int] = {}
+        self._started, self._after_row = inp.started, inp.after_row
+        self._outcomes: dict[str, int] = dict(inp.outcomes)
         self._in_flight: dict[int, asyncio.Task[None]] = {}
 
     @workflow.run
     async def run(self, inp: JobInput) -> JobResult:
-        self._inp = inp
-        self._paused, self._started, self._after_row = inp.paused, inp.started, inp.after_row
-        self._recorded_pause = inp.paused
-        self._outcomes = dict(inp.outcomes)
         if inp.run_index == 0:
             await self._job_status("running", event={"window": inp.window})
         try:
@@ -247,7 +244,6 @@ class JobWorkflow:
                 await asyncio.gather(*(h.cancel() for h in handles), return_exceptions=True)
 
     async def _job_status(self, status: str, event: dict[str, Any] | None = None) -> None:
-        assert self._inp is not None
         await workflow.execute_activity(
             io.SET_JOB_STATUS,
             io.JobStatusInput(
@@ -272,7 +268,6 @@ class JobWorkflow:
 
     @workflow.query
     def progress(self) -> JobProgress:
-        assert self._inp is not None
         return JobProgress(
             job_id=self._inp.job_id,
             status="paused" if self._paused and self._status == "running" else self._status,

@@ -23,7 +23,10 @@ class FakeActivities:
 
     product_ids: list[str]
     feedback_action: str = "finish"
+    # Per attempt (1-based position): the action the feedback takes; past its end, `feedback_action`.
+    script: list[str] = field(default_factory=list)
     score_delay: float = 0.0
+    scorers_used: dict[int, list[str]] = field(default_factory=dict)
     job_status: list[str] = field(default_factory=list)
     row_status: dict[int, str] = field(default_factory=dict)
     row_reason: dict[int, str] = field(default_factory=dict)
@@ -85,6 +88,7 @@ class FakeActivities:
     @activity.defn(name=io.SCORE_REVIEWS)
     async def score_reviews(self, inp: io.ScoreInput) -> io.ScoreResult:
         self.attempts[inp.row_num] = inp.attempt
+        self.scorers_used.setdefault(inp.row_num, []).append(inp.scorer)
         if self.score_delay:
             await asyncio.sleep(self.score_delay)
         return io.ScoreResult(scored=1, scorer=inp.scorer)
@@ -92,9 +96,8 @@ class FakeActivities:
     @activity.defn(name=io.ANALYZE_FEEDBACK)
     async def analyze_feedback(self, inp: io.FeedbackInput) -> io.FeedbackResult:
         sentiment = {"score": 4.0, "label": "positive"}
-        if self.feedback_action == "finish" or inp.final_attempt:
+        action = self.script[inp.attempt - 1] if inp.attempt <= len(self.script) else self.feedback_action
+        if action == "finish" or inp.final_attempt:
             self.row_status[inp.row_num] = "completed"
             return io.FeedbackResult(action="finish", status="completed", reason="ok", sentiment=sentiment, best=None)
-        return io.FeedbackResult(
-            action=self.feedback_action, status="running", reason="weak", sentiment=None, best=sentiment
-        )
+        return io.FeedbackResult(action=action, status="running", reason="weak", sentiment=None, best=sentiment)

@@ -1,0 +1,104 @@
+"""The workflows' own rules, fast: the feedback loop, escalation and retry budget of EnrichmentWorkflow (time-skipping
+server), continue-as-new, pause/resume and cancel of JobWorkflow (dev server), against fake activities."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from typing import Any
+
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureError, WorkflowHandle
+from temporalio.testing import WorkflowEnvironment
+
+from internal.workflows.enrichment import CURRENT_STEPS, EnrichmentInput, EnrichmentResult, EnrichmentWorkflow
+from internal.workflows.job import JobInput, JobResult, JobWorkflow, job_workflow_id
+from tests.fakes.activities import FakeActivities
+from tests.workflows.conftest import fake_worker
+
+
+def _ids(n: int) -> list[str]:
+    return [f"p{i}" for i in range(n)]
+
+
+async def _row(env: WorkflowEnvironment, fakes: FakeActivities, **options: object) -> EnrichmentResult:
+    async with fake_worker(env.client, fakes) as queue:
+        handle = await env.client.start_workflow(
+            EnrichmentWorkflow.run,
+            EnrichmentInput(job_id="j", row_num=1, product_id="p0", options=dict(options), steps_version=CURRENT_STEPS),
+            id=f"row-{uuid.uuid4().hex[:8]}",
+            task_queue=queue,
+        )
+        return await handle.result()
+
+
+async def test_feedback_loop_reads_more_pages_then_finishes(skipping_env: WorkflowEnvironment) -> None:
+    fakes = FakeActivities(_ids(1), script=["fetch_more", "fetch_more"])
+    result = await _row(skipping_env, fakes, scorer_chain=["vader"], pages_per_attempt=1)
+    assert (result.status, result.attempts) == ("completed", 3)
+    assert fakes.row_status[1] == "completed"
+
+
+async def test_escalation_moves_to_the_next_scorer(skipping_env: WorkflowEnvironment) -> None:
+    fakes = FakeActivities(_ids(1), script=["escalate"])
+    result = await _row(skipping_env, fakes, scorer_chain=["vader", "gemini"])
+    assert result.attempts == 2
+    assert fakes.scorers_used[1] == ["vader", "gemini"]
+
+
+async def test_weak_results_stop_at_max_retries(skipping_env: WorkflowEnvironment) -> None:
+    fakes = FakeActivities(_ids(1), feedback_action="fetch_more")
+    result = await _row(skipping_env, fakes, scorer_chain=["vader"], max_retries=4)
+    # The workflow tells the feedback which attempt is the last; the fake then finishes, as the real one does.
+    assert (result.status, result.attempts) == ("completed", 4)
+
+
+async def _job(client: Client, queue: str, **kw: Any) -> WorkflowHandle[Any, JobResult]:
+    job_id = uuid.uuid4().hex[:10]
+    return await client.start_workflow(
+        JobWorkflow.run, JobInput(job_id=job_id, **kw), id=job_workflow_id(job_id), task_queue=queue
+    )
+
+
+async def test_job_continues_as_new_and_every_row_finishes(temporal_client: Client) -> None:
+    fakes = FakeActivities(_ids(30))
+    async with fake_worker(temporal_client, fakes) as queue:
+        handle = await _job(temporal_client, queue, window=5, page_size=4, max_children_per_run=8)
+        result = await handle.result()
+    assert result.rows_started == 30 and result.outcomes == {"completed": 30}
+    assert result.runs == 4  # 8 + 8 + 8 + 6 children
+    assert set(fakes.row_status.values()) == {"completed"}
+    assert fakes.job_status[0] == "running" and fakes.job_status[-1] == "completed"
+
+
+async def test_pause_holds_new_rows_and_resume_finishes(temporal_client: Client) -> None:
+    fakes = FakeActivities(_ids(20), score_delay=0.05)
+    async with fake_worker(temporal_client, fakes) as queue:
+        handle = await _job(temporal_client, queue, window=2)
+        await handle.signal(JobWorkflow.pause)
+        async with asyncio.timeout(10):
+            while "paused" not in fakes.job_status:
+                await asyncio.sleep(0.05)
+        started = (await handle.query(JobWorkflow.progress)).started
+        await asyncio.sleep(1.5)
+        progress = await handle.query(JobWorkflow.progress)
+        assert progress.paused and progress.started == started < 20, progress
+        await handle.signal(JobWorkflow.resume)
+        result = await handle.result()
+    assert result.outcomes == {"completed": 20}
+    assert fakes.job_status[-1] == "completed"
+
+
+async def test_cancel_closes_every_row(temporal_client: Client) -> None:
+    fakes = FakeActivities(_ids(10), feedback_action="fetch_more", score_delay=0.05)
+    async with fake_worker(temporal_client, fakes) as queue:
+        handle = await _job(temporal_client, queue, window=10, enrichment={"max_retries": 10_000})
+        async with asyncio.timeout(20):
+            while len(fakes.attempts) < 10:
+                await asyncio.sleep(0.05)
+        await handle.cancel()
+        with contextlib.suppress(WorkflowFailureError):
+            await handle.result()
+        assert (await handle.describe()).status == WorkflowExecutionStatus.CANCELED
+    assert fakes.job_status[-2:] == ["cancelling", "cancelled"]
+    assert set(fakes.row_status.values()) == {"cancelled"}
