@@ -6,10 +6,16 @@ Kept apart from the stores so that a store never opens its own pool: one pool me
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import asyncpg
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+R = TypeVar("R", bound="DataclassInstance")
 
 # Values PostgreSQL refuses (a NUL byte in text, a date out of its range) come from the caller's input, not from a
 # bug of ours: callers map this to "invalid input".
@@ -75,3 +81,8 @@ async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asy
 def affected(status: str) -> int:
     """Rows a command touched, from its status tag ("INSERT 0 3", "DELETE 2")."""
     return int(status.rsplit(" ", 1)[1])
+
+
+def from_record(cls: type[R], r: asyncpg.Record) -> R:
+    """A state record from a row whose columns are named like its fields (other columns are left out)."""
+    return cls(**{f.name: r[f.name] for f in dataclasses.fields(cls)})

@@ -6,6 +6,7 @@ from typing import Any
 
 import asyncpg
 
+from internal.state.db import from_record
 from internal.state.models import Event
 from internal.state.statements import INSERT_EVENT
 
@@ -27,14 +28,4 @@ class EventStore:
             after_id,
             limit,
         )
-        return [
-            Event(
-                event_id=r["event_id"],
-                job_id=r["job_id"],
-                row_num=r["row_num"],
-                kind=r["kind"],
-                details=r["details"],
-                created_at=r["created_at"],
-            )
-            for r in rows
-        ]
+        return [from_record(Event, r) for r in rows]

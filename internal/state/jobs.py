@@ -6,7 +6,7 @@ from typing import Any, cast
 
 import asyncpg
 
-from internal.state.db import InvalidTransition, JobNotFound, affected
+from internal.state.db import InvalidTransition, JobNotFound, affected, from_record
 from internal.state.models import JOB_TRANSITIONS, ROW_STATUSES, Job, JobStatus, NewJob, Progress, RowStatus
 
 
@@ -20,7 +20,7 @@ class JobStore:
             if job.idempotency_key is not None:
                 existing = await conn.fetchrow("SELECT * FROM jobs WHERE idempotency_key = $1", job.idempotency_key)
                 if existing is not None:
-                    return _job(existing), False
+                    return from_record(Job, existing), False
             row = await conn.fetchrow(
                 """
                 INSERT INTO jobs (job_id, filename, options, header, id_column, delimiter, idempotency_key,
@@ -39,7 +39,7 @@ class JobStore:
                 job.intake_started,
             )
             if row is not None:
-                return _job(row), True
+                return from_record(Job, row), True
             # Lost a race on the id or the idempotency key: hand back whichever row won.
             existing = await conn.fetchrow(
                 "SELECT * FROM jobs WHERE job_id = $1 OR idempotency_key = $2",
@@ -47,13 +47,13 @@ class JobStore:
                 job.idempotency_key,
             )
             assert existing is not None
-            return _job(existing), False
+            return from_record(Job, existing), False
 
     async def get_job(self, job_id: str) -> Job:
         row = await self._pool.fetchrow("SELECT * FROM jobs WHERE job_id = $1", job_id)
         if row is None:
             raise JobNotFound(job_id)
-        return _job(row)
+        return from_record(Job, row)
 
     async def list_jobs(
         self, *, limit: int = 50, status: JobStatus | None = None, before: tuple[Any, str] | None = None
@@ -72,7 +72,7 @@ class JobStore:
             before[1] if before else None,
             limit,
         )
-        return [_job(r) for r in rows]
+        return [from_record(Job, r) for r in rows]
 
     async def set_job_status(
         self, job_id: str, status: JobStatus, *, error: str | None = None, workflow_id: str | None = None
@@ -99,7 +99,7 @@ class JobStore:
             allowed,
         )
         if row is not None:
-            return _job(row)
+            return from_record(Job, row)
         current = await self.get_job(job_id)
         if current.status == status:
             return current
@@ -160,24 +160,4 @@ async def read_progress(pool: asyncpg.Pool, job_id: str) -> Progress:
         counts=counts,
         started_at=first["started_at"],
         updated_at=first["updated_at"],
-    )
-
-
-def _job(r: asyncpg.Record) -> Job:
-    return Job(
-        job_id=r["job_id"],
-        status=r["status"],
-        filename=r["filename"],
-        options=r["options"],
-        header=list(r["header"]),
-        id_column=r["id_column"],
-        total_rows=r["total_rows"],
-        intake_complete=r["intake_complete"],
-        workflow_id=r["workflow_id"],
-        idempotency_key=r["idempotency_key"],
-        error=r["error"],
-        created_at=r["created_at"],
-        started_at=r["started_at"],
-        finished_at=r["finished_at"],
-        updated_at=r["updated_at"],
     )

@@ -12,7 +12,7 @@ from typing import Any, Final, cast
 import asyncpg
 
 from internal.domain.rows import RowRef
-from internal.state.db import JobNotFound, affected
+from internal.state.db import JobNotFound, affected, from_record
 from internal.state.jobs import read_progress
 from internal.state.models import (
     OPEN_ROW_STATUSES,
@@ -277,7 +277,7 @@ class RowStore:
 
     async def get_row(self, job_id: str, row_num: int) -> RowState | None:
         row = await self._pool.fetchrow("SELECT * FROM job_rows WHERE job_id = $1 AND row_num = $2", job_id, row_num)
-        return None if row is None else _row_state(row)
+        return None if row is None else from_record(RowState, row)
 
     async def set_row_meta(self, job_id: str, row_num: int, meta: dict[str, Any]) -> None:
         await self._pool.execute(
@@ -307,25 +307,4 @@ class RowStore:
             after_row,
             limit,
         )
-        return [_row_state(r) for r in rows]
-
-
-def _row_state(r: asyncpg.Record) -> RowState:
-    return RowState(
-        job_id=r["job_id"],
-        row_num=r["row_num"],
-        product_id=r["product_id"],
-        name=r["name"],
-        url=r["url"],
-        source=r["source"],
-        cells=list(r["cells"]),
-        status=r["status"],
-        stage=r["stage"],
-        attempt=r["attempt"],
-        result=r["result"],
-        reason=r["reason"],
-        error_column=r["error_column"],
-        duplicate_of=r["duplicate_of"],
-        workflow_id=r["workflow_id"],
-        updated_at=r["updated_at"],
-    )
+        return [from_record(RowState, r) for r in rows]
