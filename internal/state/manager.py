@@ -24,13 +24,13 @@ from internal.state.db import (
 from internal.state.events import EventStore
 from internal.state.intakes import IntakeLedger
 from internal.state.jobs import JobStore
-from internal.state.reviews import ReviewStore, content_review_id
+from internal.state.reviews import ReviewStore
 from internal.state.rows import RowStore
 
 if TYPE_CHECKING:
     from internal.state.ports import Events, Jobs, Reviews, Rows
 
-# Callers import these from here; they are defined where the pool is (db.py) and next to the rules (reviews.py).
+# Callers import the errors from here; they are defined next to the pool (db.py).
 __all__ = [
     "DATABASE_UNAVAILABLE",
     "DatabaseDiskFull",
@@ -39,7 +39,6 @@ __all__ = [
     "InvalidValue",
     "JobNotFound",
     "StateManager",
-    "content_review_id",
 ]
 
 
