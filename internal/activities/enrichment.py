@@ -13,7 +13,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
-from typing import Any, TypeVar, cast
+from typing import Any, Protocol, TypeVar, cast
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -24,8 +24,8 @@ from internal.domain.feedback import FeedbackPolicy, better, decide
 from internal.domain.models import ProductSentiment, Review, ReviewScore
 from internal.scorers.base import PermanentScorerError, Scorer, ScorerError, Summarizer
 from internal.sources.base import PermanentSourceError, ReviewSource, SourceError
-from internal.state.manager import StateManager
-from internal.state.models import RowStatus, StoredReview, StoredScore
+from internal.state.models import RowStatus
+from internal.state.ports import Reviews, RowMeta, RowWork
 
 log = logging.getLogger(__name__)
 
@@ -99,8 +99,14 @@ def sentiment_from(data: Mapping[str, Any] | None) -> ProductSentiment | None:
     return None if data is None else ProductSentiment(**data)
 
 
+class RowEnrichmentState(RowWork, RowMeta, Reviews, Protocol):
+    """What enriching a row reads and writes: its status, its product facts, its reviews and scores."""
+
+
 class EnrichmentActivities:
-    def __init__(self, state: StateManager, sources: Mapping[str, ReviewSource], scorers: Mapping[str, Scorer]) -> None:
+    def __init__(
+        self, state: RowEnrichmentState, sources: Mapping[str, ReviewSource], scorers: Mapping[str, Scorer]
+    ) -> None:
         self._state = state
         self._sources = sources
         self._scorers = scorers
@@ -137,14 +143,7 @@ class EnrichmentActivities:
             raise ApplicationError(str(err), non_retryable=True, type=type(err).__name__) from err
         except SourceError as err:
             raise _transient(err, err.retry_after) from err
-        new = await self._state.store_reviews(
-            job_id,
-            row_num,
-            [
-                StoredReview(review_id=r.review_id, text=r.text, rating=r.rating, date=r.date, source=r.source)
-                for r in page.reviews
-            ],
-        )
+        new = await self._state.store_reviews(job_id, row_num, page.reviews)
         if page.meta is not None:
             await self._state.set_row_meta(job_id, row_num, dataclasses.asdict(page.meta))
         return page.next_cursor, new
@@ -217,29 +216,13 @@ class EnrichmentActivities:
             )
             if not batch:
                 break
-            reviews = [
-                Review(review_id=r.review_id, text=r.text, rating=r.rating, date=r.date, source=r.source) for r in batch
-            ]
             try:
-                scores = await _heartbeating(scorer.score(reviews), scored)
+                scores = await _heartbeating(scorer.score(batch), scored)
             except PermanentScorerError as err:
                 raise ApplicationError(str(err), non_retryable=True, type=type(err).__name__) from err
             except ScorerError as err:
                 raise _transient(err, err.retry_after) from err
-            await self._state.store_scores(
-                inp.job_id,
-                inp.row_num,
-                [
-                    StoredScore(
-                        review_id=s.review_id,
-                        scorer=s.scorer,
-                        sentiment=s.sentiment,
-                        label=s.label,
-                        confidence=s.confidence,
-                    )
-                    for s in scores
-                ],
-            )
+            await self._state.store_scores(inp.job_id, inp.row_num, scores)
             scored += len(scores)
             if len(batch) < SCORE_BATCH:
                 # The last batch: no query for an empty one, and no heartbeat (a billed action) for nothing.
@@ -319,16 +302,13 @@ class EnrichmentActivities:
         )
 
     async def _summary(
-        self, job_id: str, row_num: int, product_id: str, meta: Mapping[str, Any] | None, stored: Sequence[StoredReview]
+        self, job_id: str, row_num: int, product_id: str, meta: Mapping[str, Any] | None, stored: Sequence[Review]
     ) -> str | None:
         if self._summarizer is None or not stored:
             return None
         product = str((meta or {}).get("name") or product_id or f"row {row_num}")
-        reviews = [
-            Review(review_id=r.review_id, text=r.text, rating=r.rating, date=r.date, source=r.source) for r in stored
-        ]
         try:
-            return await _heartbeating(self._summarizer.summarize(product, reviews))
+            return await _heartbeating(self._summarizer.summarize(product, stored))
         except Exception as err:
             # A summary is a nicety: the sentiment result stands without it.
             log.warning("summary for job %s row %s failed: %s", job_id, row_num, err)
@@ -344,9 +324,7 @@ class EnrichmentActivities:
         ]
 
 
-def _decisive_scores(
-    loaded: Sequence[tuple[StoredReview, Sequence[StoredScore]]], chain: Sequence[str]
-) -> list[ReviewScore]:
+def _decisive_scores(loaded: Sequence[tuple[Review, Sequence[ReviewScore]]], chain: Sequence[str]) -> list[ReviewScore]:
     """Per review, the verdict of the strongest scorer in the chain that saw it (later in the chain = stronger)."""
     rank = {name: i for i, name in enumerate(chain)}
     out: list[ReviewScore] = []
@@ -354,14 +332,5 @@ def _decisive_scores(
         known = [s for s in scores if s.scorer in rank]
         if not known:
             continue
-        s = max(known, key=lambda sc: rank[sc.scorer])
-        out.append(
-            ReviewScore(
-                review_id=s.review_id,
-                sentiment=s.sentiment,
-                label=s.label,  # type: ignore[arg-type]
-                confidence=s.confidence,
-                scorer=s.scorer,
-            )
-        )
+        out.append(max(known, key=lambda sc: rank[sc.scorer]))
     return out

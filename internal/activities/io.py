@@ -10,6 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+# Re-exported: workflows name it io.RowRef; the record itself lives in the domain, where the state store uses it too.
+from internal.domain.rows import RowRef as RowRef
+
 # Activity names (stable: they are recorded in workflow histories).
 PAGE_ROWS = "page_rows"
 START_JOB = "start_job"
@@ -24,12 +27,6 @@ FETCH_ATTEMPT = "fetch_attempt"
 SUMMARIZE_PRODUCT = "summarize_product"
 SCORE_REVIEWS = "score_reviews"
 ANALYZE_FEEDBACK = "analyze_feedback"
-
-
-@dataclass(frozen=True)
-class RowRef:
-    row_num: int
-    product_id: str
 
 
 @dataclass(frozen=True)

@@ -3,23 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from temporalio import activity
 
 from internal.activities import io
-from internal.state.manager import InvalidTransition, StateManager
+from internal.state.db import InvalidTransition
 from internal.state.models import JobStatus, RowStatus
+from internal.state.ports import EventLog, JobStatuses, RowWork
+
+
+class BookkeepingState(JobStatuses, RowWork, EventLog, Protocol):
+    """All these activities touch: job status, row status, the audit log (a StateManager is one)."""
 
 
 class StateActivities:
-    def __init__(self, state: StateManager) -> None:
+    def __init__(self, state: BookkeepingState) -> None:
         self._state = state
 
     @activity.defn(name=io.PAGE_ROWS)
     async def page_rows(self, inp: io.PageRowsInput) -> io.PageRowsResult:
-        keys = await self._state.page_row_keys(inp.job_id, after_row=inp.after_row, limit=inp.limit)
-        return io.PageRowsResult(rows=[io.RowRef(row_num=k.row_num, product_id=k.product_id) for k in keys])
+        rows = await self._state.page_row_keys(inp.job_id, after_row=inp.after_row, limit=inp.limit)
+        return io.PageRowsResult(rows=rows)
 
     @activity.defn(name=io.SET_JOB_STATUS)
     async def set_job_status(self, inp: io.JobStatusInput) -> io.JobStatusResult:

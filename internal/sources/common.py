@@ -1,9 +1,9 @@
 """What the real review sources share: one mapping from HTTP outcomes to source errors, Retry-After, lenient
-numbers (APIs send "4.5" as often as 4.5) and stable ids for reviews that come without one."""
+numbers (APIs send "4.5" as often as 4.5). The stable id for a review that comes without one is in
+internal/domain/ids.py."""
 
 from __future__ import annotations
 
-import hashlib
 import math
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -114,9 +114,3 @@ def review_text(title: str | None, body: str | None) -> str:
     if title and body:
         return f"{title} {body}" if title[-1] in ".!?" else f"{title}. {body}"
     return title or body or ""
-
-
-def content_id(*parts: str | None) -> str:
-    """A stable review id from its content, so re-fetching a page does not store the same review twice."""
-    joined = "\x1f".join(p or "" for p in parts)
-    return "sha256:" + hashlib.sha256(joined.encode()).hexdigest()[:32]

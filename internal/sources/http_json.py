@@ -15,9 +15,10 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from internal.domain.ids import content_id
 from internal.domain.models import ProductMeta, Review, ReviewPage
 from internal.sources.base import PermanentSourceError, SourceError
-from internal.sources.common import DEFAULT_TIMEOUT, content_id, get_json, review_text, to_float, to_int, to_text
+from internal.sources.common import DEFAULT_TIMEOUT, get_json, review_text, to_float, to_int, to_text
 
 if TYPE_CHECKING:
     from internal.config import Settings

@@ -18,9 +18,10 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from internal.domain.ids import content_id
 from internal.domain.models import Review, ReviewPage
 from internal.sources.base import PermanentSourceError, ProductNotFound, SourceError
-from internal.sources.common import content_id, to_float, to_text
+from internal.sources.common import to_float, to_text
 
 if TYPE_CHECKING:
     from internal.config import Settings

@@ -17,11 +17,11 @@ import httpx
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from internal.domain.ids import content_id
 from internal.domain.models import ProductMeta, Review, ReviewPage
 from internal.sources.base import PermanentSourceError, ProductNotFound, SourceError
 from internal.sources.common import (
     DEFAULT_TIMEOUT,
-    content_id,
     get_json,
     review_text,
     to_float,

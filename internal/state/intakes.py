@@ -14,7 +14,7 @@ from typing import Any, Final
 
 import asyncpg
 
-from internal.state.statements import INSERT_EVENT
+from internal.state.statements import DELETE_COUNTS, DELETE_ROWS, INSERT_EVENT
 
 # First key of the two-key advisory lock: keeps our locks apart from any other user of the database.
 _INTAKE_LOCK_CLASS: Final = 0x1A7A
@@ -40,7 +40,7 @@ class IntakeLedger:
             try:
                 yield held
             finally:
-                # The pool keeps sessions as they are (manager._keep_session): unlock, or the lock would outlive us.
+                # The pool keeps sessions as they are (db._keep_session): unlock, or the lock would outlive us.
                 if held and not conn.is_closed():
                     await conn.execute("SELECT pg_advisory_unlock($1, hashtext($2))", _INTAKE_LOCK_CLASS, job_id)
 
@@ -81,8 +81,8 @@ class IntakeLedger:
             )
             if found is None:
                 return False
-            await conn.execute("DELETE FROM job_rows WHERE job_id = $1", job_id)
-            await conn.execute("DELETE FROM job_counts WHERE job_id = $1", job_id)
+            await conn.execute(DELETE_ROWS, job_id)
+            await conn.execute(DELETE_COUNTS, job_id)
             await conn.execute(
                 """
                 UPDATE jobs SET intake_started_at = NULL, total_rows = 0, updated_at = now(),

@@ -1,10 +1,15 @@
-"""Records the StateManager reads and writes. Plain dataclasses: they cross into API responses and activities."""
+"""Records the StateManager reads and writes. Plain dataclasses: they cross into API responses and activities.
+
+Reviews, scores and row references are the domain's records (internal/domain/), stored as they are."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final, Literal
+
+from internal.domain.models import Review, ReviewScore
+from internal.domain.rows import RowRef
 
 JobStatus = Literal["created", "running", "paused", "cancelling", "completed", "failed", "cancelled"]
 RowStatus = Literal[
@@ -110,12 +115,6 @@ class Progress:
 
 
 @dataclass(frozen=True, slots=True)
-class RowKey:
-    row_num: int
-    product_id: str
-
-
-@dataclass(frozen=True, slots=True)
 class RowState:
     job_id: str
     row_num: int
@@ -136,24 +135,6 @@ class RowState:
 
 
 @dataclass(frozen=True, slots=True)
-class StoredReview:
-    review_id: str
-    text: str
-    rating: float | None
-    date: str | None
-    source: str
-
-
-@dataclass(frozen=True, slots=True)
-class StoredScore:
-    review_id: str
-    scorer: str
-    sentiment: float
-    label: str
-    confidence: float
-
-
-@dataclass(frozen=True, slots=True)
 class Event:
     event_id: int
     job_id: str
@@ -161,3 +142,10 @@ class Event:
     kind: str
     details: dict[str, Any]
     created_at: datetime
+
+
+# Former names of records that now have one definition each (internal/domain/); kept until branches that still
+# use them are merged.
+RowKey = RowRef
+StoredReview = Review
+StoredScore = ReviewScore

@@ -6,8 +6,9 @@ import asyncio
 
 import pytest
 
+from internal.domain.models import Review, ReviewScore
 from internal.state.manager import InvalidTransition, JobNotFound, StateManager
-from internal.state.models import NewJob, NewRow, StoredReview, StoredScore
+from internal.state.models import NewJob, NewRow
 
 
 def _rows(*ids: str | None, start: int = 2) -> list[NewRow]:
@@ -159,21 +160,21 @@ async def test_job_status_transitions(state: StateManager) -> None:
 async def test_reviews_and_scores_are_stored_once(state: StateManager) -> None:
     await _job(state, "a")
     reviews = [
-        StoredReview(review_id="r1", text="great", rating=5.0, date="2026-01-01", source="demo"),
-        StoredReview(review_id="", text="terrible   product", rating=None, date=None, source="demo"),
+        Review(review_id="r1", text="great", rating=5.0, date="2026-01-01", source="demo"),
+        Review(review_id="", text="terrible   product", rating=None, date=None, source="demo"),
     ]
     assert await state.store_reviews("j1", 2, reviews) == 2
     # Re-fetching the same page (retry) adds nothing; whitespace changes do not defeat the content hash.
     again = [
         *reviews[:1],
-        StoredReview(review_id="", text="terrible product", rating=None, date=None, source="demo"),
+        Review(review_id="", text="terrible product", rating=None, date=None, source="demo"),
     ]
     assert await state.store_reviews("j1", 2, again) == 0
     assert await state.count_reviews("j1", 2) == 2
     todo = await state.unscored_reviews("j1", 2, "vader")
     assert {r.text for r in todo} == {"great", "terrible   product"}
     scores = [
-        StoredScore(review_id=r.review_id, scorer="vader", sentiment=0.5, label="positive", confidence=0.7)
+        ReviewScore(review_id=r.review_id, scorer="vader", sentiment=0.5, label="positive", confidence=0.7)
         for r in todo
     ]
     assert await state.store_scores("j1", 2, scores) == 2

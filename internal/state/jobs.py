@@ -1,0 +1,163 @@
+"""The jobs aggregate: one row of `jobs` per upload, its status machine, and its per-status row counters."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import asyncpg
+
+from internal.state.db import InvalidTransition, JobNotFound, affected, from_record
+from internal.state.models import JOB_TRANSITIONS, ROW_STATUSES, Job, JobStatus, NewJob, Progress, RowStatus
+
+
+class JobStore:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def create_job(self, job: NewJob) -> tuple[Job, bool]:
+        """Insert the job; returns (job, created). An existing job id or idempotency key returns the stored job."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            if job.idempotency_key is not None:
+                existing = await conn.fetchrow("SELECT * FROM jobs WHERE idempotency_key = $1", job.idempotency_key)
+                if existing is not None:
+                    return from_record(Job, existing), False
+            row = await conn.fetchrow(
+                """
+                INSERT INTO jobs (job_id, filename, options, header, id_column, delimiter, idempotency_key,
+                                  intake_started_at)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $8 THEN now() END)
+                ON CONFLICT DO NOTHING
+                RETURNING *
+                """,
+                job.job_id,
+                job.filename,
+                job.options,
+                job.header,
+                job.id_column,
+                job.delimiter,
+                job.idempotency_key,
+                job.intake_started,
+            )
+            if row is not None:
+                return from_record(Job, row), True
+            # Lost a race on the id or the idempotency key: hand back whichever row won.
+            existing = await conn.fetchrow(
+                "SELECT * FROM jobs WHERE job_id = $1 OR idempotency_key = $2",
+                job.job_id,
+                job.idempotency_key,
+            )
+            assert existing is not None
+            return from_record(Job, existing), False
+
+    async def get_job(self, job_id: str) -> Job:
+        row = await self._pool.fetchrow("SELECT * FROM jobs WHERE job_id = $1", job_id)
+        if row is None:
+            raise JobNotFound(job_id)
+        return from_record(Job, row)
+
+    async def list_jobs(
+        self, *, limit: int = 50, status: JobStatus | None = None, before: tuple[Any, str] | None = None
+    ) -> list[Job]:
+        """Newest first; `before` is the (created_at, job_id) of the last job of the previous page."""
+        rows = await self._pool.fetch(
+            """
+            SELECT * FROM jobs
+            WHERE ($1::text IS NULL OR status = $1)
+              AND ($2::timestamptz IS NULL OR (created_at, job_id) < ($2, $3))
+            ORDER BY created_at DESC, job_id DESC
+            LIMIT $4
+            """,
+            status,
+            before[0] if before else None,
+            before[1] if before else None,
+            limit,
+        )
+        return [from_record(Job, r) for r in rows]
+
+    async def set_job_status(
+        self, job_id: str, status: JobStatus, *, error: str | None = None, workflow_id: str | None = None
+    ) -> Job:
+        """Move a job along JOB_TRANSITIONS. Repeating the current status is a no-op (retried activities)."""
+        allowed = list(JOB_TRANSITIONS[status]) if status in JOB_TRANSITIONS else []
+        row = await self._pool.fetchrow(
+            """
+            UPDATE jobs SET
+                status = $2,
+                error = COALESCE($3, error),
+                workflow_id = COALESCE($4, workflow_id),
+                started_at = CASE WHEN $2 = 'running' THEN COALESCE(started_at, now()) ELSE started_at END,
+                finished_at = CASE WHEN $2 IN ('completed', 'failed', 'cancelled') THEN now()
+                                   ELSE finished_at END,
+                updated_at = now()
+            WHERE job_id = $1 AND status = ANY($5::text[])
+            RETURNING *
+            """,
+            job_id,
+            status,
+            error,
+            workflow_id,
+            allowed,
+        )
+        if row is not None:
+            return from_record(Job, row)
+        current = await self.get_job(job_id)
+        if current.status == status:
+            return current
+        raise InvalidTransition(job_id, current.status, status)
+
+    async def set_job_layout(
+        self,
+        job_id: str,
+        *,
+        header: list[str],
+        id_column: str | None,
+        delimiter: str | None,
+        filename: str | None = None,
+    ) -> None:
+        """Record what the intake found in the file (for a job created before its upload arrived)."""
+        await self._pool.execute(
+            """
+            UPDATE jobs SET header = $2, id_column = $3, delimiter = $4, filename = COALESCE($5, filename),
+                            updated_at = now()
+            WHERE job_id = $1
+            """,
+            job_id,
+            header,
+            id_column,
+            delimiter,
+            filename,
+        )
+
+    async def delete_job(self, job_id: str) -> bool:
+        """Remove a job and everything under it (an upload rejected half-way must leave nothing behind)."""
+        return affected(await self._pool.execute("DELETE FROM jobs WHERE job_id = $1", job_id)) > 0
+
+    async def get_progress(self, job_id: str) -> Progress:
+        return await read_progress(self._pool, job_id)
+
+
+async def read_progress(pool: asyncpg.Pool, job_id: str) -> Progress:
+    """The job's status and its row counters (`job_counts`, kept exact by every row transition): O(1) per job."""
+    rows = await pool.fetch(
+        """
+        SELECT j.status AS job_status, j.total_rows, j.started_at, j.updated_at, c.status, c.n
+        FROM jobs j LEFT JOIN job_counts c USING (job_id)
+        WHERE j.job_id = $1
+        """,
+        job_id,
+    )
+    if not rows:
+        raise JobNotFound(job_id)
+    counts: dict[RowStatus, int] = dict.fromkeys(ROW_STATUSES, 0)
+    for r in rows:
+        if r["status"] is not None:
+            counts[cast(RowStatus, r["status"])] = int(r["n"])
+    first = rows[0]
+    return Progress(
+        job_id=job_id,
+        status=first["job_status"],
+        total=int(first["total_rows"]),
+        counts=counts,
+        started_at=first["started_at"],
+        updated_at=first["updated_at"],
+    )
