@@ -46,7 +46,7 @@ class ProgressView:
 
 class Enricher(ABC):
     """The facade. What both implementations share lives here: progress and results come from PostgreSQL,
-    never from Temporal visibility (rate-limited to ~10 requests/s, DESIGN.md §4)."""
+    never from Temporal visibility (rate-limited to ~10 requests/s: docs/limits.md)."""
 
     def __init__(self, state: StateManager) -> None:
         self.state = state
