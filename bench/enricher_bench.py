@@ -40,8 +40,8 @@ from internal.activities.enrichment import EnrichmentActivities  # noqa: E402
 from internal.enricher.base import Enricher  # noqa: E402
 from internal.enricher.channel_enricher import ChannelEnricher  # noqa: E402
 from internal.enricher.temporal_enricher import TemporalEnricher  # noqa: E402
-from internal.jobs.intake import create_job_from_csv  # noqa: E402
 from internal.scorers.vader import VaderScorer  # noqa: E402
+from internal.service.intake import create_job_from_csv  # noqa: E402
 from internal.sources.demo import DemoSource  # noqa: E402
 from internal.state.manager import StateManager  # noqa: E402
 from internal.worker import build_worker  # noqa: E402

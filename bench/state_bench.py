@@ -28,7 +28,7 @@ sys.path.insert(0, str(REPO))
 
 from bench.report import write_section  # noqa: E402
 from internal.intake import IntakeLimits  # noqa: E402
-from internal.jobs.intake import create_job_from_csv  # noqa: E402
+from internal.service.intake import create_job_from_csv  # noqa: E402
 from internal.stack.postgres import EmbeddedPostgres  # noqa: E402
 from internal.state.manager import StateManager  # noqa: E402
 from internal.state.migrate import apply_migrations  # noqa: E402

@@ -9,6 +9,7 @@ import asyncio
 import logging
 import os
 import sys
+from contextlib import AsyncExitStack
 from pathlib import Path
 
 from internal.api.serve import check_api_settings, serve_api
@@ -50,17 +51,23 @@ def demo_flow(client: ApiClient, path: Path) -> int:
 async def _with_own_stack(path: Path) -> int:
     settings = load_settings()
     check_api_settings(settings)
-    stack = Stack(settings)
     stop = asyncio.Event()
     console.print("No API running: starting embedded Temporal, PostgreSQL, worker and API for this demo…")
-    await stack.start()
-    tasks = [
-        asyncio.create_task(run_worker(settings, stack.database_url, stop)),
-        asyncio.create_task(serve_api(settings, stack.database_url, stop)),
-    ]
-    token = settings.api_token.get_secret_value() if settings.api_token else None
-    client = ApiClient(f"http://{settings.api_host}:{settings.api_port}", token)
-    try:
+    async with AsyncExitStack() as resources:
+        stack = await resources.enter_async_context(Stack(settings))  # stopped last, after the worker and API
+        tasks = [
+            asyncio.create_task(run_worker(settings, stack.database_url, stop)),
+            asyncio.create_task(serve_api(settings, stack.database_url, stop)),
+        ]
+
+        async def stop_services() -> None:
+            stop.set()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+        resources.push_async_callback(stop_services)
+        token = settings.api_token.get_secret_value() if settings.api_token else None
+        client = ApiClient(f"http://{settings.api_host}:{settings.api_port}", token)
+        resources.callback(client.close)
         for _ in range(100):
             if await asyncio.to_thread(client.healthy):
                 break
@@ -68,12 +75,8 @@ async def _with_own_stack(path: Path) -> int:
                 await asyncio.gather(*tasks)
             await asyncio.sleep(0.2)
         # The client is synchronous: run it in a thread so this loop keeps serving the worker and the API.
-        return await asyncio.to_thread(demo_flow, client, path)
-    finally:
-        client.close()
-        stop.set()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        stack.stop()
+        code = await asyncio.to_thread(demo_flow, client, path)
+    return code
 
 
 def main() -> int:

@@ -1,40 +1,60 @@
-"""Enrich a CSV file through the enricher facade directly (no HTTP API): create the job from the file, start it,
-print progress until it ends, then print the results. Needs the stack running (`make up`)."""
+"""Enrich a CSV file through the JobService and the enricher facade directly (no HTTP API): create the job from
+the file (with the same defaults and checks as an upload), start it, print progress until it ends, then print the
+results. Needs the stack running (`make up`)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import sys
-import uuid
+from contextlib import AsyncExitStack
 from pathlib import Path
 
+from pydantic import ValidationError
+
+from internal.api.schemas import JobOptions
 from internal.config import load_settings
-from internal.intake import CsvIntakeError
-from internal.jobs.intake import create_job_from_csv
+from internal.intake import CsvIntakeError, IntakeLimits
+from internal.service.errors import InvalidOptions, JobNotStarted
+from internal.service.jobs import JobService
 from internal.startup import guarded
-from internal.wiring import build_enricher, database_url
+from internal.wiring import database, open_enricher
 
 
 async def _main(path: Path, window: int | None, poll: float) -> int:
     settings = load_settings()
-    dsn, embedded = await database_url(settings)
-    enricher, state, close = await build_enricher(settings, dsn)
     try:
-        job_id = uuid.uuid4().hex[:12]
-        options = {"window": window} if window else {}
+        options = JobOptions(window=window)
+    except ValidationError as err:
+        print(f"--window: {err.errors()[0]['msg']}", file=sys.stderr)
+        return 2
+    async with AsyncExitStack() as resources:
+        dsn = await resources.enter_async_context(database(settings))
+        enricher, state = await resources.enter_async_context(open_enricher(settings, dsn))
+        jobs = JobService(
+            settings=settings,
+            state=state,
+            enricher=enricher,
+            intake_limits=IntakeLimits(max_bytes=settings.max_upload_bytes),
+        )
         with path.open("rb") as fh:
             try:
-                outcome = await create_job_from_csv(state, fh, job_id=job_id, filename=path.name, options=options)
+                started = await jobs.create_from_csv(fh, filename=path.name, options=options)
             except CsvIntakeError as err:
                 print(f"{path}: {err.message} [{err.code}]", file=sys.stderr)
                 return 2
-        for bad in outcome.invalid_sample:
+            except InvalidOptions as err:
+                print(f"{err}: " + "; ".join(p["message"] for p in err.problems), file=sys.stderr)
+                return 2
+            except JobNotStarted as err:
+                print(f"{err}; it stays 'created'", file=sys.stderr)
+                return 1
+        job_id = started.job.job_id
+        for bad in started.invalid_sample:
             print(f"row {bad['row']}: {bad['reason']}")
-        workflow_id = await enricher.enrich(job_id)
-        print(f"job {job_id} started as {workflow_id}: {outcome.progress.total} rows")
+        print(f"job {job_id} started as {started.workflow_id}: {started.progress.total} rows")
         while True:
-            p = await enricher.get_progress(job_id)
+            p = await jobs.progress(job_id)
             counts = " ".join(f"{k}={v}" for k, v in p.counts.items() if v)
             eta = f" eta {p.eta_seconds:.0f}s" if p.eta_seconds else ""
             print(f"  {p.status:<10} {p.percent:5.1f}%  {counts}{eta}", flush=True)
@@ -42,16 +62,12 @@ async def _main(path: Path, window: int | None, poll: float) -> int:
                 break
             await asyncio.sleep(poll)
         after = 0
-        while rows := await enricher.get_results(job_id, offset=after, limit=500):
+        while rows := await jobs.results(job_id, after=after, limit=500):
             for r in rows:
                 score = (r.result or {}).get("score_display") or "-"
                 print(f"row {r.row_num:>5}  {r.product_id or '':<24} {r.status:<15} {score:<10} {r.reason or ''}")
             after = rows[-1].row_num
         return 0 if p.status == "completed" else 1
-    finally:
-        await close()
-        if embedded is not None:
-            embedded.stop()
 
 
 def main() -> int:

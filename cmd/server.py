@@ -5,30 +5,24 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import signal
 import sys
+from contextlib import AsyncExitStack
 
 from internal.api.serve import check_api_settings, serve_api
 from internal.config import load_settings
 from internal.logs import configure_logging
-from internal.startup import guarded
-from internal.wiring import database_url
+from internal.startup import guarded, stop_on_signals
+from internal.wiring import database
 
 
 async def _main() -> int:
     settings = load_settings()
     check_api_settings(settings)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    dsn, embedded = await database_url(settings)
-    try:
+    async with AsyncExitStack() as resources:
+        stop = resources.enter_context(stop_on_signals())
+        dsn = await resources.enter_async_context(database(settings))
         print(f"API on http://{settings.api_host}:{settings.api_port} (docs at /docs)", flush=True)
         await serve_api(settings, dsn, stop)
-    finally:
-        if embedded is not None:
-            embedded.stop()
     return 0
 
 

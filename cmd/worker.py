@@ -5,28 +5,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import signal
 import sys
+from contextlib import AsyncExitStack
 
 from internal.config import load_settings
 from internal.logs import configure_logging
-from internal.startup import guarded
-from internal.wiring import build_adapters, database_url, run_worker
+from internal.startup import guarded, stop_on_signals
+from internal.wiring import build_adapters, database, run_worker
 
 
 async def _main() -> int:
     settings = load_settings()
     adapters = build_adapters(settings)  # before anything starts: a bad adapter setting exits 2
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    dsn, embedded = await database_url(settings)
-    try:
+    async with AsyncExitStack() as resources:
+        resources.push_async_callback(adapters.aclose)  # also if the database never comes up
+        stop = resources.enter_context(stop_on_signals())
+        dsn = await resources.enter_async_context(database(settings))
         await run_worker(settings, dsn, stop, adapters)
-    finally:
-        if embedded is not None:
-            embedded.stop()
     return 0
 
 

@@ -1,6 +1,7 @@
 """Service settings, read once at the entry point and passed down.
 
-Variable names are a contract (DESIGN.md §3): other people's scripts and our acceptance checks set them.
+Variable names are a contract (the table in README.md, "Configuration", and docs/architecture.md, "Contracts"):
+other people's scripts and our acceptance checks set them.
 """
 
 from __future__ import annotations

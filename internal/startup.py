@@ -1,4 +1,4 @@
-"""What an entry point prints when it cannot start: one line naming the cause and what to do, no traceback.
+"""What every entry point shares: how it stops (SIGINT / SIGTERM) and what it prints when it cannot start.
 
 Every cmd/ script runs its main through `guarded`, so the wording and the exit codes live here only:
 2 = configuration the user must change (the convention of cmd/ since SettingsError), 1 = anything else.
@@ -7,8 +7,11 @@ SHOW_TRACEBACK=1 prints the traceback as well, for a bug report.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import errno
 import os
+import signal
 import sys
 import traceback
 from collections.abc import Callable, Iterator
@@ -21,6 +24,24 @@ from internal.temporal_client import TemporalUnreachable
 EXIT_CONFIG = 2
 EXIT_FAILURE = 1
 DEBUG_VARIABLE = "SHOW_TRACEBACK"
+
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+@contextlib.contextmanager
+def stop_on_signals() -> Iterator[asyncio.Event]:
+    """An event set by Ctrl-C or SIGTERM, for the life of the block: the process then stops what it started in
+    order (its AsyncExitStack) instead of dying wherever the signal found it."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in STOP_SIGNALS:
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        yield stop
+    finally:
+        for sig in STOP_SIGNALS:
+            loop.remove_signal_handler(sig)
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:

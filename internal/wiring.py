@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
 from internal.activities.enrichment import EnrichmentActivities
@@ -62,12 +63,19 @@ def build_scorers(settings: Settings) -> dict[str, Scorer]:
     return scorers
 
 
-async def database_url(settings: Settings) -> tuple[str, EmbeddedPostgres | None]:
-    """DATABASE_URL, or the embedded server under DATA_DIR (adopted if `make up` already runs it)."""
+@asynccontextmanager
+async def database(settings: Settings) -> AsyncIterator[str]:
+    """The database URI: DATABASE_URL, or the embedded server under DATA_DIR (adopted if `make up` already runs
+    it), which this process detaches from on exit (the server stops when the last process has left)."""
     if settings.database_url is not None:
-        return settings.database_url.get_secret_value(), None
+        yield settings.database_url.get_secret_value()
+        return
     embedded = EmbeddedPostgres(settings.data_dir.resolve())
-    return await embedded.start(), embedded
+    dsn = await embedded.start()
+    try:
+        yield dsn
+    finally:
+        embedded.stop()
 
 
 @dataclass
@@ -90,9 +98,13 @@ def build_adapters(settings: Settings) -> Adapters:
 
 
 async def run_worker(settings: Settings, dsn: str, stop: asyncio.Event, adapters: Adapters | None = None) -> None:
-    adapters = adapters or build_adapters(settings)
-    state = await StateManager.connect(dsn, max_size=10)
-    try:
+    """Poll until `stop` is set. Adapters passed in stay the caller's to close; those built here are closed here."""
+    async with AsyncExitStack() as opened:
+        if adapters is None:
+            adapters = build_adapters(settings)
+            opened.push_async_callback(adapters.aclose)
+        state = await StateManager.connect(dsn, max_size=10)
+        opened.push_async_callback(state.close)
         client = await connect_client(settings)
         worker = build_worker(
             client,
@@ -107,30 +119,21 @@ async def run_worker(settings: Settings, dsn: str, stop: asyncio.Event, adapters
             log.info("worker polling task queue %r on %s", settings.temporal_task_queue, settings.temporal_address)
             await stop.wait()
             log.info("worker stopping: finishing in-flight tasks")
-    finally:
-        await state.close()
-        await adapters.aclose()
 
 
-async def build_enricher(settings: Settings, dsn: str) -> tuple[Enricher, StateManager, Callable[[], Awaitable[None]]]:
-    """The facade selected by ENRICHER, with a close() that releases what it opened."""
-    state = await StateManager.connect(dsn)
-    enricher: Enricher
-    if settings.enricher == "channel":
-        adapters = build_adapters(settings)
-        channel = ChannelEnricher(state, EnrichmentActivities(state, adapters.sources, adapters.scorers))
-        enricher = channel
-
-        async def close() -> None:
-            await channel.close()
-            await state.close()
-            await adapters.aclose()
-
-        return enricher, state, close
-    client = await connect_client(settings)
-    enricher = TemporalEnricher(state, client, settings.temporal_task_queue)
-
-    async def close_temporal() -> None:
-        await state.close()
-
-    return enricher, state, close_temporal
+@asynccontextmanager
+async def open_enricher(settings: Settings, dsn: str) -> AsyncIterator[tuple[Enricher, StateManager]]:
+    """The facade selected by ENRICHER and the StateManager under it, released on exit in reverse order."""
+    async with AsyncExitStack() as opened:
+        adapters = build_adapters(settings) if settings.enricher == "channel" else None
+        if adapters is not None:
+            opened.push_async_callback(adapters.aclose)
+        state = await StateManager.connect(dsn)
+        opened.push_async_callback(state.close)
+        if adapters is not None:
+            channel = ChannelEnricher(state, EnrichmentActivities(state, adapters.sources, adapters.scorers))
+            opened.push_async_callback(channel.close)
+            yield channel, state
+        else:
+            client = await connect_client(settings)
+            yield TemporalEnricher(state, client, settings.temporal_task_queue), state

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Path, Request
 from prometheus_client import CollectorRegistry, Counter
 from temporalio.client import Client
 
+from internal.api.disk import require_space
 from internal.api.schemas import JOB_ID_PATTERN
 from internal.api.uploads import UploadStore
 from internal.config import Settings
 from internal.enricher.base import Enricher
 from internal.intake import IntakeLimits
+from internal.service.jobs import JobService
 from internal.state.manager import StateManager
 
 
@@ -36,6 +38,23 @@ class Services:
     metrics: Metrics
     intake_limits: IntakeLimits
     temporal: Client | None = None
+    # The use cases the routes call; built from the fields above.
+    jobs: JobService = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.jobs = JobService(
+            settings=self.settings,
+            state=self.state,
+            enricher=self.enricher,
+            uploads=self.uploads,
+            intake_limits=self.intake_limits,
+            on_created=self._count_created,
+            require_space=lambda: require_space(self.settings),
+        )
+
+    def _count_created(self, rows: int) -> None:
+        self.metrics.jobs_created.inc()
+        self.metrics.rows_accepted.inc(rows)
 
 
 def services(request: Request) -> Services:

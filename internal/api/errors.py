@@ -16,10 +16,18 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
 from internal.api.schemas import JOB_ID_RULE
-from internal.enricher.base import EnrichmentUnavailable, InvalidJobState, UnknownJob
-from internal.intake import CsvIntakeError
-from internal.jobs.intake import IntakeBusy
-from internal.state.manager import DATABASE_UNAVAILABLE, DatabaseDiskFull, InvalidValue, JobNotFound
+from internal.service.errors import (
+    CsvIntakeError,
+    EnrichmentUnavailable,
+    IntakeBusy,
+    InvalidJobState,
+    InvalidOptions,
+    JobNotFound,
+    JobNotStarted,
+    ProductListError,
+    UploadTooLarge,
+)
+from internal.state.manager import DATABASE_UNAVAILABLE, DatabaseDiskFull, InvalidValue
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +50,10 @@ class ApiError(Exception):
     def __init__(self, status: int, code: str, message: str, details: Any = None) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.details = status, code, message, details
+
+
+def start_path(job_id: str) -> str:
+    return f"/api/v1/jobs/{job_id}/start"
 
 
 def insufficient_storage(message: str) -> ApiError:
@@ -101,9 +113,17 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _intake(_: Request, exc: CsvIntakeError) -> JSONResponse:
         return _respond(_INTAKE_STATUS.get(exc.code, 422), exc.code, exc.message, exc.to_details())
 
-    @app.exception_handler(UnknownJob)
-    async def _unknown(_: Request, exc: UnknownJob) -> JSONResponse:
-        return _respond(404, exc.code, str(exc))
+    @app.exception_handler(ProductListError)
+    async def _products(_: Request, exc: ProductListError) -> JSONResponse:
+        return _respond(413 if exc.code == "too_large" else 422, exc.code, str(exc), exc.details())
+
+    @app.exception_handler(InvalidOptions)
+    async def _options(_: Request, exc: InvalidOptions) -> JSONResponse:
+        return _respond(422, "invalid_options", str(exc), exc.problems)
+
+    @app.exception_handler(UploadTooLarge)
+    async def _too_large(_: Request, exc: UploadTooLarge) -> JSONResponse:
+        return _respond(413, "too_large", str(exc))
 
     @app.exception_handler(JobNotFound)
     async def _missing(_: Request, exc: JobNotFound) -> JSONResponse:
@@ -120,6 +140,17 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(IntakeBusy)
     async def _busy(_: Request, exc: IntakeBusy) -> JSONResponse:
         return _respond(409, "intake_in_progress", str(exc))
+
+    @app.exception_handler(JobNotStarted)
+    async def _not_started(_: Request, exc: JobNotStarted) -> JSONResponse:
+        # The job exists: say so, and how to start it once the orchestrator is back.
+        path = start_path(exc.job_id)
+        return _respond(
+            503,
+            exc.code,
+            f"{exc}; it stays 'created': start it with POST {path} once the service is back",
+            {"job_id": exc.job_id, "created": True, "status": "created", "start": {"method": "POST", "path": path}},
+        )
 
     @app.exception_handler(EnrichmentUnavailable)
     async def _unavailable(_: Request, exc: EnrichmentUnavailable) -> JSONResponse:

@@ -34,9 +34,7 @@ async def list_events(
     after: Annotated[int, Query(ge=0, le=2**62)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> EventList:
-    state = services(request).state
-    await state.get_job(job_id)  # 404 for an unknown job rather than an empty list
-    events = await state.list_events(job_id, after_id=after, limit=limit)
+    events = await services(request).jobs.events(job_id, after=after, limit=limit)
     return EventList(
         events=[
             EventOut(event_id=e.event_id, row=e.row_num, kind=e.kind, details=e.details, at=e.created_at)

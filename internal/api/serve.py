@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import ipaddress
 import logging
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import uvicorn
 
@@ -16,9 +16,9 @@ from internal.api.s3_uploads import S3Uploads
 from internal.api.uploads import LocalUploads, UploadSigner, UploadStore, load_or_create_key
 from internal.config import Settings, SettingsError
 from internal.intake import IntakeLimits
-from internal.jobs.recovery import recover_intakes
+from internal.service.recovery import recover_intakes
 from internal.stack.proc import PortInUse, port_open
-from internal.wiring import build_enricher
+from internal.wiring import open_enricher
 
 log = logging.getLogger(__name__)
 
@@ -39,19 +39,19 @@ def check_api_settings(settings: Settings) -> None:
         raise PortInUse("API_PORT", settings.api_port)
 
 
-async def build_services(settings: Settings, dsn: str) -> tuple[Services, Callable[[], Awaitable[None]]]:
-    enricher, state, close = await build_enricher(settings, dsn)
-    temporal = getattr(enricher, "client", None)
-    svc = Services(
-        settings=settings,
-        state=state,
-        enricher=enricher,
-        uploads=upload_store(settings),
-        metrics=Metrics(),
-        intake_limits=IntakeLimits(max_bytes=settings.max_upload_bytes),
-        temporal=temporal,
-    )
-    return svc, close
+@contextlib.asynccontextmanager
+async def api_services(settings: Settings, dsn: str) -> AsyncIterator[Services]:
+    """What the routes need, released on exit (the enricher facade and the StateManager under it)."""
+    async with open_enricher(settings, dsn) as (enricher, state):
+        yield Services(
+            settings=settings,
+            state=state,
+            enricher=enricher,
+            uploads=upload_store(settings),
+            metrics=Metrics(),
+            intake_limits=IntakeLimits(max_bytes=settings.max_upload_bytes),
+            temporal=getattr(enricher, "client", None),
+        )
 
 
 def upload_store(settings: Settings) -> UploadStore:
@@ -77,25 +77,20 @@ async def recover(svc: Services) -> None:
 
 
 async def serve_api(settings: Settings, dsn: str, stop: asyncio.Event) -> None:
-    svc, close = await build_services(settings, dsn)
-    try:
+    async with api_services(settings, dsn) as svc:
         await recover(svc)
-    except BaseException:
-        await close()
-        raise
-    server = _Server(
-        uvicorn.Config(create_app(svc), host=settings.api_host, port=settings.api_port, log_level="warning")
-    )
-    task = asyncio.create_task(server.serve())
-    try:
-        waiter = asyncio.create_task(stop.wait())
-        await asyncio.wait([task, waiter], return_when=asyncio.FIRST_COMPLETED)
-        waiter.cancel()
-        if task.done() and task.exception() is not None:
-            raise task.exception()  # type: ignore[misc]
-        if task.done() and not server.started:
-            raise RuntimeError(f"the API could not listen on {settings.api_host}:{settings.api_port}")
-    finally:
-        server.should_exit = True
-        await asyncio.gather(task, return_exceptions=True)
-        await close()
+        server = _Server(
+            uvicorn.Config(create_app(svc), host=settings.api_host, port=settings.api_port, log_level="warning")
+        )
+        task = asyncio.create_task(server.serve())
+        try:
+            waiter = asyncio.create_task(stop.wait())
+            await asyncio.wait([task, waiter], return_when=asyncio.FIRST_COMPLETED)
+            waiter.cancel()
+            if task.done() and task.exception() is not None:
+                raise task.exception()  # type: ignore[misc]
+            if task.done() and not server.started:
+                raise RuntimeError(f"the API could not listen on {settings.api_host}:{settings.api_port}")
+        finally:
+            server.should_exit = True
+            await asyncio.gather(task, return_exceptions=True)

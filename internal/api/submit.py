@@ -1,25 +1,18 @@
-"""Creating and starting jobs: POST /api/v1/jobs (CSV upload or JSON product list), shared with the signed-URL flow."""
+"""POST /api/v1/jobs: parse a CSV upload (multipart) or a JSON product list, hand it to the JobService."""
 
 from __future__ import annotations
 
-import csv
-import io
-import uuid
 from typing import Annotated, Any, BinaryIO
 
 from fastapi import APIRouter, Header, Request, Response
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
-from internal.api.deps import Services, services
+from internal.api.deps import services
 from internal.api.disk import require_space
 from internal.api.errors import ApiError, validation_error
-from internal.api.schemas import CreateJobJson, InvalidRow, JobCreated, JobOptions, ProductIn
-from internal.config import Settings
-from internal.enricher.base import EnrichmentUnavailable
-from internal.intake import CsvIntakeError
-from internal.jobs.intake import create_job_from_csv
-from internal.state.models import Job, Progress
+from internal.api.schemas import CreateJobJson, JobCreated, JobOptions, ProductIn
+from internal.api.views import created_body
 
 router = APIRouter(prefix="/api/v1", tags=["jobs"])
 
@@ -47,67 +40,6 @@ _CREATE_BODY = {
         },
     }
 }
-
-
-def start_path(job_id: str) -> str:
-    return f"/api/v1/jobs/{job_id}/start"
-
-
-def job_options(settings: Settings, options: JobOptions) -> dict[str, Any]:
-    """The service defaults (REVIEW_SOURCE, SCORER_CHAIN) under the job's own options, checked against what this
-    service has configured: a job naming an unconfigured source would otherwise fail every row one by one."""
-    merged = {**settings.job_defaults(), **options.as_dict()}
-    problems = []
-    if merged["source"] not in settings.configured_sources:
-        problems.append(
-            {
-                "field": "options.source",
-                "message": f"source {merged['source']!r} is not configured here "
-                f"(have: {', '.join(settings.configured_sources)}; set REVIEW_SOURCE)",
-            }
-        )
-    missing = [s for s in merged["scorer_chain"] if s not in settings.configured_scorers]
-    if missing:
-        problems.append(
-            {
-                "field": "options.scorer_chain",
-                "message": f"scorer(s) {', '.join(missing)} not configured here "
-                f"(have: {', '.join(settings.configured_scorers)}; set SCORER or SCORER_CHAIN)",
-            }
-        )
-    if problems:
-        raise ApiError(422, "invalid_options", "the job asks for something this service does not have", problems)
-    return merged
-
-
-def products_csv(products: list[ProductIn | str]) -> tuple[bytes, list[str]]:
-    """A JSON product list goes through the same intake as an upload: same checks, same numbering. Returns the
-    CSV and its columns (to name a field when the intake refuses something)."""
-    items = [p if isinstance(p, ProductIn) else ProductIn(product_id=p) for p in products]
-    columns: dict[str, None] = {"product_id": None, "name": None, "url": None, "source": None}
-    for item in items:
-        columns.update(dict.fromkeys(item.model_extra or {}))
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(columns)
-    for item in items:
-        data = item.model_dump()
-        writer.writerow(["" if data.get(c) is None else str(data.get(c)) for c in columns])
-    return buf.getvalue().encode(), list(columns)
-
-
-def json_intake_error(err: CsvIntakeError, columns: list[str]) -> ApiError:
-    """The intake speaks of CSV rows and columns; a JSON client sent `products[i].field`."""
-    field = "products"
-    if err.row is not None and err.row > 1:  # row 1 is the header made of every field name
-        field += f".{err.row - 2}"
-        if err.column is not None and 0 < err.column <= len(columns):
-            field += f".{columns[err.column - 1]}"
-    message = err.message.replace("The header (row 1)", "The set of product fields")
-    if err.row is not None and err.row > 1:
-        message = message.replace(f"Row {err.row}", "This product").replace(f"row {err.row}", "this product")
-    status = 413 if err.code == "too_large" else 422
-    return ApiError(status, err.code, f"{field}: {message}", {"field": field, "code": err.code})
 
 
 async def _capped_body(request: Request, limit: int) -> bytes:
@@ -139,6 +71,11 @@ async def _read_multipart(request: Request) -> tuple[BinaryIO, str | None, JobOp
     return upload.file, upload.filename, options
 
 
+def _product(item: ProductIn | str) -> dict[str, Any]:
+    # A bare id is a product with only an id; an object keeps its extra fields (extra columns, in order).
+    return (item if isinstance(item, ProductIn) else ProductIn(product_id=item)).model_dump()
+
+
 def _parse_json(raw: bytes) -> CreateJobJson:
     try:
         return CreateJobJson.model_validate_json(raw)
@@ -166,77 +103,24 @@ async def create_job(
         raise ApiError(413, "too_large", f"the upload is larger than the limit of {limit:,} bytes")
     require_space(svc.settings)
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    columns: list[str] | None = None
     if content_type == "multipart/form-data":
         if length is None:
             # A chunked multipart body is spooled whole before we see it: without a length, nothing caps it.
             raise ApiError(411, "length_required", "send the upload with a Content-Length header")
         stream, filename, options = await _read_multipart(request)
+        started = await svc.jobs.create_from_csv(
+            stream, filename=filename, options=options, idempotency_key=idempotency_key
+        )
     elif content_type == "application/json":
         body = _parse_json(await _capped_body(request, limit))
-        data, columns = products_csv(body.products)
-        stream, filename, options = io.BytesIO(data), None, body.options
+        started = await svc.jobs.create_from_products(
+            [_product(p) for p in body.products], options=body.options, idempotency_key=idempotency_key
+        )
     else:
         raise ApiError(
             415, "unsupported_media_type", "send multipart/form-data with a 'file' field, or application/json"
         )
-    try:
-        outcome = await create_job_from_csv(
-            svc.state,
-            stream,
-            job_id=uuid.uuid4().hex[:16],
-            filename=filename,
-            options=job_options(svc.settings, options),
-            idempotency_key=idempotency_key,
-            limits=svc.intake_limits,
-        )
-    except CsvIntakeError as err:
-        if columns is None:
-            raise
-        raise json_intake_error(err, columns) from None
-    job = outcome.job
-    if not outcome.created:
-        # The same request again: answer with the job as it is now, starting it if the first attempt could not.
+    if not started.created:
+        # The same request again: the job as it is now (started, if the first attempt could not start it).
         response.headers["Idempotent-Replayed"] = "true"
-        started = job.intake_complete and job.status == "created"
-        workflow_id = await start_job(svc, job, outcome.progress) if started else job.workflow_id
-        return created_body(job, outcome.progress, workflow_id)
-    svc.metrics.jobs_created.inc()
-    svc.metrics.rows_accepted.inc(outcome.progress.total)
-    return created_body(job, outcome.progress, await start_job(svc, job, outcome.progress), outcome.invalid_sample)
-
-
-async def start_job(svc: Services, job: Job, progress: Progress) -> str:
-    """Start a stored job; when the orchestrator is down, a 503 that says the job exists and how to start it."""
-    try:
-        return await svc.enricher.enrich(job.job_id)
-    except EnrichmentUnavailable as err:
-        path = start_path(job.job_id)
-        raise ApiError(
-            503,
-            err.code,
-            f"job {job.job_id} was created with its {progress.total} rows but could not be started ({err}); "
-            f"it stays 'created': start it with POST {path} once the service is back",
-            {"job_id": job.job_id, "created": True, "status": "created", "start": {"method": "POST", "path": path}},
-        ) from err
-
-
-def created_body(
-    job: Job, progress: Progress, workflow_id: str | None, invalid_sample: list[dict[str, Any]] | None = None
-) -> JobCreated:
-    # Just started: the workflow records `running` a moment later; answer with what the start leads to.
-    status = "running" if workflow_id and job.status == "created" else job.status
-    return JobCreated(
-        job_id=job.job_id,
-        workflow_id=workflow_id,
-        status=status,
-        total_rows=progress.total,
-        invalid_rows=progress.counts["invalid"],
-        duplicate_rows=progress.counts["duplicate"],
-        invalid_samples=[InvalidRow(**s) for s in invalid_sample or []],
-        links={
-            "self": f"/api/v1/jobs/{job.job_id}",
-            "progress": f"/api/v1/jobs/{job.job_id}/progress",
-            "results": f"/api/v1/jobs/{job.job_id}/results",
-        },
-    )
+    return created_body(started)

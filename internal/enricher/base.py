@@ -7,16 +7,17 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from internal.state.manager import JobNotFound, StateManager
+from internal.state.manager import StateManager
 from internal.state.models import TERMINAL_JOB_STATUSES, Job, Progress, RowState, RowStatus
 
 
 class EnricherError(Exception):
     code = "enricher_error"
 
-
-class UnknownJob(EnricherError):
-    code = "job_not_found"
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        if code is not None:
+            self.code = code
 
 
 class InvalidJobState(EnricherError):
@@ -45,16 +46,14 @@ class ProgressView:
 
 class Enricher(ABC):
     """The facade. What both implementations share lives here: progress and results come from PostgreSQL,
-    never from Temporal visibility (rate-limited to ~10 requests/s, DESIGN.md §4)."""
+    never from Temporal visibility (rate-limited to ~10 requests/s: docs/limits.md)."""
 
     def __init__(self, state: StateManager) -> None:
         self.state = state
 
     async def _job(self, job_id: str) -> Job:
-        try:
-            return await self.state.get_job(job_id)
-        except JobNotFound as err:
-            raise UnknownJob(str(err)) from None
+        # An unknown job raises the StateManager's JobNotFound: one "not found" for every layer.
+        return await self.state.get_job(job_id)
 
     async def _startable(self, job_id: str) -> Job:
         job = await self._job(job_id)
@@ -78,11 +77,7 @@ class Enricher(ABC):
     async def resume(self, job_id: str) -> None: ...
 
     async def get_progress(self, job_id: str) -> ProgressView:
-        try:
-            p = await self.state.get_progress(job_id)
-        except JobNotFound as err:
-            raise UnknownJob(str(err)) from None
-        return progress_view(p)
+        return progress_view(await self.state.get_progress(job_id))
 
     async def get_results(self, job_id: str, offset: int = 0, limit: int = 100) -> list[RowState]:
         """`offset` is the last row number already seen (keyset), as in the old pipeline's paging."""

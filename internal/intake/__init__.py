@@ -1,4 +1,4 @@
-"""Streaming CSV intake for uploaded product lists (DESIGN.md §3 "CSV in")."""
+"""Streaming CSV intake for uploaded product lists (the format: docs/csv.md)."""
 
 from internal.intake.csv_intake import DEFAULT_LIMITS, CsvIntake, IntakeLimits, IntakeRow, IntakeSummary
 from internal.intake.errors import ERROR_CODES, CsvIntakeError, ErrorCode, RowError

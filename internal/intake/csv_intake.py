@@ -1,4 +1,4 @@
-"""Streaming intake of an uploaded product CSV (DESIGN.md §3 "CSV in").
+"""Streaming intake of an uploaded product CSV (the format: docs/csv.md).
 
 `CsvIntake(stream).open()` reads a 64 KiB sample to settle BOM, delimiter and header; `rows()` then parses
 the rest lazily, one record at a time, so memory does not grow with the file. Problems with the file as a

@@ -1,7 +1,7 @@
 """VADER: the offline lexicon scorer (vaderSentiment ships its lexicon, so it works with no network).
 
 Scored sentence by sentence: VADER's cost grows faster than linearly with text length (a 5 KB review took
-~48 ms whole, DESIGN.md §4), and per-sentence scores let us see a review that praises one thing and damns
+~48 ms whole: docs/limits.md), and per-sentence scores let us see a review that praises one thing and damns
 another — "mixed" rather than a lukewarm average.
 """
 

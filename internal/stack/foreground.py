@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import signal
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
@@ -12,6 +11,7 @@ from internal.config import Settings
 from internal.stack.children import ChildExited
 from internal.stack.proc import die_with_parent
 from internal.stack.runner import Stack
+from internal.startup import stop_on_signals
 
 # Extra work to run while the stack is up: the worker (in-process under `make up`, a child under `make run`), the API.
 Service = Callable[[Stack, asyncio.Event], Coroutine[Any, Any, None]]
@@ -41,10 +41,17 @@ async def run_foreground(
     """
     # If `make` is killed outright we must not linger holding ports: have SIGTERM come to us instead.
     die_with_parent()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+    with stop_on_signals() as stop:
+        return await _run(settings, stop, services, banner, ready)
+
+
+async def _run(
+    settings: Settings,
+    stop: asyncio.Event,
+    services: Sequence[Service],
+    banner: str,
+    ready: Callable[[Stack], Coroutine[Any, Any, None]] | None,
+) -> int:
     stack = Stack(settings)
     code = 0
     await stack.start()  # stops what it started if it fails part-way

@@ -50,6 +50,13 @@ class Stack:
     def _lock_fds(self) -> tuple[int, ...]:
         return () if self.lock is None or self.lock.fd is None else (self.lock.fd,)
 
+    async def __aenter__(self) -> Stack:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        self.stop()
+
     async def start(self) -> None:
         try:
             check_data_dir(self.data_dir)

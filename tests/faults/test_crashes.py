@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 from temporalio.client import Client
 
-from internal.jobs.intake import create_job_from_csv
+from internal.service.intake import create_job_from_csv
 from internal.state.manager import StateManager
 from tests.faults.conftest import Record
 from tests.faults.harness import FaultStack, all_results, enricher, fault_stack, outcome, watch_until_terminal

@@ -11,9 +11,9 @@ from contextlib import asynccontextmanager
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.worker import Worker
 
-from internal.jobs.intake import create_job_from_csv
 from internal.scorers.base import Scorer
 from internal.scorers.vader import VaderScorer
+from internal.service.intake import create_job_from_csv
 from internal.sources.base import ReviewSource
 from internal.sources.demo import DemoSource
 from internal.state.manager import StateManager

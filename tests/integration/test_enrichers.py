@@ -12,12 +12,12 @@ import pytest_asyncio
 from temporalio.client import Client
 
 from internal.activities.enrichment import EnrichmentActivities
-from internal.enricher.base import Enricher, InvalidJobState, UnknownJob
+from internal.enricher.base import Enricher, InvalidJobState
 from internal.enricher.channel_enricher import ChannelEnricher
 from internal.enricher.temporal_enricher import TemporalEnricher
 from internal.scorers.vader import VaderScorer
 from internal.sources.demo import DemoSource
-from internal.state.manager import StateManager
+from internal.state.manager import JobNotFound, StateManager
 from tests.integration.harness import new_job, running_worker, wait_until_done
 
 PRODUCTS = [
@@ -92,7 +92,7 @@ EXPECTED: dict[str, Any] = {}
 
 
 async def test_facade_errors(enricher: Enricher, state: StateManager) -> None:
-    with pytest.raises(UnknownJob):
+    with pytest.raises(JobNotFound):
         await enricher.get_progress("no-such-job")
     job_id = await new_job(state, ["pos-x"], OPTIONS)
     with pytest.raises(InvalidJobState):

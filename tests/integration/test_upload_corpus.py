@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from internal.intake import CsvIntakeError
-from internal.jobs.intake import create_job_from_csv
+from internal.service.intake import create_job_from_csv
 from internal.state.manager import JobNotFound, StateManager
 from tests.corpus import CORPUS, corpus_cases
 

@@ -1,4 +1,4 @@
-"""Guards for the repository layout (DESIGN.md §6)."""
+"""Guards for the repository layout (docs/architecture.md, "Contracts and layout")."""
 
 from __future__ import annotations
 

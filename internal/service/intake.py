@@ -1,4 +1,8 @@
-"""Upload → job: stream a CSV (or a JSON product list) through the intake into the StateManager."""
+"""Upload → job: stream a CSV through the intake (internal/intake, the parser) into the StateManager.
+
+Plain functions over a StateManager so the test harnesses can fill a job without an API; JobService
+(internal/service/jobs.py) is what the routes and cmd/enrich_file.py call.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +11,9 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from internal.intake import CsvIntake, CsvIntakeError, IntakeLimits, IntakeRow, IntakeSummary
+from internal.service.errors import IntakeBusy
 from internal.state.manager import StateManager
 from internal.state.models import Job, NewJob, NewRow, Progress
-
-
-class IntakeBusy(RuntimeError):
-    """Another request (or process) is reading this job's rows in right now."""
-
-    def __init__(self, job_id: str) -> None:
-        super().__init__(f"job {job_id!r} is being started by another request; wait for it to finish")
-        self.job_id = job_id
-
 
 # How many invalid rows an upload response lists; the rest are in the results with their reasons.
 INVALID_SAMPLE = 20
@@ -122,7 +118,7 @@ async def create_job_from_csv(
     """Create the job and its rows. A file-level problem raises CsvIntakeError and leaves no job behind.
 
     The intake lease is taken before the job exists, so a crash at any point leaves either nothing or a job that
-    internal/jobs/recovery.py recognises as cut off.
+    internal/service/recovery.py recognises as cut off.
     """
     async with state.intakes.lease(job_id) as held:
         if not held:

@@ -1,0 +1,69 @@
+"""Every error a job use case can raise, in one list: `internal/api/errors.py` maps each to a status once, and the
+command line prints their messages. The ones a lower layer already raises (the StateManager knows whether a job
+exists, the enricher facade whether a transition is possible) are defined there and exported from here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from internal.enricher.base import EnrichmentUnavailable, InvalidJobState
+from internal.intake import CsvIntakeError
+from internal.state.manager import JobNotFound
+
+__all__ = [
+    "CsvIntakeError",
+    "EnrichmentUnavailable",
+    "IntakeBusy",
+    "InvalidJobState",
+    "InvalidOptions",
+    "JobNotFound",
+    "JobNotStarted",
+    "ProductListError",
+    "UploadTooLarge",
+]
+
+
+class IntakeBusy(RuntimeError):
+    """Another request (or process) is reading this job's rows in right now."""
+
+    def __init__(self, job_id: str) -> None:
+        super().__init__(f"job {job_id!r} is being started by another request; wait for it to finish")
+        self.job_id = job_id
+
+
+class InvalidOptions(ValueError):
+    """The job's options name something this service does not have; `problems` are [{field, message}]."""
+
+    def __init__(self, problems: list[dict[str, str]]) -> None:
+        super().__init__("the job asks for something this service does not have")
+        self.problems = problems
+
+
+class JobNotStarted(Exception):
+    """The job and its rows are stored, but the orchestrator could not start it: it stays `created` and a later
+    start (or the same request with its Idempotency-Key) starts it."""
+
+    def __init__(self, job_id: str, total_rows: int, cause: EnrichmentUnavailable) -> None:
+        super().__init__(f"job {job_id} was created with its {total_rows} rows but could not be started ({cause})")
+        self.job_id, self.total_rows, self.cause = job_id, total_rows, cause
+        self.code = cause.code
+
+
+class UploadTooLarge(ValueError):
+    """A stored upload is larger than the limit (an S3 presigned PUT carries no size cap of its own)."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(f"the upload is {size:,} bytes, larger than the limit of {limit:,} bytes")
+        self.size, self.limit = size, limit
+
+
+class ProductListError(ValueError):
+    """The intake refused a JSON product list: the CsvIntakeError restated with the client's field path
+    (`products.3.product_id`) instead of CSV rows and columns."""
+
+    def __init__(self, code: str, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.code, self.field = code, field
+
+    def details(self) -> dict[str, Any]:
+        return {"field": self.field, "code": self.code}
