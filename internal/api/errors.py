@@ -27,7 +27,7 @@ from internal.service.errors import (
     ProductListError,
     UploadTooLarge,
 )
-from internal.state.manager import DATABASE_UNAVAILABLE, DatabaseDiskFull, InvalidValue
+from internal.state.manager import DATABASE_UNAVAILABLE, DatabaseDiskFull, InvalidTransition, InvalidValue
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +136,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(InvalidJobState)
     async def _conflict(_: Request, exc: InvalidJobState) -> JSONResponse:
         return _respond(409, exc.code, str(exc))
+
+    @app.exception_handler(InvalidTransition)
+    async def _transition(_: Request, exc: InvalidTransition) -> JSONResponse:
+        # A status write that lost a race with another (a cancel landing as the job completes): a conflict.
+        return _respond(409, "invalid_transition", str(exc))
 
     @app.exception_handler(IntakeBusy)
     async def _busy(_: Request, exc: IntakeBusy) -> JSONResponse:
