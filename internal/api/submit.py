@@ -16,6 +16,7 @@ from internal.api.disk import require_space
 from internal.api.errors import ApiError, validation_error
 from internal.api.schemas import CreateJobJson, InvalidRow, JobCreated, JobOptions, ProductIn
 from internal.config import Settings
+from internal.domain.options import InvalidOptions, resolve_job_options
 from internal.enricher.base import EnrichmentUnavailable
 from internal.intake import CsvIntakeError
 from internal.jobs.intake import create_job_from_csv
@@ -54,30 +55,16 @@ def start_path(job_id: str) -> str:
 
 
 def job_options(settings: Settings, options: JobOptions) -> dict[str, Any]:
-    """The service defaults (REVIEW_SOURCE, SCORER_CHAIN) under the job's own options, checked against what this
-    service has configured: a job naming an unconfigured source would otherwise fail every row one by one."""
-    merged = {**settings.job_defaults(), **options.as_dict()}
-    problems = []
-    if merged["source"] not in settings.configured_sources:
-        problems.append(
-            {
-                "field": "options.source",
-                "message": f"source {merged['source']!r} is not configured here "
-                f"(have: {', '.join(settings.configured_sources)}; set REVIEW_SOURCE)",
-            }
+    """The job's options over the service defaults (REVIEW_SOURCE, SCORER_CHAIN), as stored with the job."""
+    try:
+        return resolve_job_options(
+            options.as_dict(),
+            settings.job_defaults(),
+            sources=settings.configured_sources,
+            scorers=settings.configured_scorers,
         )
-    missing = [s for s in merged["scorer_chain"] if s not in settings.configured_scorers]
-    if missing:
-        problems.append(
-            {
-                "field": "options.scorer_chain",
-                "message": f"scorer(s) {', '.join(missing)} not configured here "
-                f"(have: {', '.join(settings.configured_scorers)}; set SCORER or SCORER_CHAIN)",
-            }
-        )
-    if problems:
-        raise ApiError(422, "invalid_options", "the job asks for something this service does not have", problems)
-    return merged
+    except InvalidOptions as err:
+        raise ApiError(422, "invalid_options", err.message, err.problems) from None
 
 
 def products_csv(products: list[ProductIn | str]) -> tuple[bytes, list[str]]:
