@@ -13,7 +13,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-SCORER_NAMES = ("vader", "comprehend", "gemini")
+from internal.domain.options import DEFAULT_SCORER, DEFAULT_SOURCE, SCORER_NAMES, ScorerName, SourceName
+
 # Activity and workflow-task slots of one worker process: at least a job's default window (100), so every
 # in-flight product of a job can have its step running at once.
 DEFAULT_WORKER_SLOTS = 100
@@ -65,8 +66,8 @@ class Settings(BaseSettings):
     worker_max_concurrent_activities: int = Field(default=DEFAULT_WORKER_SLOTS, ge=1)
     worker_max_concurrent_workflow_tasks: int = Field(default=DEFAULT_WORKER_SLOTS, ge=1)
 
-    review_source: Literal["demo", "walmart", "http", "file"] = "demo"
-    scorer: Literal["vader", "comprehend", "gemini"] = "vader"
+    review_source: SourceName = DEFAULT_SOURCE
+    scorer: ScorerName = DEFAULT_SCORER
     # Escalation chain for the feedback loop, cheapest first (e.g. "vader,comprehend,gemini"); unset = SCORER alone.
     scorer_chain: str | None = None
     upload_storage: Literal["local", "s3"] = "local"

@@ -19,9 +19,8 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from internal.activities import io
-from internal.domain.aggregate import aggregate
-from internal.domain.feedback import FeedbackPolicy, better, decide
-from internal.domain.models import ProductSentiment, Review, ReviewScore
+from internal.domain.models import ProductSentiment, Review
+from internal.domain.settle import RowResult, settle
 from internal.scorers.base import PermanentScorerError, Scorer, ScorerError, Summarizer
 from internal.sources.base import PermanentSourceError, ReviewSource, SourceError
 from internal.state.models import RowStatus
@@ -81,22 +80,6 @@ def _transient(err: Exception, retry_after: float | None) -> ApplicationError:
     """A retryable failure; a server's Retry-After replaces the policy's backoff for the next attempt."""
     delay = timedelta(seconds=min(retry_after, MAX_RETRY_AFTER)) if retry_after else None
     return ApplicationError(str(err), type=type(err).__name__, next_retry_delay=delay)
-
-
-def policy_from(options: Mapping[str, Any]) -> FeedbackPolicy:
-    known = {f.name for f in dataclasses.fields(FeedbackPolicy)}
-    unknown = set(options) - known
-    if unknown:
-        raise ApplicationError(
-            f"unknown feedback policy option(s): {', '.join(sorted(unknown))}",
-            non_retryable=True,
-            type="InvalidInput",
-        )
-    return FeedbackPolicy(**options)
-
-
-def sentiment_from(data: Mapping[str, Any] | None) -> ProductSentiment | None:
-    return None if data is None else ProductSentiment(**data)
 
 
 class RowEnrichmentState(RowWork, RowMeta, Reviews, Protocol):
@@ -233,72 +216,73 @@ class EnrichmentActivities:
 
     @activity.defn(name=io.ANALYZE_FEEDBACK)
     async def analyze_feedback(self, inp: io.FeedbackInput) -> io.FeedbackResult:
-        policy = policy_from(inp.policy)
+        """Read the row's reviews and scores, settle it (internal/domain/settle.py), write what was settled."""
         loaded = await self._state.load_scores(inp.job_id, inp.row_num)
-        decisive = _decisive_scores(loaded, inp.scorer_chain)
-        ratings = {review.review_id: review.rating for review, _ in loaded}
-        current = aggregate(decisive, ratings)
-        best = better(sentiment_from(inp.best), current) if inp.best else current
-        decision = decide(
-            current,
-            has_more_pages=inp.has_more_pages,
+        meta = await self._state.get_row_meta(inp.job_id, inp.row_num)
+        settled = settle(
+            loaded,
+            scorer_chain=inp.scorer_chain,
+            policy=inp.policy,
             escalation_level=inp.escalation_level,
-            chain_length=len(inp.scorer_chain),
-            policy=policy,
+            has_more_pages=inp.has_more_pages,
+            best=ProductSentiment(**inp.best) if inp.best else None,
+            attempt=inp.attempt,
+            final_attempt=inp.final_attempt,
+            source=inp.source,
+            meta=meta,
         )
-        action, status, reason = decision.action, decision.status, decision.reason
-        if inp.final_attempt and action != "finish":
-            action, status = "finish", "no_reviews" if best.review_count == 0 else "low_confidence"
-            reason = f"{reason}; gave up after {inp.attempt} attempts (max_retries), kept the best result"
-        best_dict = dataclasses.asdict(best)
-        if action != "finish":
+        best = dataclasses.asdict(settled.best)
+        result = settled.result
+        if result is None:
             await self._state.set_row_state(
                 inp.job_id,
                 inp.row_num,
                 "running",
-                stage=f"retry: {action}",
+                stage=f"retry: {settled.action}",
                 attempt=inp.attempt,
-                result=best_dict,
-                reason=reason,
+                result=best,
+                reason=settled.reason,
             )
-            return io.FeedbackResult(action=action, status="running", reason=reason, sentiment=None, best=best_dict)
-        chosen = best if status == "low_confidence" else current
-        meta = await self._state.get_row_meta(inp.job_id, inp.row_num)
+            return io.FeedbackResult(
+                action=settled.action, status="running", reason=settled.reason, sentiment=None, best=best
+            )
         stored = [review for review, _ in loaded]
-        result = {
-            **dataclasses.asdict(chosen),
-            "attempts": inp.attempt,
-            "source": inp.source,
-            "status": status,
-            "reason": reason,
-            "meta": meta,
-            "summary": None,
-        }
         wants_summary = self._summarizer is not None and bool(stored)
         if wants_summary and inp.summary_separately:
             return io.FeedbackResult(
-                action="finish", status=status, reason=reason, sentiment=result, best=best_dict, summarize=True
+                action="finish",
+                status=result.status,
+                reason=result.reason,
+                sentiment=result.to_dict(),
+                best=best,
+                summarize=True,
             )
         if wants_summary:
-            result["summary"] = await self._summary(inp.job_id, inp.row_num, inp.product_id, meta, stored)
-        await self._finish_row(inp.job_id, inp.row_num, status, reason, inp.attempt, result)
-        return io.FeedbackResult(action="finish", status=status, reason=reason, sentiment=result, best=best_dict)
+            summary = await self._summary(inp.job_id, inp.row_num, inp.product_id, meta, stored)
+            result = dataclasses.replace(result, summary=summary)
+        await self._finish_row(inp.job_id, inp.row_num, result)
+        return io.FeedbackResult(
+            action="finish", status=result.status, reason=result.reason, sentiment=result.to_dict(), best=best
+        )
 
     @activity.defn(name=io.SUMMARIZE_PRODUCT)
     async def summarize_product(self, inp: io.SummaryInput) -> io.SummaryResult:
         """Add the praise/complaint summary to a row that feedback has decided, and write the row's outcome."""
         loaded = await self._state.load_scores(inp.job_id, inp.row_num)
-        meta = inp.result.get("meta")
-        summary = await self._summary(inp.job_id, inp.row_num, inp.product_id, meta, [r for r, _ in loaded])
-        result = {**inp.result, "summary": summary}
-        await self._finish_row(inp.job_id, inp.row_num, inp.status, inp.reason, inp.attempt, result)
+        decided = RowResult.from_dict(inp.result)
+        summary = await self._summary(inp.job_id, inp.row_num, inp.product_id, decided.meta, [r for r, _ in loaded])
+        await self._finish_row(inp.job_id, inp.row_num, dataclasses.replace(decided, summary=summary))
         return io.SummaryResult(summarized=summary is not None)
 
-    async def _finish_row(
-        self, job_id: str, row_num: int, status: str, reason: str, attempt: int, result: dict[str, Any]
-    ) -> None:
+    async def _finish_row(self, job_id: str, row_num: int, result: RowResult) -> None:
         await self._state.set_row_state(
-            job_id, row_num, cast(RowStatus, status), stage="done", attempt=attempt, result=result, reason=reason
+            job_id,
+            row_num,
+            cast(RowStatus, result.status),
+            stage="done",
+            attempt=result.attempts,
+            result=result.to_dict(),
+            reason=result.reason,
         )
 
     async def _summary(
@@ -322,15 +306,3 @@ class EnrichmentActivities:
             self.analyze_feedback,
             self.summarize_product,
         ]
-
-
-def _decisive_scores(loaded: Sequence[tuple[Review, Sequence[ReviewScore]]], chain: Sequence[str]) -> list[ReviewScore]:
-    """Per review, the verdict of the strongest scorer in the chain that saw it (later in the chain = stronger)."""
-    rank = {name: i for i, name in enumerate(chain)}
-    out: list[ReviewScore] = []
-    for _review, scores in loaded:
-        known = [s for s in scores if s.scorer in rank]
-        if not known:
-            continue
-        out.append(max(known, key=lambda sc: rank[sc.scorer]))
-    return out

@@ -10,6 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from internal.domain.attempt import RowAttempt
+from internal.domain.options import EnrichmentOptions, FeedbackPolicy
+
 # Re-exported: workflows name it io.RowRef; the record itself lives in the domain, where the state store uses it too.
 from internal.domain.rows import RowRef as RowRef
 
@@ -151,7 +154,7 @@ class FeedbackInput:
     escalation_level: int
     scorer_chain: list[str]
     has_more_pages: bool
-    policy: dict[str, Any]
+    policy: FeedbackPolicy
     source: str
     best: dict[str, Any] | None = None
     final_attempt: bool = False
@@ -186,3 +189,58 @@ class SummaryInput:
 @dataclass(frozen=True)
 class SummaryResult:
     summarized: bool
+
+
+# The per-row activity inputs, built here once for both enrichers (the workflow and the channel pipeline).
+
+
+def fetch_attempt_input(
+    job_id: str, row_num: int, product_id: str, options: EnrichmentOptions, at: RowAttempt, workflow_id: str
+) -> FetchAttemptInput:
+    return FetchAttemptInput(
+        job_id=job_id,
+        row_num=row_num,
+        product_id=product_id,
+        source=options.source,
+        attempt=at.attempt,
+        cursor=at.cursor,
+        pages_fetched=at.pages,
+        page_budget=at.page_budget(options.pages_per_attempt),
+        workflow_id=workflow_id,
+    )
+
+
+def score_input(job_id: str, row_num: int, options: EnrichmentOptions, at: RowAttempt) -> ScoreInput:
+    return ScoreInput(
+        job_id=job_id,
+        row_num=row_num,
+        scorer=options.scorer_at(at.escalation),
+        attempt=at.attempt,
+        only_uncertain_from=options.rescore_from(at.escalation),
+    )
+
+
+def feedback_input(
+    job_id: str,
+    row_num: int,
+    product_id: str,
+    options: EnrichmentOptions,
+    at: RowAttempt,
+    *,
+    summary_separately: bool = False,
+) -> FeedbackInput:
+    """After the attempt's fetch (`at.exhausted` says whether more pages exist)."""
+    return FeedbackInput(
+        job_id=job_id,
+        row_num=row_num,
+        attempt=at.attempt,
+        escalation_level=at.escalation,
+        scorer_chain=list(options.scorer_chain),
+        has_more_pages=not at.exhausted,
+        policy=options.policy,
+        source=options.source,
+        best=at.best,
+        final_attempt=at.attempt >= options.max_retries,
+        product_id=product_id,
+        summary_separately=summary_separately,
+    )

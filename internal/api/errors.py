@@ -119,7 +119,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(InvalidOptions)
     async def _options(_: Request, exc: InvalidOptions) -> JSONResponse:
-        return _respond(422, "invalid_options", str(exc), exc.problems)
+        return _respond(422, "invalid_options", exc.message, exc.problems)
 
     @app.exception_handler(UploadTooLarge)
     async def _too_large(_: Request, exc: UploadTooLarge) -> JSONResponse:

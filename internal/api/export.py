@@ -7,6 +7,7 @@ import io
 from collections.abc import AsyncIterator
 from typing import Any
 
+from internal.domain.settle import RowResult
 from internal.state.manager import StateManager
 from internal.state.models import Job, RowState
 
@@ -49,30 +50,37 @@ def neutralise(value: object) -> str:
 
 
 def result_cells(row: RowState) -> dict[str, Any]:
-    r = row.result or {}
-    meta = r.get("meta") or {}
+    if not row.result:
+        return {
+            **dict.fromkeys(RESULT_COLUMNS),
+            "status": row.status,
+            "reason": row.reason,
+            "attempts": row.attempt or None,
+            "duplicate_of": row.duplicate_of,
+        }
+    r = RowResult.from_dict(row.result)
+    s, meta = r.sentiment, r.meta or {}
     return {
         "status": row.status,
         "reason": row.reason,
-        "score": r.get("score_display"),
-        "score_5": r.get("score_5"),
-        "label": r.get("label"),
-        "confidence": r.get("confidence"),
-        "review_count": r.get("review_count"),
-        "mean_sentiment": r.get("mean_sentiment"),
-        "ci95_low": r.get("ci95_low"),
-        "ci95_high": r.get("ci95_high"),
-        "mean_rating": r.get("mean_rating"),
-        "agreement": r.get("agreement"),
-        "attempts": r.get("attempts") or (row.attempt or None),
-        "source": r.get("source"),
+        "score": s.score_display,
+        "score_5": s.score_5,
+        "label": s.label,
+        "confidence": s.confidence,
+        "review_count": s.review_count,
+        "mean_sentiment": s.mean_sentiment,
+        "ci95_low": s.ci95_low,
+        "ci95_high": s.ci95_high,
+        "mean_rating": s.mean_rating,
+        "agreement": s.agreement,
+        "attempts": r.attempts or (row.attempt or None),
+        "source": r.source or None,
         # "vader:31,gemini:9": which scorer had the final word on how many reviews.
-        "scorers": ",".join(f"{k}:{v}" for k, v in (r.get("decided_by") or {}).items())
-        or ",".join(r.get("scorers") or []),
+        "scorers": ",".join(f"{k}:{v}" for k, v in s.decided_by.items()) or ",".join(s.scorers),
         "product_name": meta.get("name"),
         "price": meta.get("price"),
         "product_url": meta.get("url"),
-        "summary": r.get("summary"),
+        "summary": r.summary,
         "duplicate_of": row.duplicate_of,
     }
 

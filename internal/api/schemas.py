@@ -17,10 +17,9 @@ from pydantic import (
     model_validator,
 )
 
+from internal.domain.options import FeedbackPolicy, JobRunOptions, ScorerName, SourceName
 from internal.intake import DEFAULT_LIMITS
 
-ScorerName = Literal["vader", "comprehend", "gemini"]
-SourceName = Literal["demo", "walmart", "http", "file"]
 # Strict: JSON `true` is not the number 1, nor "5" the number 5.
 StrictInt = Annotated[int, Strict()]
 StrictFloat = Annotated[float, Strict()]
@@ -46,21 +45,29 @@ FieldText = Annotated[str, StringConstraints(max_length=_FIELD), AfterValidator(
 FileName = Annotated[str, StringConstraints(max_length=255), AfterValidator(_no_nul)]
 
 
+_POLICY = FeedbackPolicy()
+_RUN = JobRunOptions()
+
+
 class PolicyOptions(BaseModel):
+    """The feedback thresholds (internal/domain/options.py FeedbackPolicy, which holds the defaults)."""
+
     model_config = ConfigDict(extra="forbid")
 
-    min_reviews: StrictInt = Field(5, ge=1, le=10_000)
-    max_ci_width: StrictFloat = Field(0.6, gt=0, le=2)
-    max_uncertain_share: StrictFloat = Field(0.5, ge=0, le=1)
-    min_agreement: StrictFloat = Field(0.6, ge=0, le=1)
+    min_reviews: StrictInt = Field(_POLICY.min_reviews, ge=1, le=10_000)
+    max_ci_width: StrictFloat = Field(_POLICY.max_ci_width, gt=0, le=2)
+    max_uncertain_share: StrictFloat = Field(_POLICY.max_uncertain_share, ge=0, le=1)
+    min_agreement: StrictFloat = Field(_POLICY.min_agreement, ge=0, le=1)
 
 
 class JobOptions(BaseModel):
-    """Per-job knobs. Anything left out takes the service default."""
+    """Per-job knobs. Anything left out takes the service default (internal/domain/options.py)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    window: StrictInt | None = Field(None, ge=1, le=1000, description="products enriched at once (default 100)")
+    window: StrictInt | None = Field(
+        None, ge=1, le=1000, description=f"products enriched at once (default {_RUN.window})"
+    )
     pages_per_attempt: StrictInt | None = Field(None, ge=1, le=100, description="review pages read per attempt")
     max_retries: StrictInt | None = Field(None, ge=1, le=10, description="attempts before a weak result is accepted")
     scorer_chain: list[ScorerName] | None = Field(None, min_length=1, max_length=3)

@@ -6,19 +6,11 @@ from dataclasses import dataclass
 from typing import Literal
 
 from internal.domain.models import ProductSentiment
+from internal.domain.options import FeedbackPolicy
 
 Action = Literal["finish", "fetch_more", "escalate"]
 FinalStatus = Literal["succeeded", "low_confidence", "no_reviews"]
-
-
-@dataclass(frozen=True)
-class FeedbackPolicy:
-    """Per-job thresholds (API `options.policy`); defaults suit review counts of a typical shop."""
-
-    min_reviews: int = 5
-    max_ci_width: float = 0.6  # 95 % interval of the mean sentiment, on the -1..1 scale
-    max_uncertain_share: float = 0.5  # neutral + mixed
-    min_agreement: float = 0.6  # text label vs stars, when the source has stars
+__all__ = ["Action", "FeedbackDecision", "FeedbackPolicy", "FinalStatus", "better", "decide", "weaknesses"]
 
 
 @dataclass(frozen=True)

@@ -14,24 +14,18 @@ import functools
 import logging
 import random
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from temporalio.exceptions import ApplicationError
 
 from internal.activities import io
 from internal.activities.enrichment import EnrichmentActivities
+from internal.domain.attempt import RowAttempt, next_attempt
+from internal.domain.options import JobRunOptions
 from internal.enricher.base import Enricher, InvalidJobState
-from internal.enricher.temporal_enricher import job_input
 from internal.state.manager import InvalidTransition, StateManager
-from internal.workflows.enrichment import (
-    DEFAULT_MAX_RETRIES,
-    DEFAULT_PAGES_PER_ATTEMPT,
-    DEFAULT_SCORER_CHAIN,
-    DEFAULT_SOURCE,
-    FETCH_RETRY,
-    SCORE_RETRY,
-)
+from internal.workflows.enrichment import FETCH_RETRY, SCORE_RETRY
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -39,17 +33,11 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class _RowWork:
-    """What the Temporal version carries through continue-as-new, carried here through the queues."""
+    """A row and its attempt: what the Temporal version carries through continue-as-new, here through the queues."""
 
     row_num: int
     product_id: str
-    attempt: int = 1
-    cursor: str | None = None
-    pages: int = 0
-    budget: int = 0
-    exhausted: bool = False
-    escalation: int = 0
-    best: dict[str, Any] | None = None
+    at: RowAttempt = field(default_factory=RowAttempt)
 
 
 class _Permanent(Exception):
@@ -142,13 +130,13 @@ class ChannelEnricher(Enricher):
     # ---- the pipeline ----------------------------------------------------------------------------------------
 
     async def _run_job(self, job_id: str, options: dict[str, Any]) -> None:
-        inp = job_input(job_id, options)
-        opts = inp.enrichment
-        await self.state.set_job_status(job_id, "running", workflow_id=f"channel-{job_id}")
-        window = asyncio.Semaphore(inp.window)
-        fetch_q: asyncio.Queue[_RowWork] = asyncio.Queue(inp.window)
-        score_q: asyncio.Queue[_RowWork] = asyncio.Queue(inp.window)
-        feedback_q: asyncio.Queue[tuple[_RowWork, bool]] = asyncio.Queue(inp.window)
+        run = JobRunOptions.from_stored(options)
+        opts, per_attempt, workflow_id = run.enrichment, run.enrichment.pages_per_attempt, f"channel-{job_id}"
+        await self.state.set_job_status(job_id, "running", workflow_id=workflow_id)
+        window = asyncio.Semaphore(run.window)
+        fetch_q: asyncio.Queue[_RowWork] = asyncio.Queue(run.window)
+        score_q: asyncio.Queue[_RowWork] = asyncio.Queue(run.window)
+        feedback_q: asyncio.Queue[_RowWork] = asyncio.Queue(run.window)
         running = self._running[job_id]
         outstanding = 0
         all_paged = asyncio.Event()
@@ -162,13 +150,8 @@ class ChannelEnricher(Enricher):
                 idle.set()
 
         async def fail(work: _RowWork, reason: str) -> None:
-            await self.state.set_row_state(job_id, work.row_num, "failed", reason=reason, attempt=work.attempt)
+            await self.state.set_row_state(job_id, work.row_num, "failed", reason=reason, attempt=work.at.attempt)
             row_done()
-
-        source = str(opts.get("source") or DEFAULT_SOURCE)
-        chain = [str(s) for s in opts.get("scorer_chain") or DEFAULT_SCORER_CHAIN]
-        per_attempt = int(opts.get("pages_per_attempt") or DEFAULT_PAGES_PER_ATTEMPT)
-        max_retries = int(opts.get("max_retries") or DEFAULT_MAX_RETRIES)
 
         async def producer() -> None:
             nonlocal outstanding
@@ -176,7 +159,7 @@ class ChannelEnricher(Enricher):
             while True:
                 # Rows left `running` by a crashed process are taken again: this pipeline keeps no other record.
                 page = await self.state.page_row_keys(
-                    job_id, after_row=after, limit=inp.page_size, statuses=("pending", "running")
+                    job_id, after_row=after, limit=run.page_size, statuses=("pending", "running")
                 )
                 if not page:
                     break
@@ -193,21 +176,10 @@ class ChannelEnricher(Enricher):
         async def fetcher() -> None:
             while True:
                 work = await fetch_q.get()
-                budget = work.budget or per_attempt
-                cursor, pages, more = work.cursor, work.pages, not work.exhausted
-                if more and pages < budget:
+                at = work.at
+                if at.wants_pages(per_attempt):
                     # The same one-call-per-attempt fetch the workflow runs (pages up to the budget).
-                    fetch_in = io.FetchAttemptInput(
-                        job_id=job_id,
-                        row_num=work.row_num,
-                        product_id=work.product_id,
-                        source=source,
-                        attempt=work.attempt,
-                        cursor=cursor,
-                        pages_fetched=pages,
-                        page_budget=budget,
-                        workflow_id=f"channel-{job_id}",
-                    )
+                    fetch_in = io.fetch_attempt_input(job_id, work.row_num, work.product_id, opts, at, workflow_id)
                     try:
                         fetched = await _retry(
                             functools.partial(self._acts.fetch_attempt, fetch_in),
@@ -218,20 +190,13 @@ class ChannelEnricher(Enricher):
                     except _Permanent as err:
                         await fail(work, str(err))
                         continue
-                    cursor, pages = fetched.next_cursor, fetched.pages_fetched
-                    more = cursor is not None
-                await score_q.put(replace(work, cursor=cursor, pages=pages, budget=budget, exhausted=not more))
+                    at = at.fetched(fetched.next_cursor, fetched.pages_fetched, per_attempt)
+                await score_q.put(_RowWork(work.row_num, work.product_id, at))
 
         async def scorer() -> None:
             while True:
                 work = await score_q.get()
-                score_in = io.ScoreInput(
-                    job_id=job_id,
-                    row_num=work.row_num,
-                    scorer=chain[min(work.escalation, len(chain) - 1)],
-                    attempt=work.attempt,
-                    only_uncertain_from=chain[work.escalation - 1] if work.escalation > 0 else None,
-                )
+                score_in = io.score_input(job_id, work.row_num, opts, work.at)
                 try:
                     await _retry(
                         functools.partial(self._acts.score_reviews, score_in), SCORE_RETRY.maximum_attempts, 0.05, 2.0
@@ -239,24 +204,12 @@ class ChannelEnricher(Enricher):
                 except _Permanent as err:
                     await fail(work, str(err))
                     continue
-                await feedback_q.put((work, not work.exhausted))
+                await feedback_q.put(work)
 
         async def analyst() -> None:
             while True:
-                work, more = await feedback_q.get()
-                fb_in = io.FeedbackInput(
-                    job_id=job_id,
-                    row_num=work.row_num,
-                    attempt=work.attempt,
-                    escalation_level=work.escalation,
-                    scorer_chain=chain,
-                    has_more_pages=more,
-                    policy=dict(opts.get("policy") or {}),
-                    source=source,
-                    best=work.best,
-                    final_attempt=work.attempt >= max_retries,
-                    product_id=work.product_id,
-                )
+                work = await feedback_q.get()
+                fb_in = io.feedback_input(job_id, work.row_num, work.product_id, opts, work.at)
                 try:
                     fb = await _retry(functools.partial(self._acts.analyze_feedback, fb_in), 5, 0.05, 1.0)
                 except _Permanent as err:
@@ -265,13 +218,7 @@ class ChannelEnricher(Enricher):
                 if fb.action == "finish":
                     row_done()
                     continue
-                retry = replace(
-                    work,
-                    attempt=work.attempt + 1,
-                    best=fb.best,
-                    budget=work.budget + per_attempt if fb.action == "fetch_more" else work.budget,
-                    escalation=work.escalation + (1 if fb.action == "escalate" else 0),
-                )
+                retry = _RowWork(work.row_num, work.product_id, next_attempt(work.at, fb.action, fb.best, per_attempt))
                 # Re-entry must not wait behind new rows on a full queue (that deadlocks): go around it.
                 asyncio.get_running_loop().create_task(fetch_q.put(retry))
 

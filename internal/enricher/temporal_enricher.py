@@ -15,31 +15,16 @@ from temporalio.common import (
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from internal.domain.options import JobRunOptions
 from internal.enricher.base import Enricher, EnrichmentUnavailable, InvalidJobState
 from internal.state.manager import InvalidTransition, StateManager
 from internal.state.models import JobStatus
 from internal.workflows.job import JOB_ID, JobInput, JobWorkflow, job_workflow_id
 
-# Per-job option names (API `options`) that belong to the job workflow itself; the rest go to every row.
-JOB_LEVEL_OPTIONS = ("window", "page_size", "max_children_per_run", "row_timeout_seconds")
-
 
 def job_input(job_id: str, options: dict[str, Any]) -> JobInput:
-    per_row = {k: v for k, v in options.items() if k not in JOB_LEVEL_OPTIONS}
-    defaults = JobInput(job_id=job_id)
-
-    def knob(name: str, default: int) -> int:
-        value = options.get(name)
-        return default if value is None else int(value)
-
-    return JobInput(
-        job_id=job_id,
-        enrichment=per_row,
-        window=knob("window", defaults.window),
-        page_size=knob("page_size", defaults.page_size),
-        max_children_per_run=knob("max_children_per_run", defaults.max_children_per_run),
-        row_timeout_seconds=knob("row_timeout_seconds", defaults.row_timeout_seconds),
-    )
+    """A stored job's options, parsed once, as the job workflow's first input."""
+    return JobInput.start(job_id, JobRunOptions.from_stored(options))
 
 
 class TemporalEnricher(Enricher):

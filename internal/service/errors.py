@@ -1,11 +1,13 @@
 """Every error a job use case can raise, in one list: `internal/api/errors.py` maps each to a status once, and the
 command line prints their messages. The ones a lower layer already raises (the StateManager knows whether a job
-exists, the enricher facade whether a transition is possible) are defined there and exported from here."""
+exists, the enricher facade whether a transition is possible, the domain whether options make sense) are defined
+there and exported from here."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from internal.domain.options import InvalidOptions
 from internal.enricher.base import EnrichmentUnavailable, InvalidJobState
 from internal.intake import CsvIntakeError
 from internal.state.manager import JobNotFound
@@ -29,14 +31,6 @@ class IntakeBusy(RuntimeError):
     def __init__(self, job_id: str) -> None:
         super().__init__(f"job {job_id!r} is being started by another request; wait for it to finish")
         self.job_id = job_id
-
-
-class InvalidOptions(ValueError):
-    """The job's options name something this service does not have; `problems` are [{field, message}]."""
-
-    def __init__(self, problems: list[dict[str, str]]) -> None:
-        super().__init__("the job asks for something this service does not have")
-        self.problems = problems
 
 
 class JobNotStarted(Exception):

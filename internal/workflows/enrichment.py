@@ -28,11 +28,8 @@ from temporalio.exceptions import ActivityError, ApplicationError, is_cancelled_
 
 from internal.activities import io
 from internal.domain.adapters import IN_PROCESS_SCORERS
-
-DEFAULT_SOURCE = "demo"
-DEFAULT_SCORER_CHAIN = ("vader",)
-DEFAULT_PAGES_PER_ATTEMPT = 3
-DEFAULT_MAX_RETRIES = 3
+from internal.domain.attempt import RowAttempt, next_attempt
+from internal.domain.options import EnrichmentOptions
 
 # Sources rate-limit and flake: back off up to a minute, give up after ten tries (then the row fails).
 FETCH_RETRY = RetryPolicy(
@@ -65,9 +62,8 @@ class EnrichmentInput:
     job_id: str
     row_num: int
     product_id: str
-    # Per-job knobs: source, scorer_chain, pages_per_attempt, max_retries, policy (feedback thresholds).
-    options: dict[str, Any] = field(default_factory=dict)
-    # Carried across continue-as-new.
+    options: EnrichmentOptions = field(default_factory=EnrichmentOptions)
+    # Carried across continue-as-new: the fields of a RowAttempt, under the names recorded histories use.
     attempt: int = 1
     cursor: str | None = None
     pages_fetched: int = 0
@@ -77,6 +73,33 @@ class EnrichmentInput:
     best: dict[str, Any] | None = None
     # Which shape this run takes (see the module docstring); JobWorkflow starts children with CURRENT_STEPS.
     steps_version: int = STEPS_PAGE_PER_ACTIVITY
+
+    @property
+    def row_attempt(self) -> RowAttempt:
+        return RowAttempt(
+            attempt=self.attempt,
+            cursor=self.cursor,
+            pages=self.pages_fetched,
+            budget=self.page_budget,
+            exhausted=self.source_exhausted,
+            escalation=self.escalation_level,
+            best=self.best,
+        )
+
+    def carrying(self, at: RowAttempt) -> EnrichmentInput:
+        """The input of the run that makes attempt `at` (the hand-over of continue-as-new)."""
+        return replace(
+            self,
+            attempt=at.attempt,
+            cursor=at.cursor,
+            pages_fetched=at.pages,
+            page_budget=at.budget,
+            source_exhausted=at.exhausted,
+            escalation_level=at.escalation,
+            best=at.best,
+            # A new run has no history to replay: it may as well take the current shape.
+            steps_version=CURRENT_STEPS,
+        )
 
 
 @dataclass(frozen=True)
@@ -90,32 +113,6 @@ class EnrichmentResult:
     sentiment: dict[str, Any] | None = None
 
 
-@dataclass(frozen=True)
-class _Knobs:
-    """The per-job options of one row, read once from the input (defaults above)."""
-
-    source: str
-    chain: list[str]
-    per_attempt: int
-    max_retries: int
-    scorer: str
-    budget: int
-
-    @classmethod
-    def of(cls, inp: EnrichmentInput) -> _Knobs:
-        opts = inp.options
-        chain = [str(s) for s in opts.get("scorer_chain") or DEFAULT_SCORER_CHAIN]
-        per_attempt = int(opts.get("pages_per_attempt") or DEFAULT_PAGES_PER_ATTEMPT)
-        return cls(
-            source=str(opts.get("source") or DEFAULT_SOURCE),
-            chain=chain,
-            per_attempt=per_attempt,
-            max_retries=int(opts.get("max_retries") or DEFAULT_MAX_RETRIES),
-            scorer=chain[min(inp.escalation_level, len(chain) - 1)],
-            budget=inp.page_budget or per_attempt,
-        )
-
-
 @workflow.defn
 class EnrichmentWorkflow:
     @workflow.run
@@ -125,62 +122,55 @@ class EnrichmentWorkflow:
         return await self._run_page_per_activity(inp)
 
     async def _run_local_steps(self, inp: EnrichmentInput) -> EnrichmentResult:
-        k = _Knobs.of(inp)
-        source, scorer, budget = k.source, k.scorer, k.budget
-        cursor, pages, more = inp.cursor, inp.pages_fetched, not inp.source_exhausted
+        opts, at = inp.options, inp.row_attempt
+        per_attempt, scorer = opts.pages_per_attempt, opts.scorer_at(at.escalation)
         try:
-            if more and pages < budget:
-                workflow.set_current_details(f"attempt {inp.attempt}: fetching from page {pages + 1} of {source}")
+            if at.wants_pages(per_attempt):
+                budget = at.page_budget(per_attempt)
+                workflow.set_current_details(
+                    f"attempt {at.attempt}: fetching from page {at.pages + 1} of {opts.source}"
+                )
                 fetched = await workflow.execute_activity(
                     io.FETCH_ATTEMPT,
-                    io.FetchAttemptInput(
-                        job_id=inp.job_id,
-                        row_num=inp.row_num,
-                        product_id=inp.product_id,
-                        source=source,
-                        attempt=inp.attempt,
-                        cursor=cursor,
-                        pages_fetched=pages,
-                        page_budget=budget,
-                        workflow_id=workflow.info().workflow_id,
+                    io.fetch_attempt_input(
+                        inp.job_id, inp.row_num, inp.product_id, opts, at, workflow.info().workflow_id
                     ),
                     result_type=io.FetchAttemptResult,
-                    start_to_close_timeout=FETCH_TIMEOUT_PER_PAGE * (budget - pages),
+                    start_to_close_timeout=FETCH_TIMEOUT_PER_PAGE * (budget - at.pages),
                     heartbeat_timeout=FETCH_HEARTBEAT_TIMEOUT,
                     retry_policy=FETCH_RETRY,
-                    summary=f"fetch pages {pages + 1} to {budget} (at most) of {inp.product_id} from {source}",
+                    summary=f"fetch pages {at.pages + 1} to {budget} (at most) of {inp.product_id} from {opts.source}",
                 )
-                cursor, pages = fetched.next_cursor, fetched.pages_fetched
-                more = cursor is not None
-            workflow.set_current_details(f"attempt {inp.attempt}: scoring with {scorer}")
+                at = at.fetched(fetched.next_cursor, fetched.pages_fetched, per_attempt)
+            workflow.set_current_details(f"attempt {at.attempt}: scoring with {scorer}")
             if scorer in IN_PROCESS_SCORERS:
                 await workflow.execute_local_activity(
                     io.SCORE_REVIEWS,
-                    _score_input(inp, k),
+                    io.score_input(inp.job_id, inp.row_num, opts, at),
                     result_type=io.ScoreResult,
                     start_to_close_timeout=timedelta(minutes=2),
                     retry_policy=SCORE_RETRY,
-                    summary=_score_summary(inp, k),
+                    summary=_score_summary(inp, scorer),
                 )
             else:
-                await _score_remotely(inp, k)
+                await _score_remotely(inp, at)
             feedback = await workflow.execute_local_activity(
                 io.ANALYZE_FEEDBACK,
-                _feedback_input(inp, k, has_more_pages=more, summary_separately=True),
+                io.feedback_input(inp.job_id, inp.row_num, inp.product_id, opts, at, summary_separately=True),
                 result_type=io.FeedbackResult,
                 start_to_close_timeout=timedelta(seconds=60),
                 retry_policy=DB_RETRY,
                 summary=_feedback_summary(inp),
             )
             if feedback.summarize and feedback.sentiment is not None:
-                workflow.set_current_details(f"attempt {inp.attempt}: {feedback.status}, summarising reviews")
+                workflow.set_current_details(f"attempt {at.attempt}: {feedback.status}, summarising reviews")
                 await workflow.execute_activity(
                     io.SUMMARIZE_PRODUCT,
                     io.SummaryInput(
                         job_id=inp.job_id,
                         row_num=inp.row_num,
                         product_id=inp.product_id,
-                        attempt=inp.attempt,
+                        attempt=at.attempt,
                         status=feedback.status,
                         reason=feedback.reason,
                         result=feedback.sentiment,
@@ -193,40 +183,36 @@ class EnrichmentWorkflow:
                 )
         except (asyncio.CancelledError, ActivityError) as err:
             return await self._closed_by_error(inp, err)
-        return self._next(
-            inp, feedback, cursor=cursor, pages=pages, more=more, budget=budget, per_attempt=k.per_attempt
-        )
+        return self._next(inp, at, feedback)
 
     async def _run_page_per_activity(self, inp: EnrichmentInput) -> EnrichmentResult:
         """Steps version 1: one regular activity per page, score and feedback regular activities too."""
-        k = _Knobs.of(inp)
-        source, budget = k.source, k.budget
+        opts, at = inp.options, inp.row_attempt
+        per_attempt = opts.pages_per_attempt
         try:
-            cursor, pages, more = inp.cursor, inp.pages_fetched, not inp.source_exhausted
-            while more and pages < budget:
+            while at.wants_pages(per_attempt):
                 fetched = await workflow.execute_activity(
                     io.FETCH_REVIEWS,
                     io.FetchInput(
                         job_id=inp.job_id,
                         row_num=inp.row_num,
                         product_id=inp.product_id,
-                        source=source,
-                        cursor=cursor,
-                        attempt=inp.attempt,
-                        page_number=pages + 1,
+                        source=opts.source,
+                        cursor=at.cursor,
+                        attempt=at.attempt,
+                        page_number=at.pages + 1,
                         workflow_id=workflow.info().workflow_id,
                     ),
                     result_type=io.FetchResult,
                     start_to_close_timeout=timedelta(seconds=60),
                     retry_policy=FETCH_RETRY,
-                    summary=f"fetch page {pages + 1} of {inp.product_id} from {source}",
+                    summary=f"fetch page {at.pages + 1} of {inp.product_id} from {opts.source}",
                 )
-                pages += 1
-                cursor, more = fetched.next_cursor, fetched.next_cursor is not None
-            await _score_remotely(inp, k)
+                at = at.fetched(fetched.next_cursor, at.pages + 1, per_attempt)
+            await _score_remotely(inp, at)
             feedback = await workflow.execute_activity(
                 io.ANALYZE_FEEDBACK,
-                _feedback_input(inp, k, has_more_pages=more),
+                io.feedback_input(inp.job_id, inp.row_num, inp.product_id, opts, at),
                 result_type=io.FeedbackResult,
                 start_to_close_timeout=timedelta(seconds=60),
                 retry_policy=DB_RETRY,
@@ -234,9 +220,7 @@ class EnrichmentWorkflow:
             )
         except (asyncio.CancelledError, ActivityError) as err:
             return await self._closed_by_error(inp, err)
-        return self._next(
-            inp, feedback, cursor=cursor, pages=pages, more=more, budget=budget, per_attempt=k.per_attempt
-        )
+        return self._next(inp, at, feedback)
 
     async def _closed_by_error(self, inp: EnrichmentInput, err: BaseException) -> EnrichmentResult:
         # A cancel arriving while an activity runs surfaces as ActivityError(CancelledError): that row was
@@ -255,18 +239,8 @@ class EnrichmentWorkflow:
             attempts=inp.attempt,
         )
 
-    def _next(
-        self,
-        inp: EnrichmentInput,
-        feedback: io.FeedbackResult,
-        *,
-        cursor: str | None,
-        pages: int,
-        more: bool,
-        budget: int,
-        per_attempt: int,
-    ) -> EnrichmentResult:
-        """Finish the row, or continue as new with the next attempt's input (which never returns)."""
+    def _next(self, inp: EnrichmentInput, at: RowAttempt, feedback: io.FeedbackResult) -> EnrichmentResult:
+        """Finish the row, or continue as new with the next attempt (which never returns)."""
         if feedback.action == "finish":
             return EnrichmentResult(
                 job_id=inp.job_id,
@@ -274,23 +248,11 @@ class EnrichmentWorkflow:
                 product_id=inp.product_id,
                 status=feedback.status,
                 reason=feedback.reason,
-                attempts=inp.attempt,
+                attempts=at.attempt,
                 sentiment=feedback.sentiment,
             )
-        workflow.continue_as_new(
-            replace(
-                inp,
-                attempt=inp.attempt + 1,
-                cursor=cursor,
-                pages_fetched=pages,
-                page_budget=budget + per_attempt if feedback.action == "fetch_more" else budget,
-                source_exhausted=not more,
-                escalation_level=inp.escalation_level + (1 if feedback.action == "escalate" else 0),
-                best=feedback.best,
-                # A new run has no history to replay: it may as well take the current shape.
-                steps_version=CURRENT_STEPS,
-            )
-        )
+        retry = next_attempt(at, feedback.action, feedback.best, inp.options.pages_per_attempt)
+        workflow.continue_as_new(inp.carrying(retry))
 
     async def _set_row(self, inp: EnrichmentInput, status: str, reason: str) -> None:
         await workflow.execute_activity(
@@ -311,49 +273,20 @@ class EnrichmentWorkflow:
         )
 
 
-def _score_input(inp: EnrichmentInput, k: _Knobs) -> io.ScoreInput:
-    return io.ScoreInput(
-        job_id=inp.job_id,
-        row_num=inp.row_num,
-        scorer=k.scorer,
-        attempt=inp.attempt,
-        only_uncertain_from=k.chain[inp.escalation_level - 1] if inp.escalation_level > 0 else None,
-    )
+def _score_summary(inp: EnrichmentInput, scorer: str) -> str:
+    return f"score reviews of {inp.product_id} with {scorer}"
 
 
-def _score_summary(inp: EnrichmentInput, k: _Knobs) -> str:
-    return f"score reviews of {inp.product_id} with {k.scorer}"
-
-
-async def _score_remotely(inp: EnrichmentInput, k: _Knobs) -> None:
+async def _score_remotely(inp: EnrichmentInput, at: RowAttempt) -> None:
     """A regular activity: every scorer in steps version 1, network scorers (Comprehend, Gemini) in version 2."""
     await workflow.execute_activity(
         io.SCORE_REVIEWS,
-        _score_input(inp, k),
+        io.score_input(inp.job_id, inp.row_num, inp.options, at),
         result_type=io.ScoreResult,
         start_to_close_timeout=timedelta(minutes=5),
         heartbeat_timeout=timedelta(seconds=30),
         retry_policy=SCORE_RETRY,
-        summary=_score_summary(inp, k),
-    )
-
-
-def _feedback_input(
-    inp: EnrichmentInput, k: _Knobs, *, has_more_pages: bool, summary_separately: bool = False
-) -> io.FeedbackInput:
-    return io.FeedbackInput(
-        job_id=inp.job_id,
-        row_num=inp.row_num,
-        attempt=inp.attempt,
-        escalation_level=inp.escalation_level,
-        scorer_chain=k.chain,
-        has_more_pages=has_more_pages,
-        policy=dict(inp.options.get("policy") or {}),
-        source=k.source,
-        best=inp.best,
-        final_attempt=inp.attempt >= k.max_retries,
-        product_id=inp.product_id,
-        summary_separately=summary_separately,
+        summary=_score_summary(inp, inp.options.scorer_at(at.escalation)),
     )
 
 

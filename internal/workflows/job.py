@@ -20,6 +20,7 @@ from temporalio.common import RetryPolicy, SearchAttributeKey, SearchAttributePa
 from temporalio.exceptions import ChildWorkflowError, is_cancelled_exception
 
 from internal.activities import io
+from internal.domain.options import EnrichmentOptions, JobRunOptions
 
 with workflow.unsafe.imports_passed_through():
     from internal.workflows.enrichment import CURRENT_STEPS, EnrichmentInput, EnrichmentWorkflow
@@ -45,21 +46,37 @@ def child_workflow_id(job_id: str, row_num: int) -> str:
     return f"enrich-{job_id}-row-{row_num}"
 
 
+_RUN = JobRunOptions()
+
+
 @dataclass(frozen=True)
 class JobInput:
     job_id: str
-    window: int = 100
-    page_size: int = 200
-    max_children_per_run: int = 1000
-    row_timeout_seconds: int = 1800
+    # JobRunOptions flat, under the names recorded histories use (defaults: internal/domain/options.py).
+    window: int = _RUN.window
+    page_size: int = _RUN.page_size
+    max_children_per_run: int = _RUN.max_children_per_run
+    row_timeout_seconds: int = _RUN.row_timeout_seconds
     # Per-row knobs handed to every EnrichmentWorkflow (source, scorer chain, feedback policy).
-    enrichment: dict[str, Any] = field(default_factory=dict)
+    enrichment: EnrichmentOptions = field(default_factory=EnrichmentOptions)
     # Carried across continue-as-new.
     after_row: int = 0
     started: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)
     paused: bool = False
     run_index: int = 0
+
+    @classmethod
+    def start(cls, job_id: str, options: JobRunOptions) -> JobInput:
+        """The first run's input of a job with these options."""
+        return cls(
+            job_id=job_id,
+            window=options.window,
+            page_size=options.page_size,
+            max_children_per_run=options.max_children_per_run,
+            row_timeout_seconds=options.row_timeout_seconds,
+            enrichment=options.enrichment,
+        )
 
 
 @dataclass(frozen=True)

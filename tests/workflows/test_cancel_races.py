@@ -17,6 +17,7 @@ from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.worker import Replayer, UnsandboxedWorkflowRunner, Worker
 
+from internal.domain.options import EnrichmentOptions
 from internal.worker import WORKFLOWS
 from internal.workflows.job import JOB_ID, JobInput, JobWorkflow, job_workflow_id
 from tests.fakes.activities import FakeActivities
@@ -32,7 +33,7 @@ async def test_cancel_reaches_children_that_continue_as_new(temporal_client: Cli
     rows = 40
     fakes = FakeActivities([f"p{i}" for i in range(rows)], feedback_action="fetch_more", score_delay=0.05)
     queue = f"q-{uuid.uuid4().hex[:6]}"
-    options = {"scorer_chain": ["remote"], "max_retries": 10_000, "pages_per_attempt": 1}
+    options = EnrichmentOptions(scorer_chain=("remote",), max_retries=10_000, pages_per_attempt=1)
     async with Worker(
         temporal_client,
         task_queue=queue,

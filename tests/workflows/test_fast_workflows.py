@@ -11,6 +11,7 @@ from typing import Any
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureError, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
+from internal.domain.options import EnrichmentOptions
 from internal.workflows.enrichment import CURRENT_STEPS, EnrichmentInput, EnrichmentResult, EnrichmentWorkflow
 from internal.workflows.job import JobInput, JobResult, JobWorkflow, job_workflow_id
 from tests.fakes.activities import FakeActivities
@@ -21,11 +22,11 @@ def _ids(n: int) -> list[str]:
     return [f"p{i}" for i in range(n)]
 
 
-async def _row(env: WorkflowEnvironment, fakes: FakeActivities, **options: object) -> EnrichmentResult:
+async def _row(env: WorkflowEnvironment, fakes: FakeActivities, options: EnrichmentOptions) -> EnrichmentResult:
     async with fake_worker(env.client, fakes) as queue:
         handle = await env.client.start_workflow(
             EnrichmentWorkflow.run,
-            EnrichmentInput(job_id="j", row_num=1, product_id="p0", options=dict(options), steps_version=CURRENT_STEPS),
+            EnrichmentInput(job_id="j", row_num=1, product_id="p0", options=options, steps_version=CURRENT_STEPS),
             id=f"row-{uuid.uuid4().hex[:8]}",
             task_queue=queue,
         )
@@ -34,21 +35,21 @@ async def _row(env: WorkflowEnvironment, fakes: FakeActivities, **options: objec
 
 async def test_feedback_loop_reads_more_pages_then_finishes(skipping_env: WorkflowEnvironment) -> None:
     fakes = FakeActivities(_ids(1), script=["fetch_more", "fetch_more"])
-    result = await _row(skipping_env, fakes, scorer_chain=["vader"], pages_per_attempt=1)
+    result = await _row(skipping_env, fakes, EnrichmentOptions(scorer_chain=("vader",), pages_per_attempt=1))
     assert (result.status, result.attempts) == ("completed", 3)
     assert fakes.row_status[1] == "completed"
 
 
 async def test_escalation_moves_to_the_next_scorer(skipping_env: WorkflowEnvironment) -> None:
     fakes = FakeActivities(_ids(1), script=["escalate"])
-    result = await _row(skipping_env, fakes, scorer_chain=["vader", "gemini"])
+    result = await _row(skipping_env, fakes, EnrichmentOptions(scorer_chain=("vader", "gemini")))
     assert result.attempts == 2
     assert fakes.scorers_used[1] == ["vader", "gemini"]
 
 
 async def test_weak_results_stop_at_max_retries(skipping_env: WorkflowEnvironment) -> None:
     fakes = FakeActivities(_ids(1), feedback_action="fetch_more")
-    result = await _row(skipping_env, fakes, scorer_chain=["vader"], max_retries=4)
+    result = await _row(skipping_env, fakes, EnrichmentOptions(max_retries=4))
     # The workflow tells the feedback which attempt is the last; the fake then finishes, as the real one does.
     assert (result.status, result.attempts) == ("completed", 4)
 
@@ -92,7 +93,7 @@ async def test_pause_holds_new_rows_and_resume_finishes(temporal_client: Client)
 async def test_cancel_closes_every_row(temporal_client: Client) -> None:
     fakes = FakeActivities(_ids(10), feedback_action="fetch_more", score_delay=0.05)
     async with fake_worker(temporal_client, fakes) as queue:
-        handle = await _job(temporal_client, queue, window=10, enrichment={"max_retries": 10_000})
+        handle = await _job(temporal_client, queue, window=10, enrichment=EnrichmentOptions(max_retries=10_000))
         async with asyncio.timeout(20):
             while len(fakes.attempts) < 10:
                 await asyncio.sleep(0.05)

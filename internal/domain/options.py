@@ -1,0 +1,141 @@
+"""A job's options, typed, with every default defined here once.
+
+The API validates a request's `options` (internal/api/schemas.py), `resolve_job_options` lays them over the
+service defaults and checks them against what this service has configured, and the result is stored with the job
+as the sparse dict the client sees in `GET /jobs/{id}`. Starting a job parses that dict once
+(`JobRunOptions.from_stored`); from there on the options travel typed: in `JobInput.enrichment` and
+`EnrichmentInput.options` (frozen dataclasses serialise to the same JSON keys the dicts had, so recorded
+histories replay), and through the channel pipeline.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, get_args
+
+SourceName = Literal["demo", "walmart", "http", "file"]
+ScorerName = Literal["vader", "comprehend", "gemini"]
+SOURCE_NAMES: tuple[str, ...] = get_args(SourceName)
+SCORER_NAMES: tuple[str, ...] = get_args(ScorerName)
+# What a job uses when neither it nor the service (REVIEW_SOURCE, SCORER / SCORER_CHAIN) says otherwise.
+DEFAULT_SOURCE: SourceName = "demo"
+DEFAULT_SCORER: ScorerName = "vader"
+
+
+class InvalidOptions(ValueError):
+    """Options a job cannot run with; `problems` names each field and what is wrong with it."""
+
+    def __init__(self, message: str, problems: list[dict[str, str]]) -> None:
+        super().__init__(message)
+        self.message = message
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class FeedbackPolicy:
+    """Per-job thresholds (API `options.policy`); defaults suit review counts of a typical shop."""
+
+    min_reviews: int = 5
+    max_ci_width: float = 0.6  # 95 % interval of the mean sentiment, on the -1..1 scale
+    max_uncertain_share: float = 0.5  # neutral + mixed
+    min_agreement: float = 0.6  # text label vs stars, when the source has stars
+
+
+@dataclass(frozen=True)
+class EnrichmentOptions:
+    """What every row of a job is enriched with (`EnrichmentInput.options`)."""
+
+    source: str = DEFAULT_SOURCE
+    # Cheapest first: a weak result escalates to the next scorer, which rescores only what the last was unsure of.
+    scorer_chain: tuple[str, ...] = (DEFAULT_SCORER,)
+    pages_per_attempt: int = 3
+    # Attempts before a weak result is accepted as it is (low_confidence).
+    max_retries: int = 3
+    policy: FeedbackPolicy = field(default_factory=FeedbackPolicy)
+
+    def scorer_at(self, escalation: int) -> str:
+        return self.scorer_chain[min(escalation, len(self.scorer_chain) - 1)]
+
+    def rescore_from(self, escalation: int) -> str | None:
+        """The cheaper scorer whose unsure verdicts an escalated scorer looks at again (None: score everything)."""
+        return self.scorer_chain[escalation - 1] if escalation > 0 else None
+
+
+@dataclass(frozen=True)
+class JobRunOptions:
+    """How the job workflow runs a job (`JobInput`), and what each of its rows gets."""
+
+    window: int = 100  # products enriched at once
+    page_size: int = 200  # row keys read per page from PostgreSQL
+    max_children_per_run: int = 1000  # then the job workflow continues as new
+    row_timeout_seconds: int = 1800  # one product, all its attempts
+    enrichment: EnrichmentOptions = field(default_factory=EnrichmentOptions)
+
+    @classmethod
+    def from_stored(cls, options: Mapping[str, Any]) -> JobRunOptions:
+        """Parse a job's stored options (run-level and per-row keys side by side; None or absent = the default)."""
+        run_keys = {f.name for f in dataclasses.fields(cls)} - {"enrichment"}
+        row_keys = {f.name for f in dataclasses.fields(EnrichmentOptions)}
+        unknown = set(options) - run_keys - row_keys
+        if unknown:
+            raise InvalidOptions(
+                f"unknown job option(s): {', '.join(sorted(unknown))}",
+                [{"field": f"options.{k}", "message": "unknown option"} for k in sorted(unknown)],
+            )
+        given = {k: v for k, v in options.items() if v is not None}
+        row: dict[str, Any] = {k: v for k, v in given.items() if k in row_keys}
+        if "scorer_chain" in row:
+            row["scorer_chain"] = tuple(str(s) for s in row["scorer_chain"])
+        if "policy" in row:
+            row["policy"] = _policy(row["policy"])
+        return cls(
+            **{k: int(v) for k, v in given.items() if k in run_keys},
+            enrichment=EnrichmentOptions(**row),
+        )
+
+
+def _policy(options: Mapping[str, Any]) -> FeedbackPolicy:
+    known = {f.name for f in dataclasses.fields(FeedbackPolicy)}
+    unknown = set(options) - known
+    if unknown:
+        raise InvalidOptions(
+            f"unknown feedback policy option(s): {', '.join(sorted(unknown))}",
+            [{"field": f"options.policy.{k}", "message": "unknown option"} for k in sorted(unknown)],
+        )
+    return FeedbackPolicy(**options)
+
+
+def resolve_job_options(
+    requested: Mapping[str, Any],
+    defaults: Mapping[str, Any],
+    *,
+    sources: Collection[str],
+    scorers: Collection[str],
+) -> dict[str, Any]:
+    """The service defaults under the job's own options, checked against the adapters this service has: a job
+    naming an unconfigured source would otherwise fail every row one by one. Returns what is stored with the job."""
+    merged = {**defaults, **requested}
+    row = JobRunOptions.from_stored(merged).enrichment
+    problems = []
+    if row.source not in sources:
+        problems.append(
+            {
+                "field": "options.source",
+                "message": f"source {row.source!r} is not configured here "
+                f"(have: {', '.join(sources)}; set REVIEW_SOURCE)",
+            }
+        )
+    missing = [s for s in row.scorer_chain if s not in scorers]
+    if missing:
+        problems.append(
+            {
+                "field": "options.scorer_chain",
+                "message": f"scorer(s) {', '.join(missing)} not configured here "
+                f"(have: {', '.join(scorers)}; set SCORER or SCORER_CHAIN)",
+            }
+        )
+    if problems:
+        raise InvalidOptions("the job asks for something this service does not have", problems)
+    return merged

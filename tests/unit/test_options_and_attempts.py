@@ -1,0 +1,121 @@
+"""Job options, the row's retry rule and feedback settling: the domain rules both enrichers share."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pytest
+
+from internal.api.schemas import JobOptions, PolicyOptions
+from internal.domain.attempt import RowAttempt, next_attempt
+from internal.domain.models import ReviewScore
+from internal.domain.options import (
+    EnrichmentOptions,
+    FeedbackPolicy,
+    InvalidOptions,
+    JobRunOptions,
+    resolve_job_options,
+)
+from internal.domain.settle import RowResult, settle
+
+
+def test_stored_options_parse_once_with_defaults_for_what_is_left_out() -> None:
+    run = JobRunOptions.from_stored({"window": 7, "scorer_chain": ["vader", "gemini"], "policy": {"min_reviews": 2}})
+    assert run.window == 7 and run.page_size == JobRunOptions().page_size
+    assert run.enrichment.scorer_chain == ("vader", "gemini")
+    assert run.enrichment.policy == FeedbackPolicy(min_reviews=2)
+    assert run.enrichment.pages_per_attempt == EnrichmentOptions().pages_per_attempt
+    assert JobRunOptions.from_stored({}) == JobRunOptions()
+
+
+def test_unknown_options_are_named() -> None:
+    with pytest.raises(InvalidOptions, match="unknown feedback policy option"):
+        JobRunOptions.from_stored({"policy": {"strictness": 1}})
+    with pytest.raises(InvalidOptions, match="colour"):
+        JobRunOptions.from_stored({"colour": "red"})
+
+
+def test_the_api_schema_takes_its_defaults_from_the_domain() -> None:
+    assert FeedbackPolicy(**PolicyOptions().model_dump()) == FeedbackPolicy()
+    stored = resolve_job_options(
+        JobOptions(max_retries=2).as_dict(),
+        {"source": "demo", "scorer_chain": ["vader"]},
+        sources=["demo"],
+        scorers=["vader"],
+    )
+    assert stored == {"source": "demo", "scorer_chain": ["vader"], "max_retries": 2}
+
+
+def test_unconfigured_adapters_are_refused_field_by_field() -> None:
+    with pytest.raises(InvalidOptions) as err:
+        resolve_job_options(
+            {"source": "walmart", "scorer_chain": ["vader", "gemini"]}, {}, sources=["demo"], scorers=["vader"]
+        )
+    assert [p["field"] for p in err.value.problems] == ["options.source", "options.scorer_chain"]
+
+
+def test_next_attempt_reads_on_or_escalates() -> None:
+    first = RowAttempt()
+    assert first.page_budget(3) == 3 and first.wants_pages(3)
+    read = first.fetched("c3", 3, 3)
+    assert (read.cursor, read.pages, read.budget, read.exhausted) == ("c3", 3, 3, False)
+    assert not read.wants_pages(3)
+    more = next_attempt(read, "fetch_more", {"review_count": 1}, 3)
+    assert (more.attempt, more.budget, more.escalation, more.best) == (2, 6, 0, {"review_count": 1})
+    assert more.wants_pages(3)
+    up = next_attempt(more, "escalate", None, 3)
+    assert (up.attempt, up.budget, up.escalation) == (3, 6, 1)
+    assert not first.fetched(None, 1, 3).wants_pages(3)  # the source ran out
+
+
+def test_the_scorer_follows_the_escalation() -> None:
+    opts = EnrichmentOptions(scorer_chain=("vader", "comprehend", "gemini"))
+    assert [opts.scorer_at(i) for i in range(4)] == ["vader", "comprehend", "gemini", "gemini"]
+    assert [opts.rescore_from(i) for i in range(3)] == [None, "vader", "comprehend"]
+
+
+@dataclasses.dataclass(frozen=True)
+class _Review:
+    review_id: str
+    rating: float | None
+
+
+def _reviews(n: int, sentiment: float) -> list[tuple[_Review, list[ReviewScore]]]:
+    return [
+        (_Review(f"r{i}", 5.0), [ReviewScore(f"r{i}", sentiment + (i % 3) * 0.01, "positive", 0.9, "vader")])
+        for i in range(n)
+    ]
+
+
+def _settle(reviews: Any, **kw: Any) -> Any:
+    args: dict[str, Any] = {
+        "scorer_chain": ["vader"],
+        "policy": FeedbackPolicy(),
+        "escalation_level": 0,
+        "has_more_pages": True,
+        "best": None,
+        "attempt": 1,
+        "final_attempt": False,
+        "source": "demo",
+        "meta": {"name": "Kettle"},
+    }
+    return settle(reviews, **(args | kw))
+
+
+def test_settle_finishes_a_good_row_with_a_typed_result() -> None:
+    done = _settle(_reviews(30, 0.8))
+    assert done.action == "finish" and done.result is not None
+    assert done.result.status == "succeeded" and done.result.sentiment.review_count == 30
+    stored = done.result.to_dict()
+    assert stored["attempts"] == 1 and stored["meta"] == {"name": "Kettle"} and stored["review_count"] == 30
+    assert RowResult.from_dict(stored) == done.result
+
+
+def test_settle_reads_on_then_gives_up_at_the_last_attempt_with_the_best_result() -> None:
+    few = _settle(_reviews(2, 0.8))
+    assert few.action == "fetch_more" and few.result is None and few.best.review_count == 2
+    last = _settle(_reviews(3, 0.8), best=_settle(_reviews(4, 0.8)).best, attempt=3, final_attempt=True)
+    assert last.action == "finish" and last.result is not None
+    assert last.result.status == "low_confidence" and "gave up after 3 attempts" in last.result.reason
+    assert last.result.sentiment.review_count == 4  # the best so far, not the last attempt's
