@@ -8,9 +8,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final, Literal
 
-from internal.domain.models import Review, ReviewScore
-from internal.domain.rows import RowRef
-
 JobStatus = Literal["created", "running", "paused", "cancelling", "completed", "failed", "cancelled"]
 RowStatus = Literal[
     "pending",
@@ -143,9 +140,3 @@ class Event:
     details: dict[str, Any]
     created_at: datetime
 
-
-# Former names of records that now have one definition each (internal/domain/); kept until branches that still
-# use them are merged.
-RowKey = RowRef
-StoredReview = Review
-StoredScore = ReviewScore
