@@ -139,4 +139,3 @@ class Event:
     kind: str
     details: dict[str, Any]
     created_at: datetime
-
