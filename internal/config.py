@@ -6,6 +6,7 @@ other people's scripts and our acceptance checks set them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -31,6 +32,40 @@ def _check_host_port(value: str | None, variable: str) -> str | None:
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
         raise ValueError(f"{variable} must look like host:port (e.g. 127.0.0.1:7233), got {value!r}")
     return value
+
+
+# Each adapter reads its own group of settings (Settings.walmart, …), built from the flat variables above: the
+# environment keeps its flat names, and an adapter sees only what is its own.
+@dataclass(frozen=True)
+class WalmartSettings:
+    base_url: str
+    consumer_id: str | None
+    key_version: str
+    private_key_path: Path | None
+
+
+@dataclass(frozen=True)
+class HttpSourceSettings:
+    url: str | None
+    headers: SecretStr | None
+    mapping: str | None
+
+
+@dataclass(frozen=True)
+class ReviewFileSettings:
+    path: Path | None
+
+
+@dataclass(frozen=True)
+class ComprehendSettings:
+    language: str
+
+
+@dataclass(frozen=True)
+class GeminiSettings:
+    api_key: SecretStr | None
+    model: str
+    base_url: str | None
 
 
 class Settings(BaseSettings):
@@ -149,6 +184,28 @@ class Settings(BaseSettings):
         if self.upload_storage == "s3" and not self.s3_bucket:
             raise ValueError("UPLOAD_STORAGE=s3 needs S3_BUCKET")
         return self
+
+    @property
+    def walmart(self) -> WalmartSettings:
+        return WalmartSettings(
+            self.walmart_base_url, self.wm_consumer_id, self.wm_key_version, self.wm_private_key_path
+        )
+
+    @property
+    def reviews_http(self) -> HttpSourceSettings:
+        return HttpSourceSettings(self.reviews_http_url, self.reviews_http_headers, self.reviews_http_mapping)
+
+    @property
+    def review_file(self) -> ReviewFileSettings:
+        return ReviewFileSettings(self.reviews_file)
+
+    @property
+    def comprehend(self) -> ComprehendSettings:
+        return ComprehendSettings(self.comprehend_language)
+
+    @property
+    def gemini(self) -> GeminiSettings:
+        return GeminiSettings(self.gemini_api_key, self.gemini_model, self.gemini_base_url)
 
     @property
     def scorers_in_chain(self) -> list[str]:

@@ -39,11 +39,11 @@ def build_sources(settings: Settings) -> dict[str, ReviewSource]:
     sources: dict[str, ReviewSource] = {"demo": DemoSource()}
     try:
         if settings.review_source == "walmart":
-            sources["walmart"] = WalmartSource.from_settings(settings)
+            sources["walmart"] = WalmartSource.from_settings(settings.walmart)
         elif settings.review_source == "http":
-            sources["http"] = HttpJsonSource.from_settings(settings)
+            sources["http"] = HttpJsonSource.from_settings(settings.reviews_http)
         elif settings.review_source == "file":
-            sources["file"] = ReviewFileSource.from_settings(settings)
+            sources["file"] = ReviewFileSource.from_settings(settings.review_file)
     except ValueError as err:
         raise SettingsError(f"invalid configuration:\n  {err}") from None
     return sources
@@ -55,9 +55,9 @@ def build_scorers(settings: Settings) -> dict[str, Scorer]:
     try:
         for name in settings.configured_scorers:
             if name == "comprehend":
-                scorers[name] = ComprehendScorer.from_settings(settings)
+                scorers[name] = ComprehendScorer.from_settings(settings.comprehend)
             elif name == "gemini":
-                scorers[name] = GeminiScorer.from_settings(settings)
+                scorers[name] = GeminiScorer.from_settings(settings.gemini)
     except ValueError as err:
         raise SettingsError(f"invalid configuration:\n  {err}") from None
     return scorers

@@ -17,7 +17,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
-from internal.config import Settings
+from internal.config import ComprehendSettings
 from internal.domain.models import Label, Review, ReviewScore
 from internal.scorers.base import PermanentScorerError, ScorerError
 
@@ -146,7 +146,7 @@ class ComprehendScorer:
         )
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> ComprehendScorer:
+    def from_settings(cls, settings: ComprehendSettings) -> ComprehendScorer:
         session = boto3.session.Session()
         if not (session.region_name or _env_region()):
             raise ValueError("SCORER=comprehend needs AWS_REGION (or AWS_DEFAULT_REGION, or a region in AWS_PROFILE)")
@@ -156,7 +156,7 @@ class ComprehendScorer:
                 "AWS_PROFILE, or an instance/task role"
             )
         try:
-            return cls(language=settings.comprehend_language)
+            return cls(language=settings.language)
         except ValueError as err:
             raise ValueError(f"COMPREHEND_LANGUAGE: {err}") from None
 

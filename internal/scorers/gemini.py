@@ -19,7 +19,7 @@ from google import genai
 from google.genai import errors, types
 from pydantic import BaseModel, ValidationError
 
-from internal.config import Settings
+from internal.config import GeminiSettings
 from internal.domain.models import Review, ReviewScore
 from internal.scorers.base import PermanentScorerError, ScorerError
 
@@ -146,13 +146,13 @@ class GeminiScorer:
         self._client = genai.Client(api_key=api_key, http_options=options)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> GeminiScorer:
-        if settings.gemini_api_key is None or not settings.gemini_api_key.get_secret_value():
+    def from_settings(cls, settings: GeminiSettings) -> GeminiScorer:
+        if settings.api_key is None or not settings.api_key.get_secret_value():
             raise ValueError("SCORER=gemini needs GEMINI_API_KEY")
         return cls(
-            api_key=settings.gemini_api_key.get_secret_value(),
-            model=settings.gemini_model,
-            base_url=settings.gemini_base_url,
+            api_key=settings.api_key.get_secret_value(),
+            model=settings.model,
+            base_url=settings.base_url,
         )
 
     async def aclose(self) -> None:

@@ -21,7 +21,7 @@ from internal.sources.base import PermanentSourceError, SourceError
 from internal.sources.common import DEFAULT_TIMEOUT, get_json, review_text, to_float, to_int, to_text
 
 if TYPE_CHECKING:
-    from internal.config import Settings
+    from internal.config import HttpSourceSettings
 
 SOURCE = "http"
 PLACEHOLDERS = frozenset({"product_id", "page", "offset", "cursor"})
@@ -187,15 +187,15 @@ class HttpJsonSource:
         )
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> HttpJsonSource:
-        if not settings.reviews_http_url:
+    def from_settings(cls, settings: HttpSourceSettings) -> HttpJsonSource:
+        if not settings.url:
             raise ValueError("REVIEW_SOURCE=http needs REVIEWS_HTTP_URL (a URL template with {product_id})")
-        if not settings.reviews_http_mapping:
+        if not settings.mapping:
             raise ValueError("REVIEW_SOURCE=http needs REVIEWS_HTTP_MAPPING (a preset name, JSON, or @file.json)")
         headers: dict[str, str] = {}
-        if settings.reviews_http_headers is not None:
-            headers = parse_headers(settings.reviews_http_headers.get_secret_value())
-        return cls(settings.reviews_http_url, settings.reviews_http_mapping, headers=headers)
+        if settings.headers is not None:
+            headers = parse_headers(settings.headers.get_secret_value())
+        return cls(settings.url, settings.mapping, headers=headers)
 
     async def aclose(self) -> None:
         await self._client.aclose()

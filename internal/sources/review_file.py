@@ -24,7 +24,7 @@ from internal.sources.base import PermanentSourceError, ProductNotFound, SourceE
 from internal.sources.common import to_float, to_text
 
 if TYPE_CHECKING:
-    from internal.config import Settings
+    from internal.config import ReviewFileSettings
 
 log = logging.getLogger(__name__)
 
@@ -135,11 +135,11 @@ class ReviewFileSource:
         self.index_builds = 0
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> ReviewFileSource:
-        if settings.reviews_file is None:
+    def from_settings(cls, settings: ReviewFileSettings) -> ReviewFileSource:
+        if settings.path is None:
             raise ValueError("REVIEW_SOURCE=file needs REVIEWS_FILE (a .csv, .jsonl or .ndjson file)")
         try:
-            return cls(settings.reviews_file)
+            return cls(settings.path)
         except (OSError, ValueError) as err:
             raise ValueError(f"REVIEWS_FILE: {err}") from None
 

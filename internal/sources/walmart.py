@@ -30,7 +30,7 @@ from internal.sources.common import (
 )
 
 if TYPE_CHECKING:
-    from internal.config import Settings
+    from internal.config import WalmartSettings
 
 log = logging.getLogger(__name__)
 
@@ -81,22 +81,22 @@ class WalmartSource:
         self._client = httpx.AsyncClient(timeout=timeout, headers={"Accept": "application/json"}, follow_redirects=True)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> WalmartSource:
-        if not settings.wm_consumer_id:
+    def from_settings(cls, settings: WalmartSettings) -> WalmartSource:
+        if not settings.consumer_id:
             raise ValueError("REVIEW_SOURCE=walmart needs WM_CONSUMER_ID")
-        if settings.wm_private_key_path is None:
+        if settings.private_key_path is None:
             raise ValueError("REVIEW_SOURCE=walmart needs WM_PRIVATE_KEY_PATH (the RSA private key file)")
-        path = settings.wm_private_key_path
+        path = settings.private_key_path
         try:
             pem = path.read_bytes()
         except OSError as err:
             raise ValueError(f"WM_PRIVATE_KEY_PATH: cannot read {path} ({err.strerror or err})") from None
         try:
             return cls(
-                settings.wm_consumer_id,
+                settings.consumer_id,
                 pem,
-                key_version=settings.wm_key_version,
-                base_url=settings.walmart_base_url,
+                key_version=settings.key_version,
+                base_url=settings.base_url,
             )
         except ValueError as err:
             raise ValueError(f"WM_PRIVATE_KEY_PATH: {path}: {err}") from None

@@ -158,16 +158,16 @@ async def test_from_settings_uses_the_standard_aws_variables(
 ) -> None:
     api, url = fake
     monkeypatch.setenv("AWS_ENDPOINT_URL", url)
-    scorer = ComprehendScorer.from_settings(Settings(comprehend_language="en"))
+    scorer = ComprehendScorer.from_settings(Settings(comprehend_language="en").comprehend)
     assert scorer.name == "comprehend"
     assert (await scorer.score(_reviews("love it")))[0].label == "positive"
     assert api.requests == [["love it"]]
     with pytest.raises(ValueError, match="COMPREHEND_LANGUAGE"):
-        ComprehendScorer.from_settings(Settings(comprehend_language="xx"))
+        ComprehendScorer.from_settings(Settings(comprehend_language="xx").comprehend)
     monkeypatch.delenv("AWS_REGION")
     with pytest.raises(ValueError, match="SCORER=comprehend needs AWS_REGION"):
-        ComprehendScorer.from_settings(Settings())
+        ComprehendScorer.from_settings(Settings().comprehend)
     monkeypatch.setenv("AWS_REGION", "us-east-1")
     monkeypatch.delenv("AWS_ACCESS_KEY_ID")
     with pytest.raises(ValueError, match="AWS_ACCESS_KEY_ID"):
-        ComprehendScorer.from_settings(Settings())
+        ComprehendScorer.from_settings(Settings().comprehend)

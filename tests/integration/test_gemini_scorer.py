@@ -142,14 +142,16 @@ async def test_summarize_returns_none_when_unusable(fake: tuple[FakeGemini, str]
 
 def test_from_settings_needs_the_api_key() -> None:
     with pytest.raises(ValueError, match="SCORER=gemini needs GEMINI_API_KEY"):
-        GeminiScorer.from_settings(Settings(gemini_api_key=None))
-    scorer = GeminiScorer.from_settings(Settings(gemini_api_key=SecretStr("k"), gemini_base_url="http://127.0.0.1:1"))
+        GeminiScorer.from_settings(Settings(gemini_api_key=None).gemini)
+    scorer = GeminiScorer.from_settings(
+        Settings(gemini_api_key=SecretStr("k"), gemini_base_url="http://127.0.0.1:1").gemini
+    )
     assert scorer.name == "gemini"
 
 
 async def test_from_settings_talks_to_the_configured_base_url(fake: tuple[FakeGemini, str]) -> None:
     api, url = fake
     settings = Settings(gemini_api_key=SecretStr("test-key"), gemini_base_url=url, gemini_model="gemini-2.5-pro")
-    scores = await GeminiScorer.from_settings(settings).score(_reviews("great"))
+    scores = await GeminiScorer.from_settings(settings.gemini).score(_reviews("great"))
     assert scores[0].label == "positive"
     assert api.requests[0][0] == "/v1/models/gemini-2.5-pro:generateContent"

@@ -183,16 +183,16 @@ def _settings(**values: Any) -> Settings:
 
 async def test_from_settings(api: Api, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="REVIEW_SOURCE=http needs REVIEWS_HTTP_URL"):
-        HttpJsonSource.from_settings(_settings())
+        HttpJsonSource.from_settings(_settings().reviews_http)
     with pytest.raises(ValueError, match="needs REVIEWS_HTTP_MAPPING"):
-        HttpJsonSource.from_settings(_settings(reviews_http_url="http://x/{product_id}"))
+        HttpJsonSource.from_settings(_settings(reviews_http_url="http://x/{product_id}").reviews_http)
     with pytest.raises(ValueError, match="REVIEWS_HTTP_HEADERS must be a JSON object") as err:
         HttpJsonSource.from_settings(
             _settings(
                 reviews_http_url="http://x/{product_id}?c={cursor}",
                 reviews_http_mapping="simple",
                 reviews_http_headers=SecretStr("X-Api-Key: sekrit"),
-            )
+            ).reviews_http
         )
     assert "sekrit" not in str(err.value)
 
@@ -203,7 +203,7 @@ async def test_from_settings(api: Api, tmp_path: Path) -> None:
             reviews_http_url=api.url + SIMPLE_PATH + "?cursor={cursor}",
             reviews_http_mapping=f"@{mapping_file}",
             reviews_http_headers=SecretStr(json.dumps({"X-Api-Key": API_KEY})),
-        )
+        ).reviews_http
     )
     try:
         assert len((await source.fetch_page("p-4", None)).reviews) == 5

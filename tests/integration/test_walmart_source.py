@@ -63,7 +63,7 @@ def _settings(**values: Any) -> Settings:
 @pytest_asyncio.fixture
 async def source(api: Api, key_path: Path) -> AsyncIterator[WalmartSource]:
     src = WalmartSource.from_settings(
-        _settings(walmart_base_url=api.url, wm_consumer_id=CONSUMER, wm_private_key_path=key_path)
+        _settings(walmart_base_url=api.url, wm_consumer_id=CONSUMER, wm_private_key_path=key_path).walmart
     )
     yield src
     await src.aclose()
@@ -200,15 +200,17 @@ async def test_bad_cursor_is_permanent(source: WalmartSource) -> None:
 
 def test_from_settings_names_what_is_missing(tmp_path: Path, key: rsa.RSAPrivateKey) -> None:
     with pytest.raises(ValueError, match="REVIEW_SOURCE=walmart needs WM_CONSUMER_ID"):
-        WalmartSource.from_settings(_settings())
+        WalmartSource.from_settings(_settings().walmart)
     with pytest.raises(ValueError, match="needs WM_PRIVATE_KEY_PATH"):
-        WalmartSource.from_settings(_settings(wm_consumer_id=CONSUMER))
+        WalmartSource.from_settings(_settings(wm_consumer_id=CONSUMER).walmart)
     with pytest.raises(ValueError, match="WM_PRIVATE_KEY_PATH: cannot read"):
-        WalmartSource.from_settings(_settings(wm_consumer_id=CONSUMER, wm_private_key_path=tmp_path / "nope.pem"))
+        WalmartSource.from_settings(
+            _settings(wm_consumer_id=CONSUMER, wm_private_key_path=tmp_path / "nope.pem").walmart
+        )
     junk = tmp_path / "junk.pem"
     junk.write_text("-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n")
     with pytest.raises(ValueError, match="not a readable"):
-        WalmartSource.from_settings(_settings(wm_consumer_id=CONSUMER, wm_private_key_path=junk))
+        WalmartSource.from_settings(_settings(wm_consumer_id=CONSUMER, wm_private_key_path=junk).walmart)
 
 
 async def test_accepts_the_bare_base64_der_key_walmart_prints(api: Api, key: rsa.RSAPrivateKey) -> None:

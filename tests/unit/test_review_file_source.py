@@ -150,9 +150,9 @@ def test_missing_or_unusable_files_fail_at_construction(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="no product_id or text column"):
         ReviewFileSource(tmp_path / "h.csv")
     with pytest.raises(ValueError, match="REVIEW_SOURCE=file needs REVIEWS_FILE"):
-        ReviewFileSource.from_settings(Settings(_env_file=None))
+        ReviewFileSource.from_settings(Settings(_env_file=None).review_file)
     with pytest.raises(ValueError, match=r"REVIEWS_FILE: review file .* does not exist"):
-        ReviewFileSource.from_settings(Settings(_env_file=None, reviews_file=tmp_path / "gone.jsonl"))
+        ReviewFileSource.from_settings(Settings(_env_file=None, reviews_file=tmp_path / "gone.jsonl").review_file)
 
 
 async def test_file_deleted_after_start_is_permanent(tmp_path: Path) -> None:
