@@ -115,9 +115,11 @@ class JobWorkflow:
 
     @workflow.run
     async def run(self, inp: JobInput) -> JobResult:
-        if inp.run_index == 0:
-            await self._job_status("running", event={"window": inp.window})
         try:
+            # Inside the try: a cancel can land while the very first status write runs, and the rows must still
+            # be closed (it used to close the workflow and leave the job 'running' with every row pending).
+            if inp.run_index == 0:
+                await self._job_status("running", event={"window": inp.window})
             exhausted = await self._launch(inp)
             await workflow.wait_condition(lambda: not self._in_flight)
         except (asyncio.CancelledError, Exception) as err:

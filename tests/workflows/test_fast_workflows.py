@@ -103,3 +103,18 @@ async def test_cancel_closes_every_row(temporal_client: Client) -> None:
         assert (await handle.describe()).status == WorkflowExecutionStatus.CANCELED
     assert fakes.job_status[-2:] == ["cancelling", "cancelled"]
     assert set(fakes.row_status.values()) == {"cancelled"}
+
+
+async def test_a_cancel_at_the_very_start_still_closes_every_row(temporal_client: Client) -> None:
+    # Paused, then cancelled before the job's first status write has finished.
+    fakes = FakeActivities(_ids(6), score_delay=0.5)
+    async with fake_worker(temporal_client, fakes) as queue:
+        handle = await _job(temporal_client, queue, window=2)
+        await handle.signal(JobWorkflow.pause)
+        await handle.cancel()
+        async with asyncio.timeout(20):
+            with contextlib.suppress(WorkflowFailureError):
+                await handle.result()
+        assert (await handle.describe()).status == WorkflowExecutionStatus.CANCELED
+    assert fakes.job_status[-1] == "cancelled", fakes.job_status
+    assert fakes.row_status == {n: "cancelled" for n in range(1, 7)}, fakes.row_status
