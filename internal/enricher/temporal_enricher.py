@@ -66,6 +66,29 @@ class TemporalEnricher(Enricher):
             await self.state.append_event(job_id, "job.enrich", {"workflow_id": workflow_id})
         return workflow_id
 
+    can_rerun = True
+
+    async def rerun(self, job_id: str) -> str:
+        """A new run of `job-{job_id}` (same workflow id, new run id) once the earlier run has closed; it pages
+        the job's pending rows as a first run does. A run still open is used as it is (a repeated request)."""
+        job = await self._job(job_id)
+        workflow_id = job_workflow_id(job_id)
+        try:
+            handle = await self._client.start_workflow(
+                JobWorkflow.run,
+                job_input(job_id, job.options),
+                id=workflow_id,
+                task_queue=self._task_queue,
+                id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                search_attributes=TypedSearchAttributes([SearchAttributePair(JOB_ID, job_id)]),
+                static_summary=f"Retry the failed rows of job {job_id} ({job.filename or 'upload'})",
+            )
+        except RPCError as err:
+            raise EnrichmentUnavailable(f"Temporal could not start job {job_id!r} again: {err.message}") from err
+        await self.state.append_event(job_id, "job.rerun", {"workflow_id": workflow_id, "run_id": handle.result_run_id})
+        return workflow_id
+
     async def cancel(self, job_id: str) -> None:
         job = await self._job(job_id)
         if job.status in ("completed", "failed", "cancelled"):
