@@ -86,12 +86,12 @@ async def test_retry_failed_reruns_only_the_failed_rows(
         assert unknown.status_code == 404
 
 
-async def test_a_running_job_cannot_be_retried(temporal_client: Client, state: StateManager, tmp_path: Path) -> None:
+async def test_a_job_that_has_not_finished_cannot_be_retried(
+    temporal_client: Client, state: StateManager, tmp_path: Path
+) -> None:
     async with serve(temporal_client, state, tmp_path) as api, api.client() as http:
-        created = await http.post("/api/v1/jobs", files={"file": ("p.csv", csv_bytes(["slow-1"] * 1), "text/csv")})
-        job_id = created.json()["job_id"]
-        await http.post(f"/api/v1/jobs/{job_id}/pause")
+        waiting = await http.post("/api/v1/enrichment-signed-url", json={"filename": "p.csv"})
+        job_id = waiting.json()["job_id"]
         refused = await http.post(f"/api/v1/jobs/{job_id}/retry-failed")
         assert refused.status_code == 409 and refused.json()["error"]["code"] == "job_not_finished"
-        await http.post(f"/api/v1/jobs/{job_id}/cancel")
-        await api.wait_done(http, job_id)
+        assert (await state.get_job(job_id)).status == "created"
