@@ -99,6 +99,8 @@ class Settings(BaseSettings):
 
     # Worker concurrency: slots for activities and workflow tasks on this process.
     worker_max_concurrent_activities: int = Field(default=DEFAULT_WORKER_SLOTS, ge=1)
+    # The worker's Temporal SDK metrics as Prometheus text on 127.0.0.1:<port>/metrics; unset: none.
+    worker_metrics_port: int | None = Field(default=None, ge=1, le=65535)
     worker_max_concurrent_workflow_tasks: int = Field(default=DEFAULT_WORKER_SLOTS, ge=1)
 
     review_source: SourceName = DEFAULT_SOURCE

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from temporalio.client import Client
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.service import TLSConfig
 
 from internal.config import Settings
@@ -16,7 +17,12 @@ class TemporalUnreachable(Exception):
         self.address = address
 
 
-async def connect_client(settings: Settings) -> Client:
+def metrics_runtime(port: int) -> Runtime:
+    """A Temporal runtime whose SDK (core) metrics are served for Prometheus on 127.0.0.1:<port>/metrics."""
+    return Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=f"127.0.0.1:{port}")))
+
+
+async def connect_client(settings: Settings, *, runtime: Runtime | None = None) -> Client:
     tls: TLSConfig | bool = False
     if settings.temporal_tls_cert and settings.temporal_tls_key:
         tls = TLSConfig(
@@ -28,7 +34,11 @@ async def connect_client(settings: Settings) -> Client:
         tls = True  # Temporal Cloud API keys are only accepted over TLS
     try:
         return await Client.connect(
-            settings.temporal_address, namespace=settings.temporal_namespace, tls=tls, api_key=api_key
+            settings.temporal_address,
+            namespace=settings.temporal_namespace,
+            tls=tls,
+            api_key=api_key,
+            runtime=runtime,
         )
     except RuntimeError as err:
         # The SDK's bridge raises a bare RuntimeError("Failed client connect: …") with the cause in the text.

@@ -24,7 +24,7 @@ from internal.sources.review_file import ReviewFileSource
 from internal.sources.walmart import WalmartSource
 from internal.stack.postgres import EmbeddedPostgres
 from internal.state.manager import StateManager
-from internal.temporal_client import connect_client
+from internal.temporal_client import connect_client, metrics_runtime
 from internal.worker import build_worker
 
 log = logging.getLogger(__name__)
@@ -105,7 +105,8 @@ async def run_worker(settings: Settings, dsn: str, stop: asyncio.Event, adapters
             opened.push_async_callback(adapters.aclose)
         state = await StateManager.connect(dsn, max_size=10)
         opened.push_async_callback(state.close)
-        client = await connect_client(settings)
+        port = settings.worker_metrics_port
+        client = await connect_client(settings, runtime=None if port is None else metrics_runtime(port))
         worker = build_worker(
             client,
             settings.temporal_task_queue,

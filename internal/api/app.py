@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from internal.api import events, jobs, signed, submit
+from internal.api import events, jobs, retry, signed, submit
 from internal.api.deps import Services, services
 from internal.api.disk import disk_problem
 from internal.api.errors import ApiError, BodyReadTimeout, install_error_handlers
@@ -91,6 +91,7 @@ def create_app(svc: Services) -> FastAPI:
     auth = [Depends(require_token)]
     app.include_router(submit.router, dependencies=auth)
     app.include_router(jobs.router, dependencies=auth)
+    app.include_router(retry.router, dependencies=auth)
     app.include_router(events.router, dependencies=auth)
     app.include_router(signed.router, dependencies=auth)
     app.include_router(signed.public_router)

@@ -177,6 +177,12 @@ def cmd_action(client: ApiClient, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_retry_failed(client: ApiClient, args: argparse.Namespace) -> int:
+    result = client.action(args.job_id, "retry-failed")
+    console.print(f"job {result['job_id']}: {result['status']}, {result['rows']} failed rows sent back to pending")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="enrich", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -217,6 +223,9 @@ def parser() -> argparse.ArgumentParser:
         a = sub.add_parser(name, help=text)
         a.add_argument("job_id")
         a.set_defaults(run=cmd_action)
+    rf = sub.add_parser("retry-failed", help="run the failed rows of a finished job again")
+    rf.add_argument("job_id")
+    rf.set_defaults(run=cmd_retry_failed)
     return p
 
 

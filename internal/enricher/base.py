@@ -67,6 +67,13 @@ class Enricher(ABC):
     async def enrich(self, job_id: str) -> str:
         """Start the job; idempotent. Returns the id of what runs it."""
 
+    # Whether rerun() can start a finished job again (the in-process channel pipeline cannot).
+    can_rerun: bool = False
+
+    async def rerun(self, job_id: str) -> str:
+        """Run a finished job again over its pending rows (after JobService reopened its failed ones)."""
+        raise InvalidJobState(f"this service's enricher cannot run job {job_id!r} again", code="not_supported")
+
     @abstractmethod
     async def cancel(self, job_id: str) -> None: ...
 

@@ -18,7 +18,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from internal.domain.options import JobRunOptions
 from internal.enricher.base import Enricher, EnrichmentUnavailable, InvalidJobState
 from internal.state.manager import InvalidTransition, StateManager
-from internal.state.models import JobStatus
+from internal.state.models import Job, JobStatus
 from internal.workflows.job import JOB_ID, JobInput, JobWorkflow, job_workflow_id
 
 
@@ -45,15 +45,10 @@ class TemporalEnricher(Enricher):
         job = await self._startable(job_id)
         workflow_id = job_workflow_id(job_id)
         try:
-            await self._client.start_workflow(
-                JobWorkflow.run,
-                job_input(job_id, job.options),
-                id=workflow_id,
-                task_queue=self._task_queue,
-                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-                search_attributes=TypedSearchAttributes([SearchAttributePair(JOB_ID, job_id)]),
-                static_summary=f"Enrich job {job_id}: {job.total_rows} rows from {job.filename or 'upload'}",
+            await self._start_run(
+                job,
+                WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                f"Enrich job {job_id}: {job.total_rows} rows from {job.filename or 'upload'}",
             )
         except RPCError as err:
             # The job stays `created` with its rows, so starting it again once Temporal is back works (the same
@@ -64,6 +59,36 @@ class TemporalEnricher(Enricher):
             return workflow_id  # closed run of the same job: never start it twice
         if job.workflow_id is None:
             await self.state.append_event(job_id, "job.enrich", {"workflow_id": workflow_id})
+        return workflow_id
+
+    async def _start_run(self, job: Job, reuse: WorkflowIDReusePolicy, summary: str) -> WorkflowHandle[Any, Any]:
+        return await self._client.start_workflow(
+            JobWorkflow.run,
+            job_input(job.job_id, job.options),
+            id=job_workflow_id(job.job_id),
+            task_queue=self._task_queue,
+            id_reuse_policy=reuse,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            search_attributes=TypedSearchAttributes([SearchAttributePair(JOB_ID, job.job_id)]),
+            static_summary=summary,
+        )
+
+    can_rerun = True
+
+    async def rerun(self, job_id: str) -> str:
+        """A new run of `job-{job_id}` (same workflow id, new run id) once the earlier run has closed; it pages
+        the job's pending rows as a first run does. A run still open is used as it is (a repeated request)."""
+        job = await self._job(job_id)
+        workflow_id = job_workflow_id(job_id)
+        try:
+            handle = await self._start_run(
+                job,
+                WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+                f"Retry the failed rows of job {job_id} ({job.filename or 'upload'})",
+            )
+        except RPCError as err:
+            raise EnrichmentUnavailable(f"Temporal could not start job {job_id!r} again: {err.message}") from err
+        await self.state.append_event(job_id, "job.rerun", {"workflow_id": workflow_id, "run_id": handle.result_run_id})
         return workflow_id
 
     async def cancel(self, job_id: str) -> None:

@@ -23,6 +23,7 @@ from internal.service.errors import EnrichmentUnavailable, InvalidJobState, JobN
 from internal.service.intake import create_job_from_csv, ingest_upload
 from internal.service.options import job_options
 from internal.service.products import product_list_error, products_csv
+from internal.service.retry import Retried, retry_failed
 from internal.state.manager import StateManager
 from internal.state.models import TERMINAL_JOB_STATUSES, Event, Job, JobStatus, NewJob, Progress, RowState
 
@@ -161,6 +162,10 @@ class JobService:
             current = (await self.state.get_job(job_id)).status
             status = current if current in TERMINAL_JOB_STATUSES else "cancelling"
         return status
+
+    async def retry_failed(self, job_id: str) -> Retried:
+        """Run the failed rows of a finished job again (semantics: internal/service/retry.py)."""
+        return await retry_failed(self.state, self.enricher, job_id)
 
     async def get(self, job_id: str) -> Job:
         return await self.state.get_job(job_id)

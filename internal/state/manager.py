@@ -24,6 +24,7 @@ from internal.state.db import (
 from internal.state.events import EventStore
 from internal.state.intakes import IntakeLedger
 from internal.state.jobs import JobStore
+from internal.state.retry import Reopened, reopen_failed_rows
 from internal.state.reviews import ReviewStore
 from internal.state.rows import RowStore
 
@@ -90,6 +91,9 @@ class StateManager:
 
     async def close(self) -> None:
         await self._pool.close()
+
+    async def reopen_failed_rows(self, job_id: str) -> Reopened:
+        return await reopen_failed_rows(self._pool, job_id)
 
     async def ping(self) -> bool:
         return bool(await self._pool.fetchval("SELECT true"))

@@ -46,6 +46,17 @@ def child_workflow_id(job_id: str, row_num: int) -> str:
     return f"enrich-{job_id}-row-{row_num}"
 
 
+def parse_workflow_id(workflow_id: str) -> tuple[str | None, int | None]:
+    """(job_id, row) named by one of the two ids above, (None, None) for any other; the logs use it."""
+    if workflow_id.startswith("enrich-"):
+        job_id, sep, row = workflow_id.removeprefix("enrich-").rpartition("-row-")
+        if sep and job_id and row.isdigit():
+            return job_id, int(row)
+    if workflow_id.startswith("job-") and len(workflow_id) > 4:
+        return workflow_id.removeprefix("job-"), None
+    return None, None
+
+
 _RUN = JobRunOptions()
 
 
