@@ -90,6 +90,8 @@ class Settings(BaseSettings):
     temporal_namespace: str = "default"
     temporal_task_queue: str = "review-enrichment"
     temporal_ui_port: int = Field(default=8233, ge=0, le=65535)
+    # Where the web page links a job's workflow; unset = the embedded UI on temporal_ui_port, when it runs.
+    temporal_ui_url: str | None = None
     temporal_tls_cert: Path | None = None
     temporal_tls_key: Path | None = None
     temporal_api_key: SecretStr | None = None
@@ -239,6 +241,15 @@ class Settings(BaseSettings):
     @property
     def temporal_address(self) -> str:
         return self.temporal_host_port or f"127.0.0.1:{self.temporal_embedded_port}"
+
+    @property
+    def temporal_ui(self) -> str | None:
+        """TEMPORAL_UI_URL, else the embedded server's UI (none when it runs headless: port 0, or not ours)."""
+        if self.temporal_ui_url:
+            return self.temporal_ui_url.rstrip("/")
+        if self.embedded_temporal and self.temporal_ui_port:
+            return f"http://127.0.0.1:{self.temporal_ui_port}"
+        return None
 
 
 def load_settings(**overrides: object) -> Settings:

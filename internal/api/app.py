@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from internal.api import events, jobs, retry, signed, submit
+from internal.api import events, jobs, retry, signed, submit, web
 from internal.api.deps import Services, services
 from internal.api.disk import disk_problem
 from internal.api.errors import ApiError, BodyReadTimeout, install_error_handlers
@@ -95,6 +95,7 @@ def create_app(svc: Services) -> FastAPI:
     app.include_router(events.router, dependencies=auth)
     app.include_router(signed.router, dependencies=auth)
     app.include_router(signed.public_router)
+    web.install(app, auth)
 
     @app.middleware("http")
     async def count_requests(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -128,9 +129,5 @@ def create_app(svc: Services) -> FastAPI:
     @app.get("/metrics", tags=["ops"], response_class=Response)
     async def metrics() -> Response:
         return Response(generate_latest(svc.metrics.registry), media_type=CONTENT_TYPE_LATEST)
-
-    @app.get("/", include_in_schema=False)
-    async def root() -> JSONResponse:
-        return JSONResponse({"docs": "/docs", "openapi": "/openapi.json", "jobs": "/api/v1/jobs"})
 
     return app

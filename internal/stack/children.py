@@ -36,12 +36,16 @@ class ChildExited(Exception):
 
 
 def child_env(stack: Stack) -> dict[str, str]:
-    return {
+    env = {
         **os.environ,
         "DATA_DIR": str(stack.data_dir),
         "DATABASE_URL": stack.database_url,
         "TEMPORAL_HOST_PORT": stack.temporal_address,
     }
+    # The children see a Temporal of someone else's (TEMPORAL_HOST_PORT): tell the API's web page where its UI is.
+    if stack.temporal_ui_url and not env.get("TEMPORAL_UI_URL"):
+        env["TEMPORAL_UI_URL"] = stack.temporal_ui_url
+    return env
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,166 @@
+"""The web page in a real browser (Debian's chromium via Playwright) against the real API, worker, Temporal and
+PostgreSQL on loopback. Screenshots of each page go to docs/img/ for the README."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from playwright.async_api import Browser, Page, expect
+from temporalio.client import Client
+
+from internal.state.manager import StateManager
+from tests.integration.api_harness import serve
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "products.csv"
+IMG = ROOT / "docs" / "img"
+COUNTS = ("pending", "running", "succeeded", "low_confidence", "no_reviews", "failed", "cancelled", "invalid",
+          "duplicate")  # fmt: skip
+
+
+async def _counts(page: Page) -> dict[str, int]:
+    return {name: int(await page.locator(f'tr[data-count="{name}"] td').inner_text()) for name in COUNTS}
+
+
+async def test_upload_example_watch_it_finish_filter_sort_and_download(
+    temporal_client: Client, state: StateManager, tmp_path: Path, browser: Browser
+) -> None:
+    async with serve(temporal_client, state, tmp_path) as api, api.client() as http:
+        page = await browser.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+        await page.goto(api.url + "/")
+        await page.set_input_files("#file-input", EXAMPLE)
+        await page.click("#upload-button")
+        await page.wait_for_url("**/jobs/*")
+        job_id = page.url.rsplit("/", 1)[1]
+        await expect(page.locator("#job-status")).to_have_text("completed", timeout=120_000)
+        await expect(page.locator("#job-percent")).to_have_text("100 %")
+        counts = await _counts(page)
+        total = int(await page.locator("#job-total").inner_text())
+        api_progress = (await http.get(f"/api/v1/jobs/{job_id}/progress")).json()
+        assert sum(counts.values()) == total == api_progress["total"] == 49
+        assert counts == {k: api_progress[k] for k in COUNTS}
+        await expect(page.locator("#btn-cancel")).to_be_disabled()
+        rows = (await http.get(f"/api/v1/jobs/{job_id}/results", params={"limit": 1000})).json()["results"]
+        scored = sum(1 for r in rows if r["result"] and r["result"].get("score_5") is not None)
+        await expect(page.locator("#hist-title")).to_have_text(f"Product scores: {scored} scored products")
+        bars = await page.locator("#histogram rect.bar").evaluate_all("bs => bs.map(b => Number(b.dataset.count))")
+        assert sum(bars) == scored > 0 and len(bars) == 8
+        await expect(page.locator("#results-summary")).to_contain_text(f"{total} rows")
+        IMG.mkdir(parents=True, exist_ok=True)
+        await page.screenshot(path=IMG / "web-job.png")
+
+        # Filter: only the rows of that status, as many as the progress counts say.
+        await page.select_option("#filter-status", "succeeded")
+        await page.wait_for_selector('table.results[data-filter="succeeded"]')
+        await expect(page.locator("#results-summary")).to_contain_text(f"{counts['succeeded']} rows")
+        statuses = await page.locator("table.results tbody tr").evaluate_all("rs => rs.map(r => r.dataset.status)")
+        assert statuses and set(statuses) == {"succeeded"}
+
+        # Sort: best score first, shown as "x.xx / 5".
+        await page.select_option("#filter-status", "")
+        await page.select_option("#sort", "score_desc")
+        await page.wait_for_selector('table.results[data-filter=""][data-sort="score_desc"]')
+        await expect(page.locator("#results-summary")).to_contain_text(f"{total} rows")
+        scores = [s for s in await page.locator("table.results td.score").all_inner_texts() if s != "—"]
+        values = [float(s.split(" / ")[0]) for s in scores]
+        assert values and values == sorted(values, reverse=True) and all(s.endswith(" / 5") for s in scores)
+
+        # Download: the same bytes as the API's CSV.
+        async with page.expect_download() as info:
+            await page.click("#csv-download")
+        download = await info.value
+        saved = tmp_path / "download.csv"
+        await download.save_as(saved)
+        expected = (await http.get(f"/api/v1/jobs/{job_id}/results", params={"format": "csv"})).content
+        assert saved.read_bytes() == expected
+        assert len(list(csv.reader(io.StringIO(expected.decode("utf-8-sig"))))) == total + 1
+
+        # The jobs list: this job, completed, at 100 %.
+        await page.goto(api.url + "/")
+        row = page.locator(f'tr[data-job="{job_id}"]')
+        await expect(row.locator(".status")).to_have_text("completed")
+        await expect(row.locator("progress")).to_have_attribute("value", "100.0")
+        await page.screenshot(path=IMG / "web-index.png", full_page=True)
+        await page.close()
+
+
+async def test_pause_resume_and_cancel_a_larger_job(
+    temporal_client: Client, state: StateManager, tmp_path: Path, browser: Browser
+) -> None:
+    big = tmp_path / "big.csv"
+    big.write_text("product_id,name\n" + "".join(f"pos-item-{i},Item {i}\n" for i in range(400)))
+    async with serve(temporal_client, state, tmp_path) as api, api.client() as http:
+        page = await browser.new_page()
+        await page.goto(api.url + "/")
+        await page.set_input_files("#file-input", big)
+        await page.click("text=Job options")
+        await page.fill("#opt-window", "2")  # two products at a time: slow enough to catch it running
+        await page.click("#upload-button")
+        await page.wait_for_url("**/jobs/*")
+        job_id = page.url.rsplit("/", 1)[1]
+        await expect(page.locator("#job-status")).to_have_text("running")
+        await expect(page.locator("#btn-resume")).to_be_disabled()
+        await page.click("#btn-pause")
+        await expect(page.locator("#job-status")).to_have_text("paused")
+        await expect(page.locator("#btn-pause")).to_be_disabled()
+        await page.click("#btn-resume")
+        await expect(page.locator("#job-status")).to_have_text("running")
+        await page.click("#btn-cancel")
+        await expect(page.locator("#job-status")).to_have_text("cancelled", timeout=60_000)
+        await expect(page.locator("#btn-cancel")).to_be_disabled()
+        progress = (await http.get(f"/api/v1/jobs/{job_id}/progress")).json()
+        assert progress["status"] == "cancelled" and progress["cancelled"] > 0
+        assert sum((await _counts(page)).values()) == progress["total"] == 400
+        await page.close()
+
+
+async def test_broken_uploads_are_explained_in_words(
+    temporal_client: Client, state: StateManager, tmp_path: Path, browser: Browser
+) -> None:
+    no_id = tmp_path / "no-id.csv"
+    no_id.write_text("name,price\nKettle,12\n")
+    some_bad = tmp_path / "some-bad.csv"
+    some_bad.write_text("product_id,name\npos-a,Alpha\n,Nameless\n")
+    async with serve(temporal_client, state, tmp_path) as api:
+        page = await browser.new_page(viewport={"width": 1280, "height": 700})
+        await page.goto(api.url + "/")
+        await page.set_input_files("#file-input", no_id)
+        await page.click("#upload-button")
+        result = page.locator("#upload-result")
+        await expect(result).to_contain_text("The upload was refused")
+        await expect(result).to_contain_text("product_id")
+        assert "{" not in await result.inner_text()  # words, not JSON
+        await page.screenshot(path=IMG / "web-upload-error.png", full_page=True)
+
+        await page.set_input_files("#file-input", some_bad)
+        await page.click("#upload-button")
+        await page.wait_for_url("**/jobs/*")
+        notice = page.locator("#upload-notice")
+        await expect(notice).to_contain_text("1 of the 2 rows are invalid")
+        await expect(notice).to_contain_text("Row 3, column 1 (product_id): product id is empty")
+        await page.close()
+
+
+async def test_with_api_token_the_page_asks_once_and_keeps_it_out_of_urls(
+    temporal_client: Client, state: StateManager, tmp_path: Path, browser: Browser
+) -> None:
+    token = "s3cret-web-token"
+    async with serve(temporal_client, state, tmp_path, token=token) as api:
+        context = await browser.new_context()
+        page = await context.new_page()
+        urls: list[str] = []
+        page.on("request", lambda r: urls.append(r.url))
+        await page.goto(api.url + "/")
+        await expect(page.locator("#token-form")).to_be_visible()
+        await page.fill("#token-input", token)
+        await page.click("#token-form button")
+        await expect(page.locator("#jobs")).to_contain_text("No jobs yet")
+        await page.set_input_files("#file-input", EXAMPLE)
+        await page.click("#upload-button")
+        await page.wait_for_url("**/jobs/*")
+        await expect(page.locator("#job-status")).to_have_text("completed", timeout=120_000)
+        await expect(page.locator("#token-form")).to_be_hidden()  # asked once: the job page found it in the session
+        assert urls and not [u for u in urls if token in u]
+        await context.close()
