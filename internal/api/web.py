@@ -21,7 +21,7 @@ from internal.api.export import result_cells
 from internal.api.histogram import histogram
 from internal.api.views import progress_out
 from internal.domain.options import SCORER_NAMES
-from internal.state.models import JOB_TRANSITIONS, RowState, RowStatus
+from internal.state.models import JOB_TRANSITIONS, TERMINAL_JOB_STATUSES, RowState, RowStatus
 
 _env = Environment(loader=PackageLoader("internal.api", "templates"), autoescape=select_autoescape(["html", "svg"]))
 templates = Jinja2Templates(env=_env)
@@ -67,7 +67,13 @@ async def job_page(request: Request, job_id: JobIdPath) -> HTMLResponse:
             "statuses": get_args(RowStatus),
             # Which job statuses each button works from: the state machine's own table, not a copy in JS.
             "actions": json.dumps(
-                {"pause": JOB_TRANSITIONS["paused"], "resume": ("paused",), "cancel": JOB_TRANSITIONS["cancelling"]}
+                {
+                    "pause": JOB_TRANSITIONS["paused"],
+                    "resume": ("paused",),
+                    "cancel": JOB_TRANSITIONS["cancelling"],
+                    # POST /retry-failed: a finished job with failed rows (internal/service/retry.py).
+                    "retry-failed": TERMINAL_JOB_STATUSES,
+                }
             ),
         },
     )

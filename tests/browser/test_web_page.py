@@ -3,6 +3,7 @@ PostgreSQL on loopback. Screenshots of each page go to docs/img/ for the README.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from pathlib import Path
@@ -77,6 +78,19 @@ async def test_upload_example_watch_it_finish_filter_sort_and_download(
         assert saved.read_bytes() == expected
         assert len(list(csv.reader(io.StringIO(expected.decode("utf-8-sig"))))) == total + 1
 
+        # One row failed (a product the source does not know): the retry button runs it again, and it ends the same.
+        await expect(page.locator("#btn-retry-failed")).to_be_enabled()
+        await page.click("#btn-retry-failed")
+        await expect(page.locator("#action-result")).to_contain_text("retry-failed: job is now running")
+        async with asyncio.timeout(60):
+            while True:
+                events = (await http.get(f"/api/v1/jobs/{job_id}/events")).json()["events"]
+                if [e["kind"] for e in events].count("job.completed") == 2:
+                    break
+                await asyncio.sleep(0.2)
+        assert (await http.get(f"/api/v1/jobs/{job_id}/progress")).json()["failed"] == counts["failed"] == 1
+        await expect(page.locator("#job-status")).to_have_text("completed", timeout=30_000)
+
         # The jobs list: this job, completed, at 100 %.
         await page.goto(api.url + "/")
         row = page.locator(f'tr[data-job="{job_id}"]')
@@ -110,6 +124,7 @@ async def test_pause_resume_and_cancel_a_larger_job(
         await page.click("#btn-cancel")
         await expect(page.locator("#job-status")).to_have_text("cancelled", timeout=60_000)
         await expect(page.locator("#btn-cancel")).to_be_disabled()
+        await expect(page.locator("#btn-retry-failed")).to_be_disabled()  # finished, but no row failed
         progress = (await http.get(f"/api/v1/jobs/{job_id}/progress")).json()
         assert progress["status"] == "cancelled" and progress["cancelled"] > 0
         assert sum((await _counts(page)).values()) == progress["total"] == 400

@@ -213,7 +213,9 @@ const Web = (() => {
       document.getElementById("job-total").textContent = p.total;
       if (job.error) { const e = document.getElementById("job-error"); e.hidden = false; e.textContent = job.error; }
       for (const [action, states] of Object.entries(ALLOWED)) {
-        document.getElementById("btn-" + action).disabled = !states.includes(job.status);
+        // Retrying needs failed rows as well as a finished job.
+        const possible = states.includes(job.status) && (action !== "retry-failed" || (p.failed || 0) > 0);
+        document.getElementById("btn-" + action).disabled = !possible;
       }
       const ui = section.dataset.temporalUi;
       if (ui && job.workflow_id) {
