@@ -18,7 +18,7 @@ from typing import Any, Protocol, TypeVar, cast
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from internal.activities import io
+from internal.activities import io, metrics
 from internal.domain.models import ProductSentiment, Review
 from internal.domain.settle import RowResult, settle
 from internal.scorers.base import PermanentScorerError, Scorer, ScorerError, Summarizer
@@ -123,10 +123,13 @@ class EnrichmentActivities:
         try:
             page = await _heartbeating(source.fetch_page(product_id, cursor), cursor)
         except PermanentSourceError as err:
+            metrics.fetch_page(source.name, err)
             raise ApplicationError(str(err), non_retryable=True, type=type(err).__name__) from err
         except SourceError as err:
+            metrics.fetch_page(source.name, err)
             raise _transient(err, err.retry_after) from err
         new = await self._state.store_reviews(job_id, row_num, page.reviews)
+        metrics.fetch_page(source.name, None, new)
         if page.meta is not None:
             await self._state.set_row_meta(job_id, row_num, dataclasses.asdict(page.meta))
         return page.next_cursor, new
@@ -199,12 +202,16 @@ class EnrichmentActivities:
             )
             if not batch:
                 break
+            started = time.monotonic()
             try:
                 scores = await _heartbeating(scorer.score(batch), scored)
             except PermanentScorerError as err:
+                metrics.scorer_call(inp.scorer, err, time.monotonic() - started)
                 raise ApplicationError(str(err), non_retryable=True, type=type(err).__name__) from err
             except ScorerError as err:
+                metrics.scorer_call(inp.scorer, err, time.monotonic() - started)
                 raise _transient(err, err.retry_after) from err
+            metrics.scorer_call(inp.scorer, None, time.monotonic() - started)
             await self._state.store_scores(inp.job_id, inp.row_num, scores)
             scored += len(scores)
             if len(batch) < SCORE_BATCH:
@@ -275,6 +282,7 @@ class EnrichmentActivities:
         return io.SummaryResult(summarized=summary is not None)
 
     async def _finish_row(self, job_id: str, row_num: int, result: RowResult) -> None:
+        metrics.row_finished(result.status)
         await self._state.set_row_state(
             job_id,
             row_num,

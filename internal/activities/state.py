@@ -7,9 +7,9 @@ from typing import Any, Protocol, cast
 
 from temporalio import activity
 
-from internal.activities import io
+from internal.activities import io, metrics
 from internal.state.db import InvalidTransition
-from internal.state.models import JobStatus, RowStatus
+from internal.state.models import TERMINAL_ROW_STATUSES, JobStatus, RowStatus
 from internal.state.ports import EventLog, JobStatuses, RowWork
 
 
@@ -57,6 +57,8 @@ class StateActivities:
             reason=inp.reason,
             workflow_id=inp.workflow_id,
         )
+        if inp.status in TERMINAL_ROW_STATUSES and previous != inp.status:
+            metrics.row_finished(inp.status)
         if previous is not None and inp.status == "failed":
             await self._state.append_event(inp.job_id, "row.failed", {"reason": inp.reason}, row_num=inp.row_num)
         return io.RowStateResult(previous=previous)

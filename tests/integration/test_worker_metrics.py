@@ -1,4 +1,4 @@
-"""WORKER_METRICS_PORT: the worker's Temporal SDK metrics, scraped from a real worker during and after a job."""
+"""WORKER_METRICS_PORT: the worker's Temporal SDK metrics and ours, scraped from a real worker after a job."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ from tests.integration.harness import new_job, running_worker, wait_until_done
 
 
 def _value(text: str, name: str) -> float:
-    """Sum of every series of one metric (over its labels)."""
-    values = [float(m) for m in re.findall(rf"^{name}(?:{{[^}}]*}})? (\S+)$", text, re.MULTILINE)]
+    """Sum of every series of one metric (over its labels), or of the series a label pattern picks."""
+    pattern = name if "{" in name else rf"{name}(?:{{[^}}]*}})?"
+    values = [float(m) for m in re.findall(rf"^{pattern} (\S+)$", text, re.MULTILINE)]
     assert values, f"no {name} in the scrape"
     return sum(values)
 
@@ -38,3 +39,14 @@ async def test_the_worker_serves_sdk_metrics_that_move_with_a_job(temporal_clien
     assert "temporal_worker_task_slots_available" in scrape
     assert "temporal_workflow_task_schedule_to_start_latency_bucket" in scrape
     assert "temporal_sticky_cache_size" in scrape
+    # Ours, on the same endpoint: every row finished with its status, pages and reviews per source, scorer calls.
+    progress = await state.get_progress(job_id)
+    finished = {s: n for s, n in progress.counts.items() if n and s not in ("invalid", "duplicate")}
+    for status, n in finished.items():
+        assert _value(scrape, rf'enrichment_rows_finished{{[^}}]*status="{status}"[^}}]*}}') == n, status
+    assert _value(scrape, "enrichment_rows_finished") == 3
+    assert _value(scrape, r'enrichment_source_requests{[^}]*outcome="ok"[^}]*}') >= 3
+    stored = sum([await state.count_reviews(job_id, n) for n in (2, 3, 4)])
+    assert stored > 0 and _value(scrape, "enrichment_reviews_stored") == stored
+    assert _value(scrape, "enrichment_scorer_calls") >= 3
+    assert _value(scrape, "enrichment_scorer_seconds_count") >= 3
