@@ -15,6 +15,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from internal.domain.options import DEFAULT_SCORER, DEFAULT_SOURCE, SCORER_NAMES, ScorerName, SourceName
+from internal.domain.reuse import DEFAULT_REVIEW_MAX_AGE, parse_duration
 
 # Activity and workflow-task slots of one worker process: at least a job's default window (100), so every
 # in-flight product of a job can have its step running at once.
@@ -109,6 +110,9 @@ class Settings(BaseSettings):
     scorer: ScorerName = DEFAULT_SCORER
     # Escalation chain for the feedback loop, cheapest first (e.g. "vader,comprehend,gemini"); unset = SCORER alone.
     scorer_chain: str | None = None
+    # Reuse a product's reviews fetched within this long by an earlier job instead of fetching them again
+    # (seconds, or 90s / 15m / 24h / 7d; 0 = always fetch). A job's `review_max_age` option overrides it.
+    review_max_age: int = DEFAULT_REVIEW_MAX_AGE
     upload_storage: Literal["local", "s3"] = "local"
     enricher: Literal["temporal", "channel"] = "temporal"
 
@@ -167,6 +171,11 @@ class Settings(BaseSettings):
                 f"DATABASE_URL must start with postgresql:// or postgres:// (got scheme {parts.scheme or 'none'!r})"
             )
         return raw
+
+    @field_validator("review_max_age", mode="before")
+    @classmethod
+    def _review_max_age(cls, value: object) -> int:
+        return parse_duration(value)
 
     @field_validator("scorer_chain")
     @classmethod
@@ -228,7 +237,11 @@ class Settings(BaseSettings):
 
     def job_defaults(self) -> dict[str, object]:
         """Options every new job starts from; the job's own options override them."""
-        return {"source": self.review_source, "scorer_chain": self.scorers_in_chain}
+        return {
+            "source": self.review_source,
+            "scorer_chain": self.scorers_in_chain,
+            "review_max_age": self.review_max_age,
+        }
 
     @property
     def embedded_temporal(self) -> bool:

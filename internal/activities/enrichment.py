@@ -20,11 +20,12 @@ from temporalio.exceptions import ApplicationError
 
 from internal.activities import io, metrics
 from internal.domain.models import ProductSentiment, Review
+from internal.domain.reuse import score_change
 from internal.domain.settle import RowResult, settle
 from internal.scorers.base import PermanentScorerError, Scorer, ScorerError, Summarizer
 from internal.sources.base import PermanentSourceError, ReviewSource, SourceError
 from internal.state.models import RowStatus
-from internal.state.ports import Reviews, RowMeta, RowWork
+from internal.state.ports import Products, Reviews, RowMeta, RowWork
 
 log = logging.getLogger(__name__)
 
@@ -82,8 +83,9 @@ def _transient(err: Exception, retry_after: float | None) -> ApplicationError:
     return ApplicationError(str(err), type=type(err).__name__, next_retry_delay=delay)
 
 
-class RowEnrichmentState(RowWork, RowMeta, Reviews, Protocol):
-    """What enriching a row reads and writes: its status, its product facts, its reviews and scores."""
+class RowEnrichmentState(RowWork, RowMeta, Reviews, Products, Protocol):
+    """What enriching a row reads and writes: its status, its product facts, its reviews and scores, and the
+    reviews kept per product."""
 
 
 class EnrichmentActivities:
@@ -118,21 +120,23 @@ class EnrichmentActivities:
 
     async def _fetch_page(
         self, source: ReviewSource, job_id: str, row_num: int, product_id: str, cursor: str | None
-    ) -> tuple[str | None, int]:
-        """Read one page and store its reviews (an idempotent upsert); returns the next cursor and new reviews."""
+    ) -> tuple[str | None, int, bool]:
+        """Read one page and store its reviews (an idempotent upsert), counting the request in the row's costs.
+        Returns the next cursor, how many reviews were new, and whether the page held one the row already had."""
         try:
             page = await _heartbeating(source.fetch_page(product_id, cursor), cursor)
-        except PermanentSourceError as err:
+        except (PermanentSourceError, SourceError) as err:
             metrics.fetch_page(source.name, err)
-            raise ApplicationError(str(err), non_retryable=True, type=type(err).__name__) from err
-        except SourceError as err:
-            metrics.fetch_page(source.name, err)
+            # A refused request was still sent (and a metered API may bill it).
+            await self._state.add_costs(job_id, row_num, source_requests=1)
+            if isinstance(err, PermanentSourceError):
+                raise ApplicationError(str(err), non_retryable=True, type=type(err).__name__) from err
             raise _transient(err, err.retry_after) from err
-        new = await self._state.store_reviews(job_id, row_num, page.reviews)
+        new = await self._state.store_reviews(job_id, row_num, page.reviews, requests=1)
         metrics.fetch_page(source.name, None, new)
         if page.meta is not None:
             await self._state.set_row_meta(job_id, row_num, dataclasses.asdict(page.meta))
-        return page.next_cursor, new
+        return page.next_cursor, new, new < len(page.reviews)
 
     @activity.defn(name=io.FETCH_ATTEMPT)
     async def fetch_attempt(self, inp: io.FetchAttemptInput) -> io.FetchAttemptResult:
@@ -155,16 +159,22 @@ class EnrichmentActivities:
             attempt=inp.attempt,
             workflow_id=inp.workflow_id,
         )
-        started, new = time.monotonic(), 0
+        started, new, known = time.monotonic(), 0, False
         while pages < inp.page_budget:
-            cursor, added = await self._fetch_page(source, inp.job_id, inp.row_num, inp.product_id, cursor)
+            cursor, added, known = await self._fetch_page(source, inp.job_id, inp.row_num, inp.product_id, cursor)
             pages, new = pages + 1, new + added
-            if cursor is None:
+            if cursor is None or (known and inp.stop_at_known):
                 break
             if time.monotonic() - started >= HEARTBEAT_AFTER:
                 _heartbeat({"cursor": cursor, "pages": pages})
         stored = await self._state.count_reviews(inp.job_id, inp.row_num)
-        return io.FetchAttemptResult(next_cursor=cursor, pages_fetched=pages, new_reviews=new, stored_reviews=stored)
+        return io.FetchAttemptResult(
+            next_cursor=cursor,
+            pages_fetched=pages,
+            new_reviews=new,
+            stored_reviews=stored,
+            reached_known=known and inp.stop_at_known,
+        )
 
     @activity.defn(name=io.FETCH_REVIEWS)
     async def fetch_reviews(self, inp: io.FetchInput) -> io.FetchResult:
@@ -178,7 +188,7 @@ class EnrichmentActivities:
             attempt=inp.attempt,
             workflow_id=inp.workflow_id,
         )
-        cursor, new = await self._fetch_page(source, inp.job_id, inp.row_num, inp.product_id, inp.cursor)
+        cursor, new, _known = await self._fetch_page(source, inp.job_id, inp.row_num, inp.product_id, inp.cursor)
         stored = await self._state.count_reviews(inp.job_id, inp.row_num)
         return io.FetchResult(new_reviews=new, stored_reviews=stored, next_cursor=cursor, meta=None)
 
@@ -205,14 +215,14 @@ class EnrichmentActivities:
             started = time.monotonic()
             try:
                 scores = await _heartbeating(scorer.score(batch), scored)
-            except PermanentScorerError as err:
+            except (PermanentScorerError, ScorerError) as err:
                 metrics.scorer_call(inp.scorer, err, time.monotonic() - started)
-                raise ApplicationError(str(err), non_retryable=True, type=type(err).__name__) from err
-            except ScorerError as err:
-                metrics.scorer_call(inp.scorer, err, time.monotonic() - started)
+                await self._state.add_costs(inp.job_id, inp.row_num, scorer_calls=1)
+                if isinstance(err, PermanentScorerError):
+                    raise ApplicationError(str(err), non_retryable=True, type=type(err).__name__) from err
                 raise _transient(err, err.retry_after) from err
             metrics.scorer_call(inp.scorer, None, time.monotonic() - started)
-            await self._state.store_scores(inp.job_id, inp.row_num, scores)
+            await self._state.store_scores(inp.job_id, inp.row_num, scores, calls=1)
             scored += len(scores)
             if len(batch) < SCORE_BATCH:
                 # The last batch: no query for an empty one, and no heartbeat (a billed action) for nothing.
@@ -253,6 +263,7 @@ class EnrichmentActivities:
             return io.FeedbackResult(
                 action=settled.action, status="running", reason=settled.reason, sentiment=None, best=best
             )
+        result = await self._publish(inp, result, len(loaded))
         stored = [review for review, _ in loaded]
         wants_summary = self._summarizer is not None and bool(stored)
         if wants_summary and inp.summary_separately:
@@ -271,6 +282,40 @@ class EnrichmentActivities:
         return io.FeedbackResult(
             action="finish", status=result.status, reason=result.reason, sentiment=result.to_dict(), best=best
         )
+
+    async def _publish(self, inp: io.FeedbackInput, result: RowResult, reviews: int) -> RowResult:
+        """Say where a decided row's reviews came from and how its score moved, and keep its reviews and scores
+        for its product, so that a later job reuses them (internal/state/products.py)."""
+        reused = await self._state.row_reuse(inp.job_id, inp.row_num)
+        if reused is not None:
+            note = io.ReviewClaim(
+                action=reused["mode"],
+                from_job=reused["job_id"],
+                fetched_at=reused["fetched_at"],
+                reviews=int(reused["reviews"]),
+            ).note()
+            result = dataclasses.replace(
+                result,
+                reason=f"{result.reason}; {note}" if note else result.reason,
+                reused_from={"job_id": reused["job_id"], "fetched_at": reused["fetched_at"]},
+                score_change=score_change(reused.get("previous"), dataclasses.asdict(result.sentiment))
+                if reused["mode"] == "refresh"
+                else None,
+                new_reviews=reviews - int(reused["reviews"]),
+            )
+        if inp.product_id:
+            await self._state.publish_reviews(
+                inp.job_id,
+                inp.row_num,
+                inp.source,
+                inp.product_id,
+                cursor=inp.cursor,
+                pages=inp.pages,
+                exhausted=not inp.has_more_pages,
+                escalation=inp.escalation_level,
+                result=dataclasses.asdict(result.sentiment),
+            )
+        return result
 
     @activity.defn(name=io.SUMMARIZE_PRODUCT)
     async def summarize_product(self, inp: io.SummaryInput) -> io.SummaryResult:

@@ -13,7 +13,9 @@ from typing import Any
 from internal.domain.attempt import RowAttempt
 from internal.domain.options import EnrichmentOptions, FeedbackPolicy
 
-# Re-exported: workflows name it io.RowRef; the record itself lives in the domain, where the state store uses it too.
+# Re-exported: workflows name them io.RowRef and io.ReviewClaim; the records live in the domain, where the state
+# store uses them too.
+from internal.domain.reuse import ReviewClaim as ReviewClaim
 from internal.domain.rows import RowRef as RowRef
 
 # Activity names (stable: they are recorded in workflow histories).
@@ -29,6 +31,8 @@ FETCH_REVIEWS = "fetch_reviews"
 FETCH_ATTEMPT = "fetch_attempt"
 SUMMARIZE_PRODUCT = "summarize_product"
 SCORE_REVIEWS = "score_reviews"
+# Steps version 3: before fetching, ask for the product's stored reviews (internal/domain/reuse.py).
+CLAIM_REVIEWS = "claim_reviews"
 ANALYZE_FEEDBACK = "analyze_feedback"
 
 
@@ -120,6 +124,18 @@ class FetchAttemptInput:
     pages_fetched: int
     page_budget: int
     workflow_id: str | None = None
+    # A refresh: stop at the first page holding a review the row already has (sources list newest first).
+    stop_at_known: bool = False
+
+
+@dataclass(frozen=True)
+class ClaimInput:
+    job_id: str
+    row_num: int
+    product_id: str
+    source: str
+    max_age_seconds: int
+    refresh: bool
 
 
 @dataclass(frozen=True)
@@ -128,6 +144,8 @@ class FetchAttemptResult:
     pages_fetched: int  # in total, this attempt's pages included
     new_reviews: int
     stored_reviews: int
+    # stop_at_known: the fetch reached reviews the row already had, so nothing older is new.
+    reached_known: bool = False
 
 
 @dataclass(frozen=True)
@@ -162,6 +180,9 @@ class FeedbackInput:
     # Set by workflows that run feedback as a local activity: a product summary is a network call (an LLM), so
     # instead of writing it inline the activity hands a finished row to SUMMARIZE_PRODUCT, a regular activity.
     summary_separately: bool = False
+    # Where the fetch stopped, kept with the product's reviews when the row finishes (a later job reads on).
+    cursor: str | None = None
+    pages: int = 0
 
 
 @dataclass(frozen=True)
@@ -195,7 +216,14 @@ class SummaryResult:
 
 
 def fetch_attempt_input(
-    job_id: str, row_num: int, product_id: str, options: EnrichmentOptions, at: RowAttempt, workflow_id: str
+    job_id: str,
+    row_num: int,
+    product_id: str,
+    options: EnrichmentOptions,
+    at: RowAttempt,
+    workflow_id: str,
+    *,
+    stop_at_known: bool = False,
 ) -> FetchAttemptInput:
     return FetchAttemptInput(
         job_id=job_id,
@@ -207,6 +235,7 @@ def fetch_attempt_input(
         pages_fetched=at.pages,
         page_budget=at.page_budget(options.pages_per_attempt),
         workflow_id=workflow_id,
+        stop_at_known=stop_at_known,
     )
 
 
@@ -243,4 +272,17 @@ def feedback_input(
         final_attempt=at.attempt >= options.max_retries,
         product_id=product_id,
         summary_separately=summary_separately,
+        cursor=at.cursor,
+        pages=at.pages,
+    )
+
+
+def claim_input(job_id: str, row_num: int, product_id: str, options: EnrichmentOptions) -> ClaimInput:
+    return ClaimInput(
+        job_id=job_id,
+        row_num=row_num,
+        product_id=product_id,
+        source=options.source,
+        max_age_seconds=options.review_max_age or 0,
+        refresh=options.refresh,
     )

@@ -33,6 +33,12 @@ RESULT_COLUMNS = [
     "product_url",
     "summary",
     "duplicate_of",
+    # What the row cost, and where its reviews came from (docs/sources.md, "Reuse and refresh").
+    "source_requests",
+    "scorer_calls",
+    "reused_from_job",
+    "score_change",
+    "new_reviews",
 ]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -57,6 +63,8 @@ def result_cells(row: RowState) -> dict[str, Any]:
             "reason": row.reason,
             "attempts": row.attempt or None,
             "duplicate_of": row.duplicate_of,
+            "source_requests": row.source_requests,
+            "scorer_calls": row.scorer_calls,
         }
     r = RowResult.from_dict(row.result)
     s, meta = r.sentiment, r.meta or {}
@@ -82,6 +90,11 @@ def result_cells(row: RowState) -> dict[str, Any]:
         "product_url": meta.get("url"),
         "summary": r.summary,
         "duplicate_of": row.duplicate_of,
+        "source_requests": row.source_requests,
+        "scorer_calls": row.scorer_calls,
+        "reused_from_job": (r.reused_from or {}).get("job_id"),
+        "score_change": r.score_change,
+        "new_reviews": r.new_reviews,
     }
 
 

@@ -18,6 +18,7 @@ from pydantic import (
 )
 
 from internal.domain.options import FeedbackPolicy, JobRunOptions, ScorerName, SourceName
+from internal.domain.reuse import parse_duration
 from internal.intake import DEFAULT_LIMITS
 
 # Strict: JSON `true` is not the number 1, nor "5" the number 5.
@@ -43,6 +44,10 @@ _FIELD = DEFAULT_LIMITS.max_field_chars
 ProductId = Annotated[str, StringConstraints(max_length=MAX_JSON_ID_CHARS), AfterValidator(_no_nul)]
 FieldText = Annotated[str, StringConstraints(max_length=_FIELD), AfterValidator(_no_nul)]
 FileName = Annotated[str, StringConstraints(max_length=255), AfterValidator(_no_nul)]
+
+
+def _duration(value: int | str) -> int:
+    return parse_duration(value)
 
 
 _POLICY = FeedbackPolicy()
@@ -73,6 +78,12 @@ class JobOptions(BaseModel):
     scorer_chain: list[ScorerName] | None = Field(None, min_length=1, max_length=3)
     source: SourceName | None = None
     policy: PolicyOptions | None = None
+    review_max_age: Annotated[StrictInt | str, AfterValidator(_duration)] | None = Field(
+        None,
+        description="reuse a product's reviews fetched within this long instead of fetching them again: seconds "
+        "or 90s / 15m / 24h / 7d; 0 = always fetch (default REVIEW_MAX_AGE, 24h)",
+        examples=["24h", 0],
+    )
 
     def as_dict(self) -> dict[str, Any]:
         return self.model_dump(exclude_none=True)
@@ -147,6 +158,14 @@ class Counts(BaseModel):
     duplicate: int = 0
 
 
+class CostsOut(BaseModel):
+    """What the job's finished rows spent (a row's costs join these when it finishes)."""
+
+    source_requests: int = Field(0, description="requests sent to review sources, failed ones included")
+    scorer_calls: int = Field(0, description="calls to scorers (one per batch of reviews)")
+    reused_rows: int = Field(0, description="rows whose reviews were reused from an earlier job, not fetched")
+
+
 class ProgressOut(Counts):
     job_id: str
     status: str
@@ -155,6 +174,7 @@ class ProgressOut(Counts):
     percent: float
     eta_seconds: float | None
     rows_per_second: float | None
+    costs: CostsOut = Field(default_factory=CostsOut)
 
 
 class JobOut(BaseModel):
@@ -185,6 +205,8 @@ class ResultRow(BaseModel):
     duplicate_of: int | None
     input: dict[str, str]
     result: dict[str, Any] | None
+    source_requests: int = 0
+    scorer_calls: int = 0
 
 
 class ResultPage(BaseModel):

@@ -8,7 +8,16 @@ import re
 from datetime import UTC, datetime
 
 from internal.api.errors import ApiError
-from internal.api.schemas import JOB_ID_PATTERN, InvalidRow, JobCreated, JobOut, ProgressOut, ResultPage, ResultRow
+from internal.api.schemas import (
+    JOB_ID_PATTERN,
+    CostsOut,
+    InvalidRow,
+    JobCreated,
+    JobOut,
+    ProgressOut,
+    ResultPage,
+    ResultRow,
+)
 from internal.enricher.base import ProgressView
 from internal.service.jobs import Started
 from internal.state.models import Job, RowState
@@ -23,6 +32,11 @@ def progress_out(p: ProgressView) -> ProgressOut:
         percent=p.percent,
         eta_seconds=p.eta_seconds,
         rows_per_second=p.rows_per_second,
+        costs=CostsOut(
+            source_requests=p.costs.source_requests,
+            scorer_calls=p.costs.scorer_calls,
+            reused_rows=p.costs.reused_rows,
+        ),
         **p.counts,
     )
 
@@ -77,6 +91,8 @@ def result_page(job: Job, rows: list[RowState], limit: int) -> ResultPage:
                 duplicate_of=r.duplicate_of,
                 input=dict(zip(header, r.cells, strict=False)),
                 result=r.result,
+                source_requests=r.source_requests,
+                scorer_calls=r.scorer_calls,
             )
             for r in rows
         ],

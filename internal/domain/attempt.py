@@ -32,6 +32,18 @@ class RowAttempt:
             self, cursor=cursor, pages=pages, budget=self.page_budget(pages_per_attempt), exhausted=cursor is None
         )
 
+    def resumed_from(self, cursor: str | None, pages: int, exhausted: bool, escalation: int, per: int) -> RowAttempt:
+        """The row already holds reviews another row fetched (reused or refreshed, internal/domain/reuse.py):
+        read on from where that fetch stopped, and score with the scorer it ended with."""
+        return replace(
+            self,
+            cursor=cursor,
+            pages=pages,
+            budget=max(self.page_budget(per), pages),
+            exhausted=exhausted,
+            escalation=max(self.escalation, escalation),
+        )
+
 
 def next_attempt(at: RowAttempt, action: str, best: dict[str, Any] | None, pages_per_attempt: int) -> RowAttempt:
     """A weak result's next attempt: `fetch_more` gets a larger page budget (reading on from the cursor),

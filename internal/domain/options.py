@@ -54,6 +54,16 @@ class EnrichmentOptions:
     # Attempts before a weak result is accepted as it is (low_confidence).
     max_retries: int = 3
     policy: FeedbackPolicy = field(default_factory=FeedbackPolicy)
+    # Reuse a product's reviews fetched within this many seconds (0: always fetch). None for jobs stored before
+    # reuse existed, which therefore never reuse; new jobs get REVIEW_MAX_AGE (internal/domain/reuse.py).
+    review_max_age: int | None = None
+    # A refresh (a scheduled run) keeps the stored reviews and fetches only newer ones (docs/sources.md).
+    refresh: bool = False
+
+    @property
+    def claims_reviews(self) -> bool:
+        """Whether a row asks for its product's stored reviews before fetching (internal/domain/reuse.py)."""
+        return self.refresh or bool(self.review_max_age)
 
     def scorer_at(self, escalation: int) -> str:
         return self.scorer_chain[min(escalation, len(self.scorer_chain) - 1)]

@@ -50,6 +50,11 @@ class RowResult:
     reason: str
     meta: dict[str, Any] | None = None  # the product's facts from the source (name, price, url, ...)
     summary: str | None = None  # praise and complaints, when a summarising scorer is configured
+    # Set when the row's reviews were reused or refreshed (internal/domain/reuse.py): the job and time they were
+    # fetched, the change of score_5 since that result (refresh only), and reviews this row added to them.
+    reused_from: dict[str, Any] | None = None
+    score_change: float | None = None
+    new_reviews: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The stored JSON: the sentiment's fields flat, then how the row got there."""
@@ -61,6 +66,9 @@ class RowResult:
             "reason": self.reason,
             "meta": self.meta,
             "summary": self.summary,
+            "reused_from": self.reused_from,
+            "score_change": self.score_change,
+            "new_reviews": self.new_reviews,
         }
 
     @classmethod
@@ -77,6 +85,9 @@ class RowResult:
             reason=str(data.get("reason") or ""),
             meta=data.get("meta"),
             summary=data.get("summary"),
+            reused_from=data.get("reused_from"),
+            score_change=data.get("score_change"),
+            new_reviews=data.get("new_reviews"),
         )
 
 

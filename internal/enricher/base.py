@@ -4,11 +4,11 @@ pause / resume), so the API and CLI do not care whether Temporal or the in-proce
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from internal.state.manager import StateManager
-from internal.state.models import TERMINAL_JOB_STATUSES, Job, Progress, RowState, RowStatus
+from internal.state.models import TERMINAL_JOB_STATUSES, Costs, Job, Progress, RowState, RowStatus
 
 
 class EnricherError(Exception):
@@ -42,6 +42,7 @@ class ProgressView:
     percent: float
     eta_seconds: float | None
     rows_per_second: float | None
+    costs: Costs = field(default_factory=Costs)
 
 
 class Enricher(ABC):
@@ -116,4 +117,5 @@ def progress_view(p: Progress) -> ProgressView:
         percent=p.percent,
         eta_seconds=0.0 if p.status in TERMINAL_JOB_STATUSES else eta,
         rows_per_second=None if rate is None else round(rate, 2),
+        costs=p.costs,
     )

@@ -7,7 +7,7 @@ from typing import Any, cast
 import asyncpg
 
 from internal.state.db import InvalidTransition, JobNotFound, affected, from_record
-from internal.state.models import JOB_TRANSITIONS, ROW_STATUSES, Job, JobStatus, NewJob, Progress, RowStatus
+from internal.state.models import JOB_TRANSITIONS, ROW_STATUSES, Costs, Job, JobStatus, NewJob, Progress, RowStatus
 
 
 class JobStore:
@@ -140,7 +140,8 @@ async def read_progress(pool: asyncpg.Pool, job_id: str) -> Progress:
     """The job's status and its row counters (`job_counts`, kept exact by every row transition): O(1) per job."""
     rows = await pool.fetch(
         """
-        SELECT j.status AS job_status, j.total_rows, j.started_at, j.updated_at, c.status, c.n
+        SELECT j.status AS job_status, j.total_rows, j.started_at, j.updated_at, c.status, c.n,
+               c.source_requests, c.scorer_calls, c.reused_rows
         FROM jobs j LEFT JOIN job_counts c USING (job_id)
         WHERE j.job_id = $1
         """,
@@ -149,9 +150,11 @@ async def read_progress(pool: asyncpg.Pool, job_id: str) -> Progress:
     if not rows:
         raise JobNotFound(job_id)
     counts: dict[RowStatus, int] = dict.fromkeys(ROW_STATUSES, 0)
+    spent = Costs()
     for r in rows:
         if r["status"] is not None:
             counts[cast(RowStatus, r["status"])] = int(r["n"])
+            spent = spent.plus(r["source_requests"], r["scorer_calls"], r["reused_rows"])
     first = rows[0]
     return Progress(
         job_id=job_id,
@@ -160,4 +163,5 @@ async def read_progress(pool: asyncpg.Pool, job_id: str) -> Progress:
         counts=counts,
         started_at=first["started_at"],
         updated_at=first["updated_at"],
+        costs=spent,
     )

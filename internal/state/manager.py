@@ -24,12 +24,13 @@ from internal.state.db import (
 from internal.state.events import EventStore
 from internal.state.intakes import IntakeLedger
 from internal.state.jobs import JobStore
+from internal.state.products import ProductStore
 from internal.state.retry import Reopened, reopen_failed_rows
 from internal.state.reviews import ReviewStore
 from internal.state.rows import RowStore
 
 if TYPE_CHECKING:
-    from internal.state.ports import Events, Jobs, Reviews, Rows
+    from internal.state.ports import Events, Jobs, Products, Reviews, Rows
 
 # Callers import the errors from here; they are defined next to the pool (db.py).
 __all__ = [
@@ -54,6 +55,7 @@ class StateManager:
         self.reviews = ReviewStore(pool)
         self.events = EventStore(pool)
         self.intakes = IntakeLedger(pool)
+        self.products = ProductStore(pool)
 
         self.create_job = self.jobs.create_job
         self.get_job = self.jobs.get_job
@@ -81,6 +83,11 @@ class StateManager:
         self.uncertain_review_ids = self.reviews.uncertain_review_ids
         self.store_scores = self.reviews.store_scores
         self.load_scores = self.reviews.load_scores
+        self.add_costs = self.reviews.add_costs
+
+        self.claim_reviews = self.products.claim_reviews
+        self.publish_reviews = self.products.publish_reviews
+        self.row_reuse = self.products.row_reuse
 
         self.append_event = self.events.append_event
         self.list_events = self.events.list_events
@@ -101,5 +108,7 @@ class StateManager:
 
 if TYPE_CHECKING:
     # mypy checks here that each store, and the manager, satisfies the protocols callers are typed against.
-    def _conforms(m: StateManager) -> tuple[Jobs, Rows, Reviews, Events, Jobs, Rows, Reviews, Events]:
-        return m.jobs, m.rows, m.reviews, m.events, m, m, m, m
+    def _conforms(
+        m: StateManager,
+    ) -> tuple[Jobs, Rows, Reviews, Events, Products, Jobs, Rows, Reviews, Events, Products]:
+        return m.jobs, m.rows, m.reviews, m.events, m.products, m, m, m, m, m

@@ -94,6 +94,22 @@ class Job:
 
 
 @dataclass(frozen=True, slots=True)
+class Costs:
+    """What a job's finished rows spent: requests sent to sources, scorer calls, and rows that reused reviews."""
+
+    source_requests: int = 0
+    scorer_calls: int = 0
+    reused_rows: int = 0
+
+    def plus(self, source_requests: int, scorer_calls: int, reused_rows: int) -> Costs:
+        return Costs(
+            self.source_requests + int(source_requests),
+            self.scorer_calls + int(scorer_calls),
+            self.reused_rows + int(reused_rows),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Progress:
     job_id: str
     status: JobStatus
@@ -101,6 +117,7 @@ class Progress:
     counts: dict[RowStatus, int]
     started_at: datetime | None
     updated_at: datetime
+    costs: Costs = field(default_factory=Costs)
 
     @property
     def done(self) -> int:
@@ -129,6 +146,10 @@ class RowState:
     duplicate_of: int | None
     workflow_id: str | None
     updated_at: datetime
+    # What this row's last run spent, and where its reviews came from when they were reused (migration 0003).
+    source_requests: int = 0
+    scorer_calls: int = 0
+    reused: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)

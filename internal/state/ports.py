@@ -12,6 +12,7 @@ from collections.abc import AsyncIterable, Iterable, Sequence
 from typing import Any, Protocol
 
 from internal.domain.models import Review, ReviewScore
+from internal.domain.reuse import ReviewClaim
 from internal.domain.rows import RowRef
 from internal.state.models import Event, Job, JobStatus, NewJob, NewRow, Progress, RowState, RowStatus
 
@@ -113,7 +114,13 @@ class Rows(RowIntake, RowWork, RowMeta, RowReads, Protocol):
 
 
 class Reviews(Protocol):
-    async def store_reviews(self, job_id: str, row_num: int, reviews: Sequence[Review]) -> int: ...
+    async def store_reviews(
+        self, job_id: str, row_num: int, reviews: Sequence[Review], *, requests: int = 0
+    ) -> int: ...
+
+    async def add_costs(
+        self, job_id: str, row_num: int, *, source_requests: int = 0, scorer_calls: int = 0
+    ) -> None: ...
 
     async def count_reviews(self, job_id: str, row_num: int) -> int: ...
 
@@ -131,9 +138,35 @@ class Reviews(Protocol):
         self, job_id: str, row_num: int, scorer: str, min_confidence: float
     ) -> list[str]: ...
 
-    async def store_scores(self, job_id: str, row_num: int, scores: Sequence[ReviewScore]) -> int: ...
+    async def store_scores(
+        self, job_id: str, row_num: int, scores: Sequence[ReviewScore], *, calls: int = 0
+    ) -> int: ...
 
     async def load_scores(self, job_id: str, row_num: int) -> list[tuple[Review, list[ReviewScore]]]: ...
+
+
+class Products(Protocol):
+    """Reviews and scores kept per (source, product) across jobs (internal/state/products.py)."""
+
+    async def claim_reviews(
+        self, job_id: str, row_num: int, source: str, product_id: str, *, max_age_seconds: int, refresh: bool
+    ) -> ReviewClaim: ...
+
+    async def publish_reviews(
+        self,
+        job_id: str,
+        row_num: int,
+        source: str,
+        product_id: str,
+        *,
+        cursor: str | None,
+        pages: int,
+        exhausted: bool,
+        escalation: int,
+        result: dict[str, Any] | None,
+    ) -> None: ...
+
+    async def row_reuse(self, job_id: str, row_num: int) -> dict[str, Any] | None: ...
 
 
 # ---- events ------------------------------------------------------------------------------------------------------

@@ -24,7 +24,9 @@ _REOPEN_FAILED_ROWS = """
 WITH locked AS (
     SELECT row_num FROM job_rows WHERE job_id = $1 AND status = 'failed' ORDER BY row_num FOR UPDATE
 ), upd AS (
-    UPDATE job_rows r SET status = 'pending', finished_at = NULL, updated_at = now()
+    UPDATE job_rows r SET status = 'pending', finished_at = NULL, updated_at = now(),
+        -- The job's totals keep what the failed run spent; the row counts its new run from zero.
+        source_requests = 0, scorer_calls = 0, reused = NULL
     FROM locked l WHERE r.job_id = $1 AND r.row_num = l.row_num
     RETURNING r.row_num
 ), moved AS (

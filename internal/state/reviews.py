@@ -10,7 +10,6 @@ import asyncpg
 
 from internal.domain.ids import content_id
 from internal.domain.models import Label, Review, ReviewScore
-from internal.state.db import affected
 
 
 def content_review_id(text: str) -> str:
@@ -26,18 +25,26 @@ class ReviewStore:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
 
-    async def store_reviews(self, job_id: str, row_num: int, reviews: Sequence[Review]) -> int:
-        """Insert reviews not stored yet for this row; returns how many were new."""
-        if not reviews:
+    async def store_reviews(self, job_id: str, row_num: int, reviews: Sequence[Review], *, requests: int = 0) -> int:
+        """Insert reviews not stored yet for this row; returns how many were new. `requests` (the source requests
+        that brought them) is added to the row's costs in the same statement."""
+        if not reviews and not requests:
             return 0
         ids = [r.review_id or content_review_id(r.text) for r in reviews]
-        status = await self._pool.execute(
+        new = await self._pool.fetchval(
             """
-            INSERT INTO reviews (job_id, row_num, review_id, source, body, rating, review_date)
-            SELECT $1, $2, u.review_id, u.source, u.body, u.rating, u.review_date
-            FROM unnest($3::text[], $4::text[], $5::text[], $6::real[], $7::text[])
-                 AS u(review_id, source, body, rating, review_date)
-            ON CONFLICT (job_id, row_num, review_id) DO NOTHING
+            WITH cost AS (
+                UPDATE job_rows SET source_requests = source_requests + $8
+                WHERE $8 > 0 AND job_id = $1 AND row_num = $2
+            ), ins AS (
+                INSERT INTO reviews (job_id, row_num, review_id, source, body, rating, review_date)
+                SELECT $1, $2, u.review_id, u.source, u.body, u.rating, u.review_date
+                FROM unnest($3::text[], $4::text[], $5::text[], $6::real[], $7::text[])
+                     AS u(review_id, source, body, rating, review_date)
+                ON CONFLICT (job_id, row_num, review_id) DO NOTHING
+                RETURNING 1
+            )
+            SELECT count(*) FROM ins
             """,
             job_id,
             row_num,
@@ -46,8 +53,20 @@ class ReviewStore:
             [r.text for r in reviews],
             [r.rating for r in reviews],
             [r.date for r in reviews],
+            requests,
         )
-        return affected(status)
+        return int(new)
+
+    async def add_costs(self, job_id: str, row_num: int, *, source_requests: int = 0, scorer_calls: int = 0) -> None:
+        """Count requests and calls that stored nothing (they failed): they were made, and may be billed."""
+        await self._pool.execute(
+            "UPDATE job_rows SET source_requests = source_requests + $3, scorer_calls = scorer_calls + $4 "
+            "WHERE job_id = $1 AND row_num = $2",
+            job_id,
+            row_num,
+            source_requests,
+            scorer_calls,
+        )
 
     async def count_reviews(self, job_id: str, row_num: int) -> int:
         n = await self._pool.fetchval(
@@ -99,19 +118,27 @@ class ReviewStore:
         )
         return [r["review_id"] for r in rows]
 
-    async def store_scores(self, job_id: str, row_num: int, scores: Sequence[ReviewScore]) -> int:
-        """Upsert scores; re-scoring by the same scorer overwrites (a retried batch is harmless)."""
-        if not scores:
+    async def store_scores(self, job_id: str, row_num: int, scores: Sequence[ReviewScore], *, calls: int = 0) -> int:
+        """Upsert scores; re-scoring by the same scorer overwrites (a retried batch is harmless). `calls` (the
+        scorer calls that produced them) is added to the row's costs in the same statement."""
+        if not scores and not calls:
             return 0
-        status = await self._pool.execute(
+        n = await self._pool.fetchval(
             """
-            INSERT INTO review_scores (job_id, row_num, review_id, scorer, sentiment, label, confidence)
-            SELECT $1, $2, u.review_id, u.scorer, u.sentiment, u.label, u.confidence
-            FROM unnest($3::text[], $4::text[], $5::real[], $6::text[], $7::real[])
-                 AS u(review_id, scorer, sentiment, label, confidence)
-            ON CONFLICT (job_id, row_num, review_id, scorer) DO UPDATE SET
-                sentiment = EXCLUDED.sentiment, label = EXCLUDED.label, confidence = EXCLUDED.confidence,
-                scored_at = now()
+            WITH cost AS (
+                UPDATE job_rows SET scorer_calls = scorer_calls + $8
+                WHERE $8 > 0 AND job_id = $1 AND row_num = $2
+            ), ups AS (
+                INSERT INTO review_scores (job_id, row_num, review_id, scorer, sentiment, label, confidence)
+                SELECT $1, $2, u.review_id, u.scorer, u.sentiment, u.label, u.confidence
+                FROM unnest($3::text[], $4::text[], $5::real[], $6::text[], $7::real[])
+                     AS u(review_id, scorer, sentiment, label, confidence)
+                ON CONFLICT (job_id, row_num, review_id, scorer) DO UPDATE SET
+                    sentiment = EXCLUDED.sentiment, label = EXCLUDED.label, confidence = EXCLUDED.confidence,
+                    scored_at = now()
+                RETURNING 1
+            )
+            SELECT count(*) FROM ups
             """,
             job_id,
             row_num,
@@ -120,8 +147,9 @@ class ReviewStore:
             [s.sentiment for s in scores],
             [s.label for s in scores],
             [s.confidence for s in scores],
+            calls,
         )
-        return affected(status)
+        return int(n)
 
     async def load_scores(self, job_id: str, row_num: int) -> list[tuple[Review, list[ReviewScore]]]:
         """Every review of a row with all its scores (one per scorer that saw it), for aggregation."""

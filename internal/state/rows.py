@@ -219,14 +219,24 @@ class RowStore:
                     updated_at = now()
                 FROM prev
                 WHERE r.job_id = $1 AND r.row_num = $2 AND NOT (prev.status = ANY($9::text[]))
-                RETURNING prev.status AS old_status
+                RETURNING prev.status AS old_status, r.source_requests, r.scorer_calls, r.reused IS NOT NULL AS reused
             ), dec AS (
                 UPDATE job_counts c SET n = c.n - 1
                 FROM upd WHERE c.job_id = $1 AND c.status = upd.old_status AND upd.old_status <> $3
             ), inc AS (
-                INSERT INTO job_counts (job_id, status, n)
-                SELECT $1, $3, 1 FROM upd WHERE upd.old_status <> $3
-                ON CONFLICT (job_id, status) DO UPDATE SET n = job_counts.n + 1
+                -- A row entering a terminal status adds what it spent to the job's totals (job_counts.*): they
+                -- stay with that status row, so a row reopened later does not take its spending back.
+                INSERT INTO job_counts AS c (job_id, status, n, source_requests, scorer_calls, reused_rows)
+                SELECT $1, $3, 1,
+                       CASE WHEN $3 = ANY($9::text[]) THEN upd.source_requests ELSE 0 END,
+                       CASE WHEN $3 = ANY($9::text[]) THEN upd.scorer_calls ELSE 0 END,
+                       CASE WHEN $3 = ANY($9::text[]) AND upd.reused THEN 1 ELSE 0 END
+                FROM upd WHERE upd.old_status <> $3
+                ON CONFLICT (job_id, status) DO UPDATE SET
+                    n = c.n + 1,
+                    source_requests = c.source_requests + EXCLUDED.source_requests,
+                    scorer_calls = c.scorer_calls + EXCLUDED.scorer_calls,
+                    reused_rows = c.reused_rows + EXCLUDED.reused_rows
             )
             SELECT old_status FROM upd
             """,
@@ -255,16 +265,24 @@ class RowStore:
                 UPDATE job_rows r SET status = $2, reason = COALESCE(r.reason, $3),
                                       finished_at = now(), updated_at = now()
                 FROM locked l WHERE r.job_id = $1 AND r.row_num = l.row_num
-                RETURNING l.old_status
+                RETURNING l.old_status, r.source_requests, r.scorer_calls, r.reused IS NOT NULL AS reused
             ), delta AS (
-                SELECT old_status, count(*) AS n FROM upd GROUP BY old_status
+                SELECT old_status, count(*) AS n, sum(source_requests) AS source_requests,
+                       sum(scorer_calls) AS scorer_calls, count(*) FILTER (WHERE reused) AS reused_rows
+                FROM upd GROUP BY old_status
             ), dec AS (
                 UPDATE job_counts c SET n = c.n - d.n FROM delta d
                 WHERE c.job_id = $1 AND c.status = d.old_status
             ), inc AS (
-                INSERT INTO job_counts (job_id, status, n)
-                SELECT $1, $2, sum(n) FROM delta HAVING count(*) > 0
-                ON CONFLICT (job_id, status) DO UPDATE SET n = job_counts.n + EXCLUDED.n
+                -- What the closed rows spent joins the job's totals, as in set_row_state.
+                INSERT INTO job_counts AS c (job_id, status, n, source_requests, scorer_calls, reused_rows)
+                SELECT $1, $2, sum(n), sum(source_requests), sum(scorer_calls), sum(reused_rows)
+                FROM delta HAVING count(*) > 0
+                ON CONFLICT (job_id, status) DO UPDATE SET
+                    n = c.n + EXCLUDED.n,
+                    source_requests = c.source_requests + EXCLUDED.source_requests,
+                    scorer_calls = c.scorer_calls + EXCLUDED.scorer_calls,
+                    reused_rows = c.reused_rows + EXCLUDED.reused_rows
             )
             SELECT COALESCE(sum(n), 0) FROM delta
             """,
@@ -296,7 +314,7 @@ class RowStore:
             """
             SELECT r.job_id, r.row_num, r.product_id, r.name, r.url, r.source, r.cells, r.status, r.stage,
                    r.attempt, COALESCE(r.result, o.result) AS result, r.reason, r.error_column,
-                   r.duplicate_of, r.workflow_id, r.updated_at
+                   r.duplicate_of, r.workflow_id, r.updated_at, r.source_requests, r.scorer_calls, r.reused
             FROM job_rows r
             LEFT JOIN job_rows o ON o.job_id = r.job_id AND o.row_num = r.duplicate_of
             WHERE r.job_id = $1 AND r.row_num > $2

@@ -30,6 +30,7 @@ from internal.activities import io
 from internal.domain.adapters import IN_PROCESS_SCORERS
 from internal.domain.attempt import RowAttempt, next_attempt
 from internal.domain.options import EnrichmentOptions
+from internal.domain.reuse import CLAIM_WAIT_SECONDS
 
 # Sources rate-limit and flake: back off up to a minute, give up after ten tries (then the row fails).
 FETCH_RETRY = RetryPolicy(
@@ -48,9 +49,12 @@ DB_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=t
 
 # 1: one activity per page, score and feedback as regular activities (runs recorded before version 2 existed).
 # 2: one fetch activity per attempt, in-process scoring and feedback as local activities.
+# 3: as 2, and the first attempt first claims the product's stored reviews (reuse and refresh, when the job's
+#    options ask for it: internal/domain/reuse.py).
 STEPS_PAGE_PER_ACTIVITY = 1
 STEPS_LOCAL = 2
-CURRENT_STEPS = STEPS_LOCAL
+STEPS_CLAIM = 3
+CURRENT_STEPS = STEPS_CLAIM
 # A fetch attempt heartbeats once it runs long; a silent worker is noticed after this.
 FETCH_HEARTBEAT_TIMEOUT = timedelta(seconds=30)
 # Per page of the attempt's budget: a slow source gets longer, a hung one is still cut off.
@@ -123,17 +127,32 @@ class EnrichmentWorkflow:
 
     async def _run_local_steps(self, inp: EnrichmentInput) -> EnrichmentResult:
         opts, at = inp.options, inp.row_attempt
-        per_attempt, scorer = opts.pages_per_attempt, opts.scorer_at(at.escalation)
+        per_attempt = opts.pages_per_attempt
         try:
+            refreshing: io.ReviewClaim | None = None
+            first = at.attempt == 1 and at.pages == 0
+            if inp.steps_version >= STEPS_CLAIM and first and opts.claims_reviews:
+                claim = await self._claim(inp)
+                if claim.action == "reuse":
+                    at = at.resumed_from(claim.cursor, claim.pages, claim.exhausted, claim.escalation, per_attempt)
+                elif claim.action == "refresh":
+                    refreshing = claim
             if at.wants_pages(per_attempt):
                 budget = at.page_budget(per_attempt)
                 workflow.set_current_details(
                     f"attempt {at.attempt}: fetching from page {at.pages + 1} of {opts.source}"
+                    + (" (newer reviews only)" if refreshing else "")
                 )
                 fetched = await workflow.execute_activity(
                     io.FETCH_ATTEMPT,
                     io.fetch_attempt_input(
-                        inp.job_id, inp.row_num, inp.product_id, opts, at, workflow.info().workflow_id
+                        inp.job_id,
+                        inp.row_num,
+                        inp.product_id,
+                        opts,
+                        at,
+                        workflow.info().workflow_id,
+                        stop_at_known=refreshing is not None,
                     ),
                     result_type=io.FetchAttemptResult,
                     start_to_close_timeout=FETCH_TIMEOUT_PER_PAGE * (budget - at.pages),
@@ -141,7 +160,15 @@ class EnrichmentWorkflow:
                     retry_policy=FETCH_RETRY,
                     summary=f"fetch pages {at.pages + 1} to {budget} (at most) of {inp.product_id} from {opts.source}",
                 )
-                at = at.fetched(fetched.next_cursor, fetched.pages_fetched, per_attempt)
+                if refreshing is not None and fetched.reached_known:
+                    # Everything older is stored: read on, if ever, from where the stored fetch stopped.
+                    c = refreshing
+                    at = at.resumed_from(
+                        c.cursor, max(c.pages, fetched.pages_fetched), c.exhausted, c.escalation, per_attempt
+                    )
+                else:
+                    at = at.fetched(fetched.next_cursor, fetched.pages_fetched, per_attempt)
+            scorer = opts.scorer_at(at.escalation)
             workflow.set_current_details(f"attempt {at.attempt}: scoring with {scorer}")
             if scorer in IN_PROCESS_SCORERS:
                 await workflow.execute_local_activity(
@@ -184,6 +211,22 @@ class EnrichmentWorkflow:
         except (asyncio.CancelledError, ActivityError) as err:
             return await self._closed_by_error(inp, err)
         return self._next(inp, at, feedback)
+
+    async def _claim(self, inp: EnrichmentInput) -> io.ReviewClaim:
+        """Ask for the product's stored reviews; while another row is fetching them, wait and ask again."""
+        while True:
+            claim: io.ReviewClaim = await workflow.execute_local_activity(
+                io.CLAIM_REVIEWS,
+                io.claim_input(inp.job_id, inp.row_num, inp.product_id, inp.options),
+                result_type=io.ReviewClaim,
+                start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=DB_RETRY,
+                summary=f"look for stored reviews of {inp.product_id} from {inp.options.source}",
+            )
+            if claim.action != "wait":
+                return claim
+            workflow.set_current_details(f"waiting: job {claim.holder_job} is fetching {inp.product_id}")
+            await workflow.sleep(timedelta(seconds=CLAIM_WAIT_SECONDS))
 
     async def _run_page_per_activity(self, inp: EnrichmentInput) -> EnrichmentResult:
         """Steps version 1: one regular activity per page, score and feedback regular activities too."""

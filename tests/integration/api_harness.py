@@ -26,6 +26,7 @@ from internal.scorers.base import Scorer
 from internal.sources.base import ReviewSource
 from internal.stack.proc import free_port
 from internal.state.manager import StateManager
+from internal.wiring import build_adapters
 from tests.integration.harness import running_worker
 
 
@@ -95,3 +96,26 @@ async def serve(
         finally:
             server.should_exit = True
             await task
+
+
+@contextlib.asynccontextmanager
+async def api_on(
+    temporal_client: Client, state: StateManager, tmp_path: Path, overrides: dict[str, Any]
+) -> AsyncIterator[tuple[Api, httpx.AsyncClient]]:
+    """The API and a worker on the real adapters that `overrides` configure, wired as the worker wires them."""
+    adapters = build_adapters(Settings(_env_file=None, **overrides))
+    try:
+        async with (
+            serve(
+                temporal_client,
+                state,
+                tmp_path,
+                settings_overrides=overrides,
+                sources=adapters.sources,
+                scorers=adapters.scorers,
+            ) as api,
+            api.client() as http,
+        ):
+            yield api, http
+    finally:
+        await adapters.aclose()

@@ -31,9 +31,9 @@ async def test_a_job_made_without_the_api_gets_the_service_defaults(
     jobs = _service(settings, state, temporal_client)
     started = await jobs.create_from_csv(io.BytesIO(b"product_id\npos-1\n"), options=JobOptions(window=7))
     assert started.workflow_id == f"job-{started.job.job_id}"
-    # Same options as an upload through the API: the job's own, over REVIEW_SOURCE / SCORER_CHAIN.
+    # Same options as an upload through the API: the job's own, over REVIEW_SOURCE / SCORER_CHAIN / REVIEW_MAX_AGE.
     stored = (await state.get_job(started.job.job_id)).options
-    assert stored == {"source": "demo", "scorer_chain": ["vader"], "window": 7}
+    assert stored == {"source": "demo", "scorer_chain": ["vader"], "review_max_age": 86400, "window": 7}
     # No worker polls this task queue, so the job never ran: a cancel closes it at once.
     assert await jobs.act(started.job.job_id, "cancel") == "cancelled"
 

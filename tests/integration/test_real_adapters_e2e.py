@@ -7,8 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,16 +17,14 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from temporalio.client import Client
 
-from internal.config import Settings
 from internal.state.manager import StateManager
-from internal.wiring import build_adapters
 from tests.fakes.comprehend import FakeComprehend
 from tests.fakes.gemini import FakeGemini
 from tests.fakes.reviews_api import API_KEY as REVIEWS_API_KEY
 from tests.fakes.reviews_api import FakeReviewsApi
 from tests.fakes.server import serve_app
 from tests.fakes.walmart import FakeWalmart
-from tests.integration.api_harness import Api, serve
+from tests.integration.api_harness import Api, api_on
 
 CONSUMER = "consumer-e2e"
 
@@ -63,28 +60,6 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeComprehend]:
         }.items():
             monkeypatch.setenv(name, value)
         yield fake
-
-
-@asynccontextmanager
-async def api_on(
-    temporal_client: Client, state: StateManager, tmp_path: Path, overrides: dict[str, Any]
-) -> AsyncIterator[tuple[Api, httpx.AsyncClient]]:
-    adapters = build_adapters(Settings(_env_file=None, **overrides))
-    try:
-        async with (
-            serve(
-                temporal_client,
-                state,
-                tmp_path,
-                settings_overrides=overrides,
-                sources=adapters.sources,
-                scorers=adapters.scorers,
-            ) as api,
-            api.client() as http,
-        ):
-            yield api, http
-    finally:
-        await adapters.aclose()
 
 
 async def _run(http: httpx.AsyncClient, api: Api, ids: list[str]) -> tuple[dict[str, Any], list[dict[str, str]]]:

@@ -84,11 +84,12 @@ def test_settings_can_be_built_explicitly() -> None:
 
 
 def test_jobs_default_to_the_configured_source_and_chain(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert load_settings().job_defaults() == {"source": "demo", "scorer_chain": ["vader"]}
+    day = 24 * 3600
+    assert load_settings().job_defaults() == {"source": "demo", "scorer_chain": ["vader"], "review_max_age": day}
     monkeypatch.setenv("REVIEW_SOURCE", "walmart")
     monkeypatch.setenv("SCORER", "gemini")
     s = load_settings()
-    assert s.job_defaults() == {"source": "walmart", "scorer_chain": ["gemini"]}
+    assert s.job_defaults() == {"source": "walmart", "scorer_chain": ["gemini"], "review_max_age": day}
     assert s.configured_sources == ["demo", "walmart"] and s.configured_scorers == ["gemini", "vader"]
     monkeypatch.setenv("SCORER_CHAIN", " vader, comprehend ,gemini")
     s = load_settings()
@@ -114,3 +115,15 @@ def test_an_empty_api_token_means_no_token(monkeypatch: pytest.MonkeyPatch) -> N
     # Otherwise "Authorization: Bearer " would match it, and a public API_HOST would be accepted.
     monkeypatch.setenv("API_TOKEN", "  ")
     assert load_settings().api_token is None
+
+
+@pytest.mark.parametrize(("value", "seconds"), [("0", 0), ("90", 90), ("90s", 90), ("15m", 900), ("1h30m", 5400)])
+def test_review_max_age_takes_seconds_or_a_duration(monkeypatch: pytest.MonkeyPatch, value: str, seconds: int) -> None:
+    monkeypatch.setenv("REVIEW_MAX_AGE", value)
+    assert load_settings().review_max_age == seconds
+
+
+def test_a_bad_review_max_age_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REVIEW_MAX_AGE", "a day")
+    with pytest.raises(SettingsError, match="REVIEW_MAX_AGE: 'a day' is not a duration"):
+        load_settings()
