@@ -12,6 +12,7 @@ from pydantic import (
     Discriminator,
     Field,
     Strict,
+    StrictBool,
     StringConstraints,
     Tag,
     model_validator,
@@ -83,6 +84,11 @@ class JobOptions(BaseModel):
         description="reuse a product's reviews fetched within this long instead of fetching them again: seconds "
         "or 90s / 15m / 24h / 7d; 0 = always fetch (default REVIEW_MAX_AGE, 24h)",
         examples=["24h", 0],
+    )
+    refresh: StrictBool | None = Field(
+        None,
+        description="keep each product's stored reviews and fetch only newer ones (what a schedule's runs do); "
+        "results then carry score_change and new_reviews",
     )
 
     def as_dict(self) -> dict[str, Any]:

@@ -60,9 +60,15 @@ def watch(client: ApiClient, job_id: str, interval: float = 1.0) -> dict[str, An
             eta = f"  eta {p['eta_seconds']:.0f}s" if p.get("eta_seconds") else ""
             bar.update(task, completed=p["done"], detail=f"[dim]{p['status']}[/]  {detail}{eta}")
             if p["status"] in TERMINAL:
-                return p
+                break
             time.sleep(interval)
             p = client.progress(job_id)
+    c = p.get("costs") or {}
+    reused = f", {c['reused_rows']} rows reused stored reviews" if c.get("reused_rows") else ""
+    console.print(
+        f"spent: {c.get('source_requests', 0)} source requests, {c.get('scorer_calls', 0)} scorer calls{reused}"
+    )
+    return p
 
 
 def results_table(rows: list[dict[str, Any]], title: str = "") -> Table:

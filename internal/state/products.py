@@ -33,7 +33,8 @@ _HOLD: Final = """
 UPDATE product_fetches SET holder_job = $3, holder_row = $4, held_until = now() + make_interval(secs => $5)
 WHERE source = $1 AND product_id = $2
 """
-# $1 source, $2 product, $3 job, $4 row: the stored reviews and every scorer's verdict on them, into the row.
+# $1 source, $2 product, $3 job, $4 row: the stored reviews and every scorer's verdict on them, into the row
+# (with the time each was scored: aggregation orders a review's verdicts by it).
 _COPY_REVIEWS: Final = """
 INSERT INTO reviews (job_id, row_num, review_id, source, body, rating, review_date)
 SELECT $3, $4, review_id, origin, body, rating, review_date FROM product_reviews
@@ -41,8 +42,8 @@ WHERE source = $1 AND product_id = $2
 ON CONFLICT (job_id, row_num, review_id) DO NOTHING
 """
 _COPY_SCORES: Final = """
-INSERT INTO review_scores (job_id, row_num, review_id, scorer, sentiment, label, confidence)
-SELECT $3, $4, review_id, scorer, sentiment, label, confidence FROM product_review_scores
+INSERT INTO review_scores (job_id, row_num, review_id, scorer, sentiment, label, confidence, scored_at)
+SELECT $3, $4, review_id, scorer, sentiment, label, confidence, scored_at FROM product_review_scores
 WHERE source = $1 AND product_id = $2
 ON CONFLICT (job_id, row_num, review_id, scorer) DO NOTHING
 """

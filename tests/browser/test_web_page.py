@@ -42,6 +42,11 @@ async def test_upload_example_watch_it_finish_filter_sort_and_download(
         api_progress = (await http.get(f"/api/v1/jobs/{job_id}/progress")).json()
         assert sum(counts.values()) == total == api_progress["total"] == 49
         assert counts == {k: api_progress[k] for k in COUNTS}
+        spent = api_progress["costs"]
+        assert spent["source_requests"] > 0 and spent["scorer_calls"] > 0
+        await expect(page.locator("#job-costs")).to_have_text(
+            f"Cost so far: {spent['source_requests']} source requests · {spent['scorer_calls']} scorer calls"
+        )
         await expect(page.locator("#btn-cancel")).to_be_disabled()
         rows = (await http.get(f"/api/v1/jobs/{job_id}/results", params={"limit": 1000})).json()["results"]
         scored = sum(1 for r in rows if r["result"] and r["result"].get("score_5") is not None)

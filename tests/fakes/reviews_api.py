@@ -9,7 +9,8 @@ Product ids choose failures as in the Walmart fake: `missing-*` 404, `throttle-*
 `boom-*` 502, `oops-*` 500, `garbled-*` not JSON, `slow-*` answers after a second.
 `once-{boom,oops,throttle,garbled,hang}-*` fail that way on their first request only (`hang` answers after
 HANG_SECONDS, longer than any client waits) and then answer normally, as a flaky vendor does. Other ids have
-`catalog[id]` reviews (default 12). `times` records when each product was asked for.
+`catalog[id]` reviews (default 12). `times` records when each product was asked for. In the simple dialect,
+`added[id]` more reviews (bad ones) come first, newest first, as review APIs list them: what a refresh finds.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ HANG_SECONDS = 20.0
 class FakeReviewsApi:
     def __init__(self) -> None:
         self.catalog: dict[str, int] = {}
+        self.added: dict[str, int] = {}
         self.requests: Counter[str] = Counter()  # by product id
         self.times: dict[str, list[float]] = {}
         self.app = Starlette(
@@ -96,7 +98,8 @@ class FakeReviewsApi:
             return JSONResponse({"error": "bad api key"}, status_code=401)
         if (failure := await self._failure(product_id)) is not None:
             return failure
-        total = self.catalog.get(product_id, 12)
+        added = self.added.get(product_id, 0)
+        total = added + self.catalog.get(product_id, 12)
         page_param = request.query_params.get("page")
         if page_param is not None:
             start = (int(page_param) - 1) * SIMPLE_PAGE_SIZE
@@ -105,10 +108,17 @@ class FakeReviewsApi:
         stop = min(total, start + SIMPLE_PAGE_SIZE)
         data: list[dict[str, Any]] = [
             {
-                "id": None if i % 4 == 0 else f"s-{i}",  # some reviews come without an id
-                "text": f"Simple review {i}: great value.",
-                "stars": str(1 + i % 5),
-                "created_at": f"2025-03-{1 + i % 28:02d}",
+                "id": f"new-{added - i}",
+                "text": f"Newer review {added - i}: broke after a week, awful.",
+                "stars": "1",
+                "created_at": "2025-04-01",
+            }
+            if i < added
+            else {
+                "id": None if (i - added) % 4 == 0 else f"s-{i - added}",  # some reviews come without an id
+                "text": f"Simple review {i - added}: great value.",
+                "stars": str(1 + (i - added) % 5),
+                "created_at": f"2025-03-{1 + (i - added) % 28:02d}",
             }
             for i in range(start, stop)
         ]

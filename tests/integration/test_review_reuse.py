@@ -108,3 +108,31 @@ async def test_concurrent_jobs_fetch_a_shared_product_once(
     fetcher, reuser = (a, b) if a["source_requests"] != "0" else (b, a)
     assert fetcher["source_requests"] == "3" and reuser["source_requests"] == "0"
     assert reuser["reused_from_job"] in (job_a, job_b) and reuser["reused_from_job"] != ""
+
+
+async def test_a_refresh_fetches_only_newer_reviews_and_reports_the_change(
+    temporal_client: Client, state: StateManager, tmp_path: Path, reviews_api: tuple[FakeReviewsApi, dict[str, Any]]
+) -> None:
+    fake, overrides = reviews_api
+    fake.catalog["sku-r"] = 12
+    async with api_on(temporal_client, state, tmp_path, overrides) as (api, http):
+        first_job = await _submit(http, ["sku-r"])
+        _, first = await _finish(http, api, first_job)
+        assert fake.requests["sku-r"] == 3
+        fake.added["sku-r"] = 4  # four bad reviews, listed first
+        refresh_job = await _submit(http, ["sku-r"], {"refresh": True})
+        refresh_final, refreshed = await _finish(http, api, refresh_job)
+        # Page 1 holds the four new reviews and one already stored: the refresh stops there.
+        assert fake.requests["sku-r"] == 4
+        rescored = await state.reviews._pool.fetchval(
+            "SELECT count(*) FROM review_scores s JOIN jobs j USING (job_id) "
+            "WHERE s.job_id = $1 AND s.scored_at >= j.started_at",
+            refresh_job,
+        )
+    row = refreshed["sku-r"]
+    assert row["review_count"] == "16" and row["new_reviews"] == "4" and row["source_requests"] == "1"
+    assert rescored == 4  # only the new reviews were scored; the 12 stored kept their verdicts
+    assert float(row["score_5"]) < float(first["sku-r"]["score_5"])
+    assert float(row["score_change"]) == pytest.approx(float(row["score_5"]) - float(first["sku-r"]["score_5"]), 1e-3)
+    assert f"refreshed: 12 stored reviews from job {first_job}" in row["reason"]
+    assert refresh_final["costs"]["source_requests"] == 1

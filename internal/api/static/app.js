@@ -202,6 +202,10 @@ const Web = (() => {
       document.getElementById("job-percent").textContent = `${Math.floor(p.percent)} %`;
       document.getElementById("job-rate").textContent = p.rows_per_second
         ? `${p.rows_per_second.toFixed(1)} rows/s · ETA ${FINISHED.includes(job.status) ? "done" : duration(p.eta_seconds)}` : "";
+      const c = p.costs || {};
+      document.getElementById("job-costs").textContent =
+        `Cost so far: ${c.source_requests || 0} source requests · ${c.scorer_calls || 0} scorer calls` +
+        (c.reused_rows ? ` · ${c.reused_rows} rows reused stored reviews` : "");
       const tbody = document.getElementById("job-counts");
       tbody.innerHTML = "";
       for (const name of COUNTS) {
