@@ -31,6 +31,10 @@ class FakeActivities:
     row_status: dict[int, str] = field(default_factory=dict)
     row_reason: dict[int, str] = field(default_factory=dict)
     attempts: dict[int, int] = field(default_factory=dict)
+    # The claim's answers in order (internal/domain/reuse.py); past the end, "fetch". Each claim is recorded.
+    claims: list[io.ReviewClaim] = field(default_factory=list)
+    claimed: list[float] = field(default_factory=list)
+    fetches: int = 0
 
     def all(self) -> list[Callable[..., Any]]:
         return [
@@ -39,6 +43,7 @@ class FakeActivities:
             self.close_open_rows,
             self.set_row_state,
             self.fetch_attempt,
+            self.claim_reviews,
             self.score_reviews,
             self.analyze_feedback,
         ]
@@ -73,8 +78,15 @@ class FakeActivities:
         self.row_reason[inp.row_num] = inp.reason or ""
         return io.RowStateResult(previous=previous)
 
+    @activity.defn(name=io.CLAIM_REVIEWS)
+    async def claim_reviews(self, inp: io.ClaimInput) -> io.ReviewClaim:
+        n = len(self.claimed)
+        self.claimed.append(asyncio.get_running_loop().time())
+        return self.claims[n] if n < len(self.claims) else io.ReviewClaim(action="fetch")
+
     @activity.defn(name=io.FETCH_ATTEMPT)
     async def fetch_attempt(self, inp: io.FetchAttemptInput) -> io.FetchAttemptResult:
+        self.fetches += 1
         self.row_status[inp.row_num] = "running"
         self.attempts[inp.row_num] = inp.attempt
         # A source with pages for ever: every attempt fetches, as a row that keeps asking for more would.

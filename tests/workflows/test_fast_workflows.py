@@ -11,6 +11,7 @@ from typing import Any
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureError, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
+from internal.activities import io
 from internal.domain.options import EnrichmentOptions
 from internal.workflows.enrichment import CURRENT_STEPS, EnrichmentInput, EnrichmentResult, EnrichmentWorkflow
 from internal.workflows.job import JobInput, JobResult, JobWorkflow, job_workflow_id
@@ -52,6 +53,27 @@ async def test_weak_results_stop_at_max_retries(skipping_env: WorkflowEnvironmen
     result = await _row(skipping_env, fakes, EnrichmentOptions(max_retries=4))
     # The workflow tells the feedback which attempt is the last; the fake then finishes, as the real one does.
     assert (result.status, result.attempts) == ("completed", 4)
+
+
+async def test_a_row_waits_for_a_concurrent_fetch_then_reuses_without_fetching(
+    skipping_env: WorkflowEnvironment,
+) -> None:
+    reused = io.ReviewClaim(action="reuse", from_job="j0", fetched_at="2026-12-01T10:00:00+00:00", reviews=12, pages=3)
+    fakes = FakeActivities(_ids(1), claims=[io.ReviewClaim(action="wait", holder_job="j0")] * 2 + [reused])
+    result = await _row(skipping_env, fakes, EnrichmentOptions(review_max_age=3600))
+    assert result.status == "completed"
+    assert len(fakes.claimed) == 3 and fakes.fetches == 0
+    assert fakes.scorers_used[1] == ["vader"]  # the reused reviews are still scored (only those not yet scored)
+
+
+async def test_a_refresh_fetches_and_a_job_without_reuse_never_claims(skipping_env: WorkflowEnvironment) -> None:
+    refresh = io.ReviewClaim(action="refresh", from_job="j0", fetched_at="2026-12-01T10:00:00+00:00", reviews=12)
+    fakes = FakeActivities(_ids(1), claims=[refresh])
+    await _row(skipping_env, fakes, EnrichmentOptions(refresh=True))
+    assert len(fakes.claimed) == 1 and fakes.fetches == 1
+    plain = FakeActivities(_ids(1))
+    await _row(skipping_env, plain, EnrichmentOptions(review_max_age=0))
+    assert plain.claimed == [] and plain.fetches == 1
 
 
 async def _job(client: Client, queue: str, **kw: Any) -> WorkflowHandle[Any, JobResult]:
