@@ -21,7 +21,6 @@ from temporalio.client import Client
 from temporalio.worker import PollerBehaviorAutoscaling, UnsandboxedWorkflowRunner, Worker
 
 from internal.activities.enrichment import EnrichmentActivities
-from internal.activities.reuse import ReuseActivities
 from internal.activities.state import StateActivities
 from internal.config import DEFAULT_WORKER_SLOTS
 from internal.scorers.base import Scorer
@@ -42,11 +41,7 @@ HEARTBEAT_THROTTLE = timedelta(seconds=2)
 def activities(
     state: StateManager, sources: Mapping[str, ReviewSource], scorers: Mapping[str, Scorer]
 ) -> list[Callable[..., Any]]:
-    return [
-        *StateActivities(state).all(),
-        *EnrichmentActivities(state, sources, scorers).all(),
-        *ReuseActivities(state).all(),
-    ]
+    return [*StateActivities(state).all(), *EnrichmentActivities(state, sources, scorers).all()]
 
 
 def build_worker(

@@ -20,7 +20,7 @@ from temporalio.exceptions import ApplicationError
 
 from internal.activities import io, metrics
 from internal.domain.models import ProductSentiment, Review
-from internal.domain.reuse import score_change
+from internal.domain.reuse import CLAIM_WAIT_SECONDS, score_change
 from internal.domain.settle import RowResult, settle
 from internal.scorers.base import PermanentScorerError, Scorer, ScorerError, Summarizer
 from internal.sources.base import PermanentSourceError, ReviewSource, SourceError
@@ -149,8 +149,20 @@ class EnrichmentActivities:
         source = self._source(inp.source)
         cursor, pages = inp.cursor, inp.pages_fetched
         resumed = _resumed_fetch()
+        claim: io.ReviewClaim | None = None
         if resumed is not None:
             cursor, pages = resumed
+        elif inp.claim is not None:
+            claim = await _heartbeating(self._claim(inp.claim))
+            if claim.action == "reuse":
+                return io.FetchAttemptResult(
+                    next_cursor=claim.cursor,
+                    pages_fetched=claim.pages,
+                    new_reviews=0,
+                    stored_reviews=claim.reviews,
+                    claim=claim,
+                )
+        refresh = claim is not None and claim.action == "refresh"
         await self._state.set_row_state(
             inp.job_id,
             inp.row_num,
@@ -163,7 +175,7 @@ class EnrichmentActivities:
         while pages < inp.page_budget:
             cursor, added, known = await self._fetch_page(source, inp.job_id, inp.row_num, inp.product_id, cursor)
             pages, new = pages + 1, new + added
-            if cursor is None or (known and inp.stop_at_known):
+            if cursor is None or (known and refresh):
                 break
             if time.monotonic() - started >= HEARTBEAT_AFTER:
                 _heartbeat({"cursor": cursor, "pages": pages})
@@ -173,8 +185,25 @@ class EnrichmentActivities:
             pages_fetched=pages,
             new_reviews=new,
             stored_reviews=stored,
-            reached_known=known and inp.stop_at_known,
+            claim=claim,
+            reached_known=known and refresh,
         )
+
+    async def _claim(self, inp: io.ClaimInput) -> io.ReviewClaim:
+        """Claim the product's stored reviews; while another row is fetching them, wait (the caller heartbeats)
+        and ask again, until it has stored them or its lease runs out."""
+        while True:
+            claim = await self._state.claim_reviews(
+                inp.job_id,
+                inp.row_num,
+                inp.source,
+                inp.product_id,
+                max_age_seconds=inp.max_age_seconds,
+                refresh=inp.refresh,
+            )
+            if claim.action != "wait":
+                return claim
+            await asyncio.sleep(CLAIM_WAIT_SECONDS)
 
     @activity.defn(name=io.FETCH_REVIEWS)
     async def fetch_reviews(self, inp: io.FetchInput) -> io.FetchResult:

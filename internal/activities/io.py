@@ -31,8 +31,6 @@ FETCH_REVIEWS = "fetch_reviews"
 FETCH_ATTEMPT = "fetch_attempt"
 SUMMARIZE_PRODUCT = "summarize_product"
 SCORE_REVIEWS = "score_reviews"
-# Steps version 3: before fetching, ask for the product's stored reviews (internal/domain/reuse.py).
-CLAIM_REVIEWS = "claim_reviews"
 ANALYZE_FEEDBACK = "analyze_feedback"
 
 
@@ -113,6 +111,16 @@ class FetchResult:
 
 
 @dataclass(frozen=True)
+class ClaimInput:
+    job_id: str
+    row_num: int
+    product_id: str
+    source: str
+    max_age_seconds: int
+    refresh: bool
+
+
+@dataclass(frozen=True)
 class FetchAttemptInput:
     job_id: str
     row_num: int
@@ -124,18 +132,8 @@ class FetchAttemptInput:
     pages_fetched: int
     page_budget: int
     workflow_id: str | None = None
-    # A refresh: stop at the first page holding a review the row already has (sources list newest first).
-    stop_at_known: bool = False
-
-
-@dataclass(frozen=True)
-class ClaimInput:
-    job_id: str
-    row_num: int
-    product_id: str
-    source: str
-    max_age_seconds: int
-    refresh: bool
+    # Steps 3, first attempt: claim the product's stored reviews first (internal/domain/reuse.py).
+    claim: ClaimInput | None = None
 
 
 @dataclass(frozen=True)
@@ -144,7 +142,9 @@ class FetchAttemptResult:
     pages_fetched: int  # in total, this attempt's pages included
     new_reviews: int
     stored_reviews: int
-    # stop_at_known: the fetch reached reviews the row already had, so nothing older is new.
+    # What the claim decided (None: the attempt made no claim); a reuse fetched nothing.
+    claim: ReviewClaim | None = None
+    # A refresh reached reviews the row already had, so nothing older is new.
     reached_known: bool = False
 
 
@@ -223,7 +223,7 @@ def fetch_attempt_input(
     at: RowAttempt,
     workflow_id: str,
     *,
-    stop_at_known: bool = False,
+    claim: bool = False,
 ) -> FetchAttemptInput:
     return FetchAttemptInput(
         job_id=job_id,
@@ -235,7 +235,7 @@ def fetch_attempt_input(
         pages_fetched=at.pages,
         page_budget=at.page_budget(options.pages_per_attempt),
         workflow_id=workflow_id,
-        stop_at_known=stop_at_known,
+        claim=claim_input(job_id, row_num, product_id, options) if claim else None,
     )
 
 

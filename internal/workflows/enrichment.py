@@ -30,7 +30,7 @@ from internal.activities import io
 from internal.domain.adapters import IN_PROCESS_SCORERS
 from internal.domain.attempt import RowAttempt, next_attempt
 from internal.domain.options import EnrichmentOptions
-from internal.domain.reuse import CLAIM_WAIT_SECONDS
+from internal.domain.reuse import FETCH_LEASE_SECONDS
 
 # Sources rate-limit and flake: back off up to a minute, give up after ten tries (then the row fails).
 FETCH_RETRY = RetryPolicy(
@@ -49,8 +49,9 @@ DB_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=t
 
 # 1: one activity per page, score and feedback as regular activities (runs recorded before version 2 existed).
 # 2: one fetch activity per attempt, in-process scoring and feedback as local activities.
-# 3: as 2, and the first attempt first claims the product's stored reviews (reuse and refresh, when the job's
-#    options ask for it: internal/domain/reuse.py).
+# 3: as 2, and the first attempt's fetch first claims the product's stored reviews (reuse and refresh, when the
+#    job's options ask for it: internal/domain/reuse.py). Inside the fetch activity rather than a step of its own:
+#    a local activity would cost every product one more billed action (docs/scaling.md).
 STEPS_PAGE_PER_ACTIVITY = 1
 STEPS_LOCAL = 2
 STEPS_CLAIM = 3
@@ -129,19 +130,12 @@ class EnrichmentWorkflow:
         opts, at = inp.options, inp.row_attempt
         per_attempt = opts.pages_per_attempt
         try:
-            refreshing: io.ReviewClaim | None = None
-            first = at.attempt == 1 and at.pages == 0
-            if inp.steps_version >= STEPS_CLAIM and first and opts.claims_reviews:
-                claim = await self._claim(inp)
-                if claim.action == "reuse":
-                    at = at.resumed_from(claim.cursor, claim.pages, claim.exhausted, claim.escalation, per_attempt)
-                elif claim.action == "refresh":
-                    refreshing = claim
+            # Steps 3: the first attempt's fetch first claims the product's stored reviews (reuse, refresh).
+            claiming = inp.steps_version >= STEPS_CLAIM and at.attempt == 1 and at.pages == 0 and opts.claims_reviews
             if at.wants_pages(per_attempt):
                 budget = at.page_budget(per_attempt)
                 workflow.set_current_details(
                     f"attempt {at.attempt}: fetching from page {at.pages + 1} of {opts.source}"
-                    + (" (newer reviews only)" if refreshing else "")
                 )
                 fetched = await workflow.execute_activity(
                     io.FETCH_ATTEMPT,
@@ -152,22 +146,18 @@ class EnrichmentWorkflow:
                         opts,
                         at,
                         workflow.info().workflow_id,
-                        stop_at_known=refreshing is not None,
+                        claim=claiming,
                     ),
                     result_type=io.FetchAttemptResult,
-                    start_to_close_timeout=FETCH_TIMEOUT_PER_PAGE * (budget - at.pages),
+                    # A claim may wait for another job's fetch of the product, for at most its lease.
+                    start_to_close_timeout=FETCH_TIMEOUT_PER_PAGE * (budget - at.pages)
+                    + (timedelta(seconds=FETCH_LEASE_SECONDS) if claiming else timedelta(0)),
                     heartbeat_timeout=FETCH_HEARTBEAT_TIMEOUT,
                     retry_policy=FETCH_RETRY,
-                    summary=f"fetch pages {at.pages + 1} to {budget} (at most) of {inp.product_id} from {opts.source}",
+                    summary=f"fetch pages {at.pages + 1} to {budget} (at most) of {inp.product_id} from {opts.source}"
+                    + (" unless stored reviews are fresh" if claiming else ""),
                 )
-                if refreshing is not None and fetched.reached_known:
-                    # Everything older is stored: read on, if ever, from where the stored fetch stopped.
-                    c = refreshing
-                    at = at.resumed_from(
-                        c.cursor, max(c.pages, fetched.pages_fetched), c.exhausted, c.escalation, per_attempt
-                    )
-                else:
-                    at = at.fetched(fetched.next_cursor, fetched.pages_fetched, per_attempt)
+                at = _after_fetch(at, fetched, per_attempt)
             scorer = opts.scorer_at(at.escalation)
             workflow.set_current_details(f"attempt {at.attempt}: scoring with {scorer}")
             if scorer in IN_PROCESS_SCORERS:
@@ -211,22 +201,6 @@ class EnrichmentWorkflow:
         except (asyncio.CancelledError, ActivityError) as err:
             return await self._closed_by_error(inp, err)
         return self._next(inp, at, feedback)
-
-    async def _claim(self, inp: EnrichmentInput) -> io.ReviewClaim:
-        """Ask for the product's stored reviews; while another row is fetching them, wait and ask again."""
-        while True:
-            claim: io.ReviewClaim = await workflow.execute_local_activity(
-                io.CLAIM_REVIEWS,
-                io.claim_input(inp.job_id, inp.row_num, inp.product_id, inp.options),
-                result_type=io.ReviewClaim,
-                start_to_close_timeout=timedelta(seconds=30),
-                retry_policy=DB_RETRY,
-                summary=f"look for stored reviews of {inp.product_id} from {inp.options.source}",
-            )
-            if claim.action != "wait":
-                return claim
-            workflow.set_current_details(f"waiting: job {claim.holder_job} is fetching {inp.product_id}")
-            await workflow.sleep(timedelta(seconds=CLAIM_WAIT_SECONDS))
 
     async def _run_page_per_activity(self, inp: EnrichmentInput) -> EnrichmentResult:
         """Steps version 1: one regular activity per page, score and feedback regular activities too."""
@@ -314,6 +288,15 @@ class EnrichmentWorkflow:
             retry_policy=DB_RETRY,
             summary=f"row {inp.row_num} {status}",
         )
+
+
+def _after_fetch(at: RowAttempt, fetched: io.FetchAttemptResult, per_attempt: int) -> RowAttempt:
+    """Where the row stands after its fetch: read on from the fetch's cursor, or, when its reviews came from the
+    store (reused, or a refresh that reached the stored ones), from where the stored fetch stopped."""
+    c = fetched.claim
+    if c is not None and (c.action == "reuse" or (c.action == "refresh" and fetched.reached_known)):
+        return at.resumed_from(c.cursor, max(c.pages, fetched.pages_fetched), c.exhausted, c.escalation, per_attempt)
+    return at.fetched(fetched.next_cursor, fetched.pages_fetched, per_attempt)
 
 
 def _score_summary(inp: EnrichmentInput, scorer: str) -> str:

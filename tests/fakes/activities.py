@@ -31,10 +31,10 @@ class FakeActivities:
     row_status: dict[int, str] = field(default_factory=dict)
     row_reason: dict[int, str] = field(default_factory=dict)
     attempts: dict[int, int] = field(default_factory=dict)
-    # The claim's answers in order (internal/domain/reuse.py); past the end, "fetch". Each claim is recorded.
+    # What each claim of the stored reviews decides, in order (internal/domain/reuse.py); past the end, "fetch".
     claims: list[io.ReviewClaim] = field(default_factory=list)
-    claimed: list[float] = field(default_factory=list)
-    fetches: int = 0
+    claimed: list[io.ClaimInput] = field(default_factory=list)
+    fetches: int = 0  # fetch attempts that read pages
 
     def all(self) -> list[Callable[..., Any]]:
         return [
@@ -43,7 +43,6 @@ class FakeActivities:
             self.close_open_rows,
             self.set_row_state,
             self.fetch_attempt,
-            self.claim_reviews,
             self.score_reviews,
             self.analyze_feedback,
         ]
@@ -78,23 +77,27 @@ class FakeActivities:
         self.row_reason[inp.row_num] = inp.reason or ""
         return io.RowStateResult(previous=previous)
 
-    @activity.defn(name=io.CLAIM_REVIEWS)
-    async def claim_reviews(self, inp: io.ClaimInput) -> io.ReviewClaim:
-        n = len(self.claimed)
-        self.claimed.append(asyncio.get_running_loop().time())
-        return self.claims[n] if n < len(self.claims) else io.ReviewClaim(action="fetch")
-
     @activity.defn(name=io.FETCH_ATTEMPT)
     async def fetch_attempt(self, inp: io.FetchAttemptInput) -> io.FetchAttemptResult:
-        self.fetches += 1
         self.row_status[inp.row_num] = "running"
         self.attempts[inp.row_num] = inp.attempt
+        claim = None
+        if inp.claim is not None:
+            n = len(self.claimed)
+            self.claimed.append(inp.claim)
+            claim = self.claims[n] if n < len(self.claims) else io.ReviewClaim(action="fetch")
+            if claim.action == "reuse":
+                return io.FetchAttemptResult(
+                    next_cursor=claim.cursor, pages_fetched=claim.pages, new_reviews=0, stored_reviews=1, claim=claim
+                )
+        self.fetches += 1
         # A source with pages for ever: every attempt fetches, as a row that keeps asking for more would.
         return io.FetchAttemptResult(
             next_cursor=f"page-{inp.pages_fetched + 2}",
             pages_fetched=inp.pages_fetched + 1,
             new_reviews=1,
             stored_reviews=1,
+            claim=claim,
         )
 
     @activity.defn(name=io.SCORE_REVIEWS)

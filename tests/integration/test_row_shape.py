@@ -63,6 +63,26 @@ async def test_first_attempt_product_costs_one_activity_and_two_workflow_tasks(
     assert scheduled == [io.FETCH_ATTEMPT]
 
 
+async def test_claiming_stored_reviews_costs_no_extra_action(temporal_client: Client, state: StateManager) -> None:
+    """Reuse on (the default for new jobs): the claim rides in the fetch activity, so a product that fetches still
+    costs at most 4 actions, and one that reuses the same (no page read, nothing scored again)."""
+    queue = f"q-{uuid.uuid4().hex[:6]}"
+    options = {"window": 2, "review_max_age": 3600}
+    async with running_worker(temporal_client, state, task_queue=queue):
+        jobs = [await new_job(state, ["pos-claim"], options), await new_job(state, ["pos-claim"], options)]
+        for job_id in jobs:
+            await TemporalEnricher(state, temporal_client, queue).enrich(job_id)
+            await wait_until_done(state, job_id, client=temporal_client)
+    fetched, reused = [(await state.get_results(j))[0] for j in jobs]
+    assert fetched.source_requests > 0 and reused.source_requests == 0 and reused.reused is not None
+    for job_id in jobs:
+        history = await temporal_client.get_workflow_handle(child_workflow_id(job_id, 2)).fetch_history()
+        cost = run_actions(history)
+        assert cost.actions + 1 <= 4, cost.by_kind
+        _, scheduled = await _history_kinds(temporal_client, child_workflow_id(job_id, 2))
+        assert scheduled == [io.FETCH_ATTEMPT]
+
+
 class _CountingSource(DemoSource):
     def __init__(self) -> None:
         super().__init__()

@@ -55,22 +55,25 @@ async def test_weak_results_stop_at_max_retries(skipping_env: WorkflowEnvironmen
     assert (result.status, result.attempts) == ("completed", 4)
 
 
-async def test_a_row_waits_for_a_concurrent_fetch_then_reuses_without_fetching(
+async def test_a_reused_row_reads_no_page_and_goes_on_from_the_stored_fetch(
     skipping_env: WorkflowEnvironment,
 ) -> None:
-    reused = io.ReviewClaim(action="reuse", from_job="j0", fetched_at="2026-12-01T10:00:00+00:00", reviews=12, pages=3)
-    fakes = FakeActivities(_ids(1), claims=[io.ReviewClaim(action="wait", holder_job="j0")] * 2 + [reused])
-    result = await _row(skipping_env, fakes, EnrichmentOptions(review_max_age=3600))
-    assert result.status == "completed"
-    assert len(fakes.claimed) == 3 and fakes.fetches == 0
-    assert fakes.scorers_used[1] == ["vader"]  # the reused reviews are still scored (only those not yet scored)
+    reused = io.ReviewClaim(
+        action="reuse", from_job="j0", fetched_at="2026-12-01T10:00:00+00:00", reviews=12, cursor="c3", pages=3
+    )
+    fakes = FakeActivities(_ids(1), claims=[reused], script=["fetch_more"])
+    result = await _row(skipping_env, fakes, EnrichmentOptions(review_max_age=3600, pages_per_attempt=3))
+    assert result.status == "completed" and result.attempts == 2
+    # Attempt 1 reused (no page read); attempt 2 reads on from the stored fetch's cursor, without claiming again.
+    assert len(fakes.claimed) == 1 and fakes.claimed[0].max_age_seconds == 3600
+    assert fakes.fetches == 1 and fakes.attempts[1] == 2
 
 
-async def test_a_refresh_fetches_and_a_job_without_reuse_never_claims(skipping_env: WorkflowEnvironment) -> None:
+async def test_only_a_job_that_reuses_or_refreshes_claims(skipping_env: WorkflowEnvironment) -> None:
     refresh = io.ReviewClaim(action="refresh", from_job="j0", fetched_at="2026-12-01T10:00:00+00:00", reviews=12)
     fakes = FakeActivities(_ids(1), claims=[refresh])
     await _row(skipping_env, fakes, EnrichmentOptions(refresh=True))
-    assert len(fakes.claimed) == 1 and fakes.fetches == 1
+    assert len(fakes.claimed) == 1 and fakes.claimed[0].refresh and fakes.fetches == 1
     plain = FakeActivities(_ids(1))
     await _row(skipping_env, plain, EnrichmentOptions(review_max_age=0))
     assert plain.claimed == [] and plain.fetches == 1
