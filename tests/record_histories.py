@@ -6,7 +6,8 @@ tests/data/histories/PREFIX<name>.json. Record a new set under a new prefix afte
 workflow change (`workflow.patched`, or a version in the input like EnrichmentWorkflow's `steps_version`) and
 keep the old sets: they stand for the runs already in flight on old code. Never re-record to silence a failure.
 
-Sets: no prefix = EnrichmentWorkflow steps version 1 (a page per activity); `steps2-` = steps version 2.
+Sets: no prefix = EnrichmentWorkflow steps version 1 (a page per activity); `steps2-` = steps version 2;
+`steps3-` = steps version 3 (the first fetch claims stored reviews: a fetching, a reusing and a refreshing job).
 """
 
 from __future__ import annotations
@@ -31,22 +32,31 @@ OUT = REPO / "tests" / "data" / "histories"
 PRODUCTS = ["pos-replay", "sparse-replay", "notfound-replay"]
 
 
+# Steps version 3 claims stored reviews first: its set is three jobs over the same products, one that fetches, one
+# that reuses what the first stored, one that refreshes (file names `steps3-`, `steps3-reused-`, `steps3-refresh-`).
+CLAIMING = {"steps3-": [("", {}), ("reused-", {}), ("refresh-", {"refresh": True})]}
+
+
 async def main(prefix: str) -> None:
     async with scratch_stack("record-") as stack:
         state = await StateManager.connect(stack.dsn)
         client = await Client.connect(stack.server.address)
-        job_id = await new_job(state, PRODUCTS, {"window": 2})
-        async with running_worker(client, state, task_queue="record"):
-            await TemporalEnricher(state, client, "record").enrich(job_id)
-            await wait_until_done(state, job_id, client=client)
-        ids = {"job": job_workflow_id(job_id)}
-        for row_num, product in enumerate(PRODUCTS, start=2):
-            ids[product] = child_workflow_id(job_id, row_num)
+        runs = CLAIMING.get(prefix, [("", {})])
+        base = {"window": 2, "review_max_age": 86400} if prefix in CLAIMING else {"window": 2}
         OUT.mkdir(parents=True, exist_ok=True)
-        for name, workflow_id in ids.items():
-            history = await client.get_workflow_handle(workflow_id).fetch_history()
-            (OUT / f"{prefix}{name}.json").write_text(json.dumps(history.to_json_dict(), indent=1) + "\n")
-            print(f"wrote {prefix}{name}.json ({len(history.events)} events)")
+        async with running_worker(client, state, task_queue="record"):
+            for name_prefix, extra in runs:
+                job_id = await new_job(state, PRODUCTS, {**base, **extra})
+                await TemporalEnricher(state, client, "record").enrich(job_id)
+                await wait_until_done(state, job_id, client=client)
+                ids = {"job": job_workflow_id(job_id)}
+                for row_num, product in enumerate(PRODUCTS, start=2):
+                    ids[product] = child_workflow_id(job_id, row_num)
+                for name, workflow_id in ids.items():
+                    history = await client.get_workflow_handle(workflow_id).fetch_history()
+                    out = OUT / f"{prefix}{name_prefix}{name}.json"
+                    out.write_text(json.dumps(history.to_json_dict(), indent=1) + "\n")
+                    print(f"wrote {out.name} ({len(history.events)} events)")
         await state.close()
 
 
