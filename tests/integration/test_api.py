@@ -218,4 +218,5 @@ async def test_a_job_naming_an_unconfigured_adapter_is_refused(
         assert "REVIEW_SOURCE" in problems["options.source"] and "SCORER" in problems["options.scorer_chain"]
         created = await http.post("/api/v1/jobs", json={"products": ["pos-x1"]})
         job = (await http.get(f"/api/v1/jobs/{created.json()['job_id']}")).json()
-        assert job["options"] == {"source": "demo", "scorer_chain": ["vader"]}, "service defaults are recorded"
+        recorded = {"source": "demo", "scorer_chain": ["vader"], "review_max_age": 86400}
+        assert job["options"] == recorded, "service defaults are recorded"
