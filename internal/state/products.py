@@ -170,3 +170,7 @@ class ProductStore:
             "SELECT reused FROM job_rows WHERE job_id = $1 AND row_num = $2", job_id, row_num
         )
         return None if value is None else dict(value)
+
+    async def forget_all(self) -> None:
+        """Drop every product's kept reviews (a benchmark run that must fetch starts from here)."""
+        await self._pool.execute("TRUNCATE product_fetches, product_review_scores, product_reviews")

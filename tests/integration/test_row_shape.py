@@ -67,7 +67,7 @@ async def test_claiming_stored_reviews_costs_no_extra_action(temporal_client: Cl
     """Reuse on (the default for new jobs): the claim rides in the fetch activity, so a product that fetches still
     costs at most 4 actions, and one that reuses the same (no page read, nothing scored again)."""
     queue = f"q-{uuid.uuid4().hex[:6]}"
-    options = {"window": 2, "review_max_age": 3600}
+    options: dict[str, object] = {"window": 2, "review_max_age": 3600}
     async with running_worker(temporal_client, state, task_queue=queue):
         jobs = [await new_job(state, ["pos-claim"], options), await new_job(state, ["pos-claim"], options)]
         for job_id in jobs:
