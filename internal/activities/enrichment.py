@@ -315,7 +315,8 @@ class EnrichmentActivities:
     async def _publish(self, inp: io.FeedbackInput, result: RowResult, reviews: int) -> RowResult:
         """Say where a decided row's reviews came from and how its score moved, and keep its reviews and scores
         for its product, so that a later job reuses them (internal/state/products.py)."""
-        reused = await self._state.row_reuse(inp.job_id, inp.row_num)
+        provenance = await self._state.row_provenance(inp.job_id, inp.row_num)
+        reused = provenance.reused
         if reused is not None:
             note = io.ReviewClaim(
                 action=reused["mode"],
@@ -332,7 +333,8 @@ class EnrichmentActivities:
                 else None,
                 new_reviews=reviews - int(reused["reviews"]),
             )
-        if inp.product_id:
+        # A row that only reused stored reviews has nothing new to keep (and must not make them look newer).
+        if inp.product_id and provenance.spent:
             await self._state.publish_reviews(
                 inp.job_id,
                 inp.row_num,

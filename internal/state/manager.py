@@ -87,7 +87,7 @@ class StateManager:
 
         self.claim_reviews = self.products.claim_reviews
         self.publish_reviews = self.products.publish_reviews
-        self.row_reuse = self.products.row_reuse
+        self.row_provenance = self.products.row_provenance
 
         self.append_event = self.events.append_event
         self.list_events = self.events.list_events

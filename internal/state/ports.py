@@ -14,7 +14,17 @@ from typing import Any, Protocol
 from internal.domain.models import Review, ReviewScore
 from internal.domain.reuse import ReviewClaim
 from internal.domain.rows import RowRef
-from internal.state.models import Event, Job, JobStatus, NewJob, NewRow, Progress, RowState, RowStatus
+from internal.state.models import (
+    Event,
+    Job,
+    JobStatus,
+    NewJob,
+    NewRow,
+    Progress,
+    Provenance,
+    RowState,
+    RowStatus,
+)
 
 # ---- jobs ----------------------------------------------------------------------------------------------------
 
@@ -166,7 +176,7 @@ class Products(Protocol):
         result: dict[str, Any] | None,
     ) -> None: ...
 
-    async def row_reuse(self, job_id: str, row_num: int) -> dict[str, Any] | None: ...
+    async def row_provenance(self, job_id: str, row_num: int) -> Provenance: ...
 
 
 # ---- events ------------------------------------------------------------------------------------------------------

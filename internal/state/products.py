@@ -14,7 +14,7 @@ from typing import Any, Final
 import asyncpg
 
 from internal.domain.reuse import FETCH_LEASE_SECONDS, ReviewClaim
-from internal.state.models import OPEN_ROW_STATUSES
+from internal.state.models import OPEN_ROW_STATUSES, Provenance
 
 _LOCK_PRODUCT: Final = """
 INSERT INTO product_fetches (source, product_id) VALUES ($1, $2) ON CONFLICT DO NOTHING
@@ -164,12 +164,18 @@ class ProductStore:
             )
             await conn.execute(_RELEASE, source, product_id, job_id, row_num)
 
-    async def row_reuse(self, job_id: str, row_num: int) -> dict[str, Any] | None:
-        """The row's `reused` record (set by a reuse or refresh claim), or None when it fetched everything itself."""
-        value = await self._pool.fetchval(
-            "SELECT reused FROM job_rows WHERE job_id = $1 AND row_num = $2", job_id, row_num
+    async def row_provenance(self, job_id: str, row_num: int) -> Provenance:
+        """Where the row's reviews came from (its `reused` record, set by a reuse or refresh claim; None when it
+        fetched everything itself) and whether it fetched or scored anything of its own."""
+        r = await self._pool.fetchrow(
+            "SELECT reused, source_requests + scorer_calls > 0 AS spent FROM job_rows "
+            "WHERE job_id = $1 AND row_num = $2",
+            job_id,
+            row_num,
         )
-        return None if value is None else dict(value)
+        if r is None:
+            return Provenance(reused=None, spent=False)
+        return Provenance(reused=None if r["reused"] is None else dict(r["reused"]), spent=bool(r["spent"]))
 
     async def forget_all(self) -> None:
         """Drop every product's kept reviews (a benchmark run that must fetch starts from here)."""
