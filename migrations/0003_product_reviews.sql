@@ -39,6 +39,10 @@ CREATE TABLE product_fetches (
     pages        integer NOT NULL DEFAULT 0,
     exhausted    boolean NOT NULL DEFAULT false,
     escalation   integer NOT NULL DEFAULT 0,
+    -- That row's last attempt and page budget: a row that reuses its reviews goes on from the same point, so it
+    -- settles exactly as that row did.
+    attempt      integer NOT NULL DEFAULT 1,
+    budget       integer NOT NULL DEFAULT 0,
     meta         jsonb,
     result       jsonb,         -- that row's product sentiment: what a refresh's score_change is measured from
     holder_job   text,

@@ -66,15 +66,16 @@ async def _heartbeating(call: Awaitable[T], *details: Any) -> T:
         task.cancel()  # no-op when done; stops the call when the activity itself is cancelled
 
 
-def _resumed_fetch() -> tuple[str | None, int] | None:
-    """(cursor, pages) from the last heartbeat of an earlier try of this fetch attempt, if there was one."""
+def _resumed_fetch() -> tuple[str | None, int, io.ReviewClaim | None] | None:
+    """(cursor, pages, the claim it made) from the last heartbeat of an earlier try of this fetch attempt, if any."""
     if not activity.in_activity():
         return None
     details = activity.info().heartbeat_details
-    if not details or not isinstance(details[0], dict):
+    if not details or not isinstance(details[0], dict) or "pages" not in details[0]:
         return None
     last = details[0]
-    return (str(last["cursor"]) if last.get("cursor") is not None else None), int(last["pages"])
+    claim = io.ReviewClaim(**last["claim"]) if isinstance(last.get("claim"), dict) else None
+    return (str(last["cursor"]) if last.get("cursor") is not None else None), int(last["pages"]), claim
 
 
 def _transient(err: Exception, retry_after: float | None) -> ApplicationError:
@@ -151,8 +152,16 @@ class EnrichmentActivities:
         resumed = _resumed_fetch()
         claim: io.ReviewClaim | None = None
         if resumed is not None:
-            cursor, pages = resumed
-        elif inp.claim is not None:
+            cursor, pages, claim = resumed
+        await self._state.set_row_state(
+            inp.job_id,
+            inp.row_num,
+            "running",
+            stage=f"fetch from page {pages + 1}",
+            attempt=inp.attempt,
+            workflow_id=inp.workflow_id,
+        )
+        if inp.claim is not None and resumed is None:
             claim = await _heartbeating(self._claim(inp.claim))
             if claim.action == "reuse":
                 return io.FetchAttemptResult(
@@ -163,14 +172,6 @@ class EnrichmentActivities:
                     claim=claim,
                 )
         refresh = claim is not None and claim.action == "refresh"
-        await self._state.set_row_state(
-            inp.job_id,
-            inp.row_num,
-            "running",
-            stage=f"fetch from page {pages + 1}",
-            attempt=inp.attempt,
-            workflow_id=inp.workflow_id,
-        )
         started, new, known = time.monotonic(), 0, False
         while pages < inp.page_budget:
             cursor, added, known = await self._fetch_page(source, inp.job_id, inp.row_num, inp.product_id, cursor)
@@ -178,7 +179,10 @@ class EnrichmentActivities:
             if cursor is None or (known and refresh):
                 break
             if time.monotonic() - started >= HEARTBEAT_AFTER:
-                _heartbeat({"cursor": cursor, "pages": pages})
+                progress: dict[str, Any] = {"cursor": cursor, "pages": pages}
+                if claim is not None:
+                    progress["claim"] = dataclasses.asdict(claim)
+                _heartbeat(progress)
         stored = await self._state.count_reviews(inp.job_id, inp.row_num)
         return io.FetchAttemptResult(
             next_cursor=cursor,
@@ -344,6 +348,8 @@ class EnrichmentActivities:
                 pages=inp.pages,
                 exhausted=not inp.has_more_pages,
                 escalation=inp.escalation_level,
+                attempt=inp.attempt,
+                budget=inp.budget,
                 result=dataclasses.asdict(result.sentiment),
             )
         return result

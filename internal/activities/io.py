@@ -183,6 +183,7 @@ class FeedbackInput:
     # Where the fetch stopped, kept with the product's reviews when the row finishes (a later job reads on).
     cursor: str | None = None
     pages: int = 0
+    budget: int = 0
 
 
 @dataclass(frozen=True)
@@ -274,6 +275,7 @@ def feedback_input(
         summary_separately=summary_separately,
         cursor=at.cursor,
         pages=at.pages,
+        budget=at.budget,
     )
 
 

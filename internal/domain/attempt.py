@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+from internal.domain.reuse import ReviewClaim
+
 
 @dataclass(frozen=True)
 class RowAttempt:
@@ -32,17 +34,22 @@ class RowAttempt:
             self, cursor=cursor, pages=pages, budget=self.page_budget(pages_per_attempt), exhausted=cursor is None
         )
 
-    def resumed_from(self, cursor: str | None, pages: int, exhausted: bool, escalation: int, per: int) -> RowAttempt:
-        """The row already holds reviews another row fetched (reused or refreshed, internal/domain/reuse.py):
-        read on from where that fetch stopped, and score with the scorer it ended with."""
-        return replace(
+    def reusing(self, stored: ReviewClaim, pages_read: int, per: int) -> RowAttempt:
+        """The row now holds reviews another row fetched (internal/domain/reuse.py): read on, if ever, from where
+        that fetch stopped, with the scorer it ended with. A reuse also takes that row's attempt and result as its
+        own, so that it settles exactly as that row did; a refresh, which added newer reviews, is judged afresh."""
+        pages = max(stored.pages, pages_read)
+        at = replace(
             self,
-            cursor=cursor,
+            cursor=stored.cursor,
             pages=pages,
-            budget=max(self.page_budget(per), pages),
-            exhausted=exhausted,
-            escalation=max(self.escalation, escalation),
+            budget=max(self.page_budget(per), stored.budget, pages),
+            exhausted=stored.exhausted,
+            escalation=max(self.escalation, stored.escalation),
         )
+        if stored.action == "reuse":
+            at = replace(at, attempt=max(self.attempt, stored.attempt), best=stored.result)
+        return at
 
 
 def next_attempt(at: RowAttempt, action: str, best: dict[str, Any] | None, pages_per_attempt: int) -> RowAttempt:

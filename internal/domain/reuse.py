@@ -40,6 +40,10 @@ class ReviewClaim:
     pages: int = 0
     exhausted: bool = False
     escalation: int = 0
+    # That row's last attempt, page budget and result: a reusing row goes on from there, and so settles as it did.
+    attempt: int = 1
+    budget: int = 0
+    result: dict[str, Any] | None = None
     # wait: the job whose row is fetching this product now.
     holder_job: str | None = None
 

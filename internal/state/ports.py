@@ -173,6 +173,8 @@ class Products(Protocol):
         pages: int,
         exhausted: bool,
         escalation: int,
+        attempt: int,
+        budget: int,
         result: dict[str, Any] | None,
     ) -> None: ...
 

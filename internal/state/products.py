@@ -55,30 +55,34 @@ WHERE job_id = $1 AND row_num = $2
 _COUNT_ROW_REVIEWS: Final = "SELECT count(*) FROM reviews WHERE job_id = $1 AND row_num = $2"
 _SET_STAGE: Final = "UPDATE job_rows SET stage = $3, updated_at = now() WHERE job_id = $1 AND row_num = $2"
 
-# $1 source, $2 product, $3 job, $4 row: the row's reviews and scores, into the product's.
+# $1 source, $2 product, $3 job, $4 row: the row's reviews and scores, into the product's. In key order, so that two
+# rows publishing the same product at once (both fetched it: max age 0, or refreshes) wait rather than deadlock.
 _PUBLISH_REVIEWS: Final = """
 INSERT INTO product_reviews (source, product_id, review_id, origin, body, rating, review_date)
 SELECT $1, $2, review_id, source, body, rating, review_date FROM reviews WHERE job_id = $3 AND row_num = $4
+ORDER BY review_id
 ON CONFLICT (source, product_id, review_id) DO NOTHING
 """
 _PUBLISH_SCORES: Final = """
 INSERT INTO product_review_scores (source, product_id, review_id, scorer, sentiment, label, confidence, scored_at)
 SELECT $1, $2, review_id, scorer, sentiment, label, confidence, scored_at FROM review_scores
 WHERE job_id = $3 AND row_num = $4
+ORDER BY review_id, scorer
 ON CONFLICT (source, product_id, review_id, scorer) DO UPDATE SET
     sentiment = EXCLUDED.sentiment, label = EXCLUDED.label, confidence = EXCLUDED.confidence,
     scored_at = EXCLUDED.scored_at
 """
 # Only a row that sent requests moves `fetched_at`: a row that reused reviews must not make them look newer.
-# $1 source, $2 product, $3 job, $4 row, $5 cursor, $6 pages, $7 exhausted, $8 escalation, $9 result.
+# $1 source, $2 product, $3 job, $4 row, $5 cursor, $6 pages, $7 exhausted, $8 escalation, $9 result,
+# $10 attempt, $11 budget.
 _PUBLISH_FETCH: Final = """
 INSERT INTO product_fetches AS f (source, product_id, fetched_at, job_id, row_num, next_cursor, pages, exhausted,
-                                  escalation, meta, result)
-SELECT $1, $2, now(), $3, $4, $5, $6, $7, $8, r.product_meta, $9
+                                  escalation, meta, result, attempt, budget)
+SELECT $1, $2, now(), $3, $4, $5, $6, $7, $8, r.product_meta, $9, $10, $11
 FROM job_rows r WHERE r.job_id = $3 AND r.row_num = $4 AND r.source_requests > 0
 ON CONFLICT (source, product_id) DO UPDATE SET
     fetched_at = now(), job_id = $3, row_num = $4, next_cursor = $5, pages = $6, exhausted = $7, escalation = $8,
-    meta = EXCLUDED.meta, result = $9
+    meta = EXCLUDED.meta, result = $9, attempt = $10, budget = $11
 """
 _RELEASE: Final = """
 UPDATE product_fetches SET holder_job = NULL, holder_row = NULL, held_until = NULL
@@ -129,6 +133,9 @@ class ProductStore:
             pages=int(f["pages"]),
             exhausted=bool(f["exhausted"]),
             escalation=int(f["escalation"]),
+            attempt=int(f["attempt"]),
+            budget=int(f["budget"]),
+            result=f["result"],
         )
         reused: dict[str, Any] = {
             "mode": claim.action,
@@ -153,14 +160,28 @@ class ProductStore:
         pages: int,
         exhausted: bool,
         escalation: int,
+        attempt: int,
+        budget: int,
         result: dict[str, Any] | None,
     ) -> None:
-        """Keep a finished row's reviews and scores for its product, and release the product if it held it."""
+        """Keep a finished row's reviews and scores for its product, with where its fetch and attempts stood, and
+        release the product if it held it."""
         async with self._pool.acquire() as conn, conn.transaction():
             await conn.execute(_PUBLISH_REVIEWS, source, product_id, job_id, row_num)
             await conn.execute(_PUBLISH_SCORES, source, product_id, job_id, row_num)
             await conn.execute(
-                _PUBLISH_FETCH, source, product_id, job_id, row_num, cursor, pages, exhausted, escalation, result
+                _PUBLISH_FETCH,
+                source,
+                product_id,
+                job_id,
+                row_num,
+                cursor,
+                pages,
+                exhausted,
+                escalation,
+                result,
+                attempt,
+                budget,
             )
             await conn.execute(_RELEASE, source, product_id, job_id, row_num)
 

@@ -295,7 +295,7 @@ def _after_fetch(at: RowAttempt, fetched: io.FetchAttemptResult, per_attempt: in
     store (reused, or a refresh that reached the stored ones), from where the stored fetch stopped."""
     c = fetched.claim
     if c is not None and (c.action == "reuse" or (c.action == "refresh" and fetched.reached_known)):
-        return at.resumed_from(c.cursor, max(c.pages, fetched.pages_fetched), c.exhausted, c.escalation, per_attempt)
+        return at.reusing(c, fetched.pages_fetched, per_attempt)
     return at.fetched(fetched.next_cursor, fetched.pages_fetched, per_attempt)
 
 

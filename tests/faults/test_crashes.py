@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 from temporalio.client import Client
 
+from internal.domain.reuse import DEFAULT_REVIEW_MAX_AGE
 from internal.service.intake import create_job_from_csv
 from internal.state.manager import StateManager
 from tests.faults.conftest import Record
@@ -24,9 +25,14 @@ ROWS = 400
 IDS = [f"fault-{i:04d}" for i in range(ROWS)]
 
 
-async def _job(state: StateManager) -> str:
+async def _job(state: StateManager, *, fresh: bool = True) -> str:
+    """A job with a new job's default options (reuse on). `fresh`: nothing stored, so every row claims, finds
+    nothing, fetches and keeps what it fetched; otherwise the rows reuse what an earlier run kept."""
+    if fresh:
+        await state.products.forget_all()
     job_id = uuid.uuid4().hex[:12]
-    await create_job_from_csv(state, io.BytesIO(csv_bytes(IDS)), job_id=job_id)
+    options = {"review_max_age": DEFAULT_REVIEW_MAX_AGE}
+    await create_job_from_csv(state, io.BytesIO(csv_bytes(IDS)), job_id=job_id, options=options)
     return job_id
 
 
@@ -41,11 +47,15 @@ async def _progressed(state: StateManager, job_id: str, at_least: int) -> None:
 
 
 async def _run(
-    stack: FaultStack, client: Client, disturb: Callable[[StateManager, str], Awaitable[None]] | None
+    stack: FaultStack,
+    client: Client,
+    disturb: Callable[[StateManager, str], Awaitable[None]] | None,
+    *,
+    fresh: bool = True,
 ) -> tuple[list[tuple[object, ...]], list[int]]:
     state = await StateManager.connect(stack.dsn, max_size=4)
     try:
-        job_id = await _job(state)
+        job_id = await _job(state, fresh=fresh)
         await enricher(state, client).enrich(job_id)
         watcher = asyncio.create_task(watch_until_terminal(state, job_id, timeout=300))
         if disturb is not None:
@@ -75,15 +85,29 @@ async def test_worker_sigkilled_five_times(tmp_path: Path, figure: Record) -> No
 
         try:
             disturbed, reviews = await _run(stack, client, kill_five_times)
+            # The same CSV again, killed five times again: every row reuses what the run before kept.
+            reused, reused_reviews = await _run(stack, client, kill_five_times, fresh=False)
         finally:
             worker.stop()
-        assert worker.starts == 6
+        assert worker.starts == 11
+        assert reused_reviews == baseline_reviews
+        for was, now in zip(baseline, reused, strict=True):
+            assert _sentiment(now) == _sentiment(was), (was, now)
+        figure("rows identical (sentiment) when reused under 5 more SIGKILLs", f"{len(reused)}/{len(baseline)}")
         assert disturbed == baseline
         assert reviews == baseline_reviews
         assert sum(reviews) > 0
         figure("worker SIGKILLs", worker.starts - 1)
         figure("rows identical to the undisturbed run", f"{len(disturbed)}/{len(baseline)}")
         figure("reviews stored (each once)", sum(reviews))
+
+
+def _sentiment(row: tuple[object, ...]) -> tuple[object, ...]:
+    """A row's outcome less what says where its reviews came from (the reason's note, reused_from)."""
+    row_num, product_id, status, _reason, result = row
+    stored = result if isinstance(result, dict) else {}
+    kept = {k: v for k, v in stored.items() if k not in ("reason", "reused_from", "new_reviews")}
+    return row_num, product_id, status, kept
 
 
 async def test_temporal_server_killed_and_restarted(tmp_path: Path, figure: Record) -> None:

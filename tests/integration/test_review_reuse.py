@@ -21,7 +21,7 @@ from tests.fakes.server import serve_app
 from tests.integration.api_harness import Api, api_on
 
 # What a reused row must give exactly as its first fetch did; the rest says where it came from and what it cost.
-SAME = ["status", "score", "score_5", "label", "confidence", "review_count", "mean_sentiment", "scorers"]
+SAME = ["status", "score", "score_5", "label", "confidence", "review_count", "mean_sentiment", "scorers", "attempts"]
 
 
 @pytest.fixture
@@ -82,7 +82,9 @@ async def test_the_same_csv_twice_is_fetched_once(
         assert {c: second[pid][c] for c in SAME} == {c: first[pid][c] for c in SAME}, pid
         assert first[pid]["reused_from_job"] == "" and int(first[pid]["source_requests"]) > 0
         assert second[pid]["source_requests"] == "0" and second[pid]["reused_from_job"] == first_job
-        assert f"reviews reused from job {first_job} fetched at " in second[pid]["reason"]
+        assert second[pid]["reason"].startswith(
+            f"{first[pid]['reason']}; reviews reused from job {first_job} fetched at "
+        )
     assert third["sku-1"]["source_requests"] == "0" and third["sku-1"]["review_count"] == "12"
     assert fresh["sku-2"]["source_requests"] == "1" and fresh["sku-2"]["reused_from_job"] == ""
     # The job shows what it cost.
