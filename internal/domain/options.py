@@ -54,6 +54,8 @@ class EnrichmentOptions:
     # Attempts before a weak result is accepted as it is (low_confidence).
     max_retries: int = 3
     policy: FeedbackPolicy = field(default_factory=FeedbackPolicy)
+    # Set on the jobs a schedule starts (internal/workflows/scheduled.py); what a refresh changes is part 2's.
+    refresh: bool = False
 
     def scorer_at(self, escalation: int) -> str:
         return self.scorer_chain[min(escalation, len(self.scorer_chain) - 1)]

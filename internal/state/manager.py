@@ -27,6 +27,7 @@ from internal.state.jobs import JobStore
 from internal.state.retry import Reopened, reopen_failed_rows
 from internal.state.reviews import ReviewStore
 from internal.state.rows import RowStore
+from internal.state.schedules import ScheduleStore
 
 if TYPE_CHECKING:
     from internal.state.ports import Events, Jobs, Reviews, Rows
@@ -54,6 +55,7 @@ class StateManager:
         self.reviews = ReviewStore(pool)
         self.events = EventStore(pool)
         self.intakes = IntakeLedger(pool)
+        self.schedules = ScheduleStore(pool)
 
         self.create_job = self.jobs.create_job
         self.get_job = self.jobs.get_job
