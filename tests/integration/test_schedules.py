@@ -65,7 +65,7 @@ class ScheduleApi:
 async def sched(temporal_client: Client, state: StateManager, tmp_path: Path) -> AsyncIterator[ScheduleApi]:
     fake = FakeReviewsApi()
     with serve_app(fake.app) as url:
-        overrides = {
+        overrides: dict[str, Any] = {
             "review_source": "http",
             "reviews_http_url": url + "/v1/products/{product_id}/reviews?cursor={cursor}",
             "reviews_http_headers": json.dumps({"X-Api-Key": API_KEY}),
