@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -242,3 +243,47 @@ async def test_temporal_unreachable_is_a_503_and_keeps_nothing(
         assert [s["schedule_id"] for s in listed] == [schedule_id]
         await proxy.up()
         assert (await http.delete(f"{S}/{schedule_id}")).status_code == 200
+
+
+async def _cli(api: Api, *args: str) -> tuple[int, str, str]:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "internal.cli.main",
+        "--api-url",
+        api.url,
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode is not None
+    return proc.returncode, out.decode(), err.decode()
+
+
+async def test_enrich_schedule_commands(sched: ScheduleApi, tmp_path: Path) -> None:
+    upload = tmp_path / "p.csv"
+    upload.write_text("product_id,name\nsku-l1,One\n,Two\n")
+    code, out, err = await _cli(sched.api, "schedule", "create", str(upload), "--every", "1h", "-o", "window=3")
+    assert code == 0, out + err
+    assert "2 rows, 1 invalid, every 1h" in out and "row 3" in out
+    schedule_id = out.split()[-1]
+    code, out, _ = await _cli(sched.api, "schedule", "list")
+    assert code == 0 and schedule_id in out and "every 1h" in out and "active" in out
+    code, out, _ = await _cli(sched.api, "schedule", "trigger", schedule_id)
+    assert code == 0 and f"schedule {schedule_id}: active" in out
+    await sched.wait_runs(schedule_id, 1, timeout=30)
+    code, out, _ = await _cli(sched.api, "schedule", "show", schedule_id)
+    shown = json.loads(out)
+    assert code == 0 and shown["options"]["window"] == 3 and len(shown["recent_runs"]) == 1
+    for action, state in [("pause", "paused"), ("resume", "active"), ("delete", "deleted")]:
+        code, out, err = await _cli(sched.api, "schedule", action, schedule_id)
+        assert code == 0 and f"schedule {schedule_id}: {state}" in out, out + err
+    code, _, err = await _cli(sched.api, "schedule", "pause", schedule_id)
+    assert code == 2 and "schedule_deleted" in err
+    code, _, err = await _cli(sched.api, "schedule", "show", "0123456789abcdef")
+    assert code == 2 and "schedule_not_found" in err
+    code, _, err = await _cli(sched.api, "schedule", "create", str(upload), "--every", "soon")
+    assert code == 2 and "invalid_schedule" in err and "not an interval" in err
+    code, _, err = await _cli(sched.api, "schedule", "create", str(upload))
+    assert code == 2 and "one of the arguments --every --cron is required" in err
