@@ -16,12 +16,14 @@ from typing import Any
 import httpx
 import pytest
 from temporalio.client import Client
+from temporalio.worker import Replayer
 
 from internal.config import Settings
 from internal.stack.proc import free_port
 from internal.stack.temporal_server import TemporalDevServer
 from internal.state.manager import StateManager
 from internal.wiring import build_adapters
+from internal.workflows.scheduled import ScheduledRunWorkflow
 from tests.fakes.reviews_api import API_KEY, FakeReviewsApi
 from tests.fakes.server import serve_app
 from tests.fakes.tcp_proxy import TcpProxy
@@ -113,6 +115,11 @@ async def test_a_schedule_runs_every_interval_until_deleted(sched: ScheduleApi) 
         events = (await sched.http.get(f"/api/v1/jobs/{run['job_id']}/events")).json()["events"]
         scheduled = [e for e in events if e["kind"] == "job.scheduled"]
         assert len(scheduled) == 1 and scheduled[0]["details"]["schedule_id"] == schedule_id, events
+    # The run's history replays in the sandbox (the worker runs workflows unsandboxed: internal/worker.py).
+    client = sched.api.services.temporal
+    assert client is not None
+    history = await client.get_workflow_handle(runs[1]["run_workflow_id"]).fetch_history()
+    await Replayer(workflows=[ScheduledRunWorkflow]).replay_workflow(history)
     results = (await sched.http.get(f"/api/v1/jobs/{runs[1]['job_id']}/results")).json()["results"]
     assert {r["product_id"]: r["result"]["review_count"] for r in results} == {"sku-a": 9, "sku-b": 3}
 
