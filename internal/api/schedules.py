@@ -21,7 +21,7 @@ from internal.api.schedule_schemas import (
     ScheduleRunOut,
     ScheduleSummary,
 )
-from internal.api.submit import parse_json, product_dict, read_create_body
+from internal.api.submit import create_body_schema, parse_json, product_dict, read_create_body
 from internal.service.schedule_spec import format_every
 from internal.service.schedules import ScheduleView
 from internal.state.schedules import Schedule
@@ -30,27 +30,12 @@ from internal.workflows.scheduled import schedule_temporal_id
 router = APIRouter(prefix="/api/v1", tags=["schedules"])
 ScheduleIdPath = Annotated[str, Path(pattern=SCHEDULE_ID_PATTERN, description="the id a create answered with")]
 
-_CREATE_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {
-                        "file": {"type": "string", "format": "binary", "description": "the CSV"},
-                        "options": {"type": "string", "description": "JobOptions as a JSON string"},
-                        "every": {"type": "string", "description": "an interval: 5s, 90m, 1h, 1h30m, 1d"},
-                        "cron": {"type": "string", "description": "a cron expression (UTC)"},
-                        "name": {"type": "string"},
-                    },
-                }
-            },
-            "application/json": {"schema": {"$ref": "#/components/schemas/CreateScheduleJson"}},
-        },
-    }
-}
+_CREATE_BODY = create_body_schema(
+    "CreateScheduleJson",
+    every="an interval: 5s, 90m, 1h, 1h30m, 1d",
+    cron="a cron expression (UTC)",
+    name="a name to know it by",
+)
 
 
 def _form_fields(fields: dict[str, str]) -> ScheduleFields:

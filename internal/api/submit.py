@@ -24,24 +24,24 @@ _CSV_TYPE_PREFIXES = ("text/", "application/csv", "application/vnd.ms-excel", "a
 _ITEM_TAGS = ("object", "id")
 M = TypeVar("M", bound=BaseModel)
 
-_CREATE_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {
-                        "file": {"type": "string", "format": "binary", "description": "the CSV"},
-                        "options": {"type": "string", "description": "JobOptions as a JSON string"},
-                    },
-                }
-            },
-            "application/json": {"schema": {"$ref": "#/components/schemas/CreateJobJson"}},
-        },
+
+def create_body_schema(json_model: str, **fields: str) -> dict[str, Any]:
+    """The requestBody of a create route that reads its own body: a multipart CSV upload (with these extra text
+    fields) or the JSON model named."""
+    properties: dict[str, Any] = {
+        "file": {"type": "string", "format": "binary", "description": "the CSV"},
+        "options": {"type": "string", "description": "JobOptions as a JSON string"},
+        **{name: {"type": "string", "description": text} for name, text in fields.items()},
     }
-}
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": properties}},
+                "application/json": {"schema": {"$ref": f"#/components/schemas/{json_model}"}},
+            },
+        }
+    }
 
 
 async def _capped_body(request: Request, limit: int) -> bytes:
@@ -121,7 +121,7 @@ def parse_json(model: type[M], raw: bytes) -> M:
     "/jobs",
     status_code=201,
     response_model=JobCreated,
-    openapi_extra=_CREATE_BODY,
+    openapi_extra=create_body_schema("CreateJobJson"),
     summary="Create and start a job from a CSV upload (multipart 'file') or a JSON product list",
     responses={503: {"description": "stored but not started: the body names the job and how to start it"}},
 )

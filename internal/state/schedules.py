@@ -12,24 +12,14 @@ from typing import Any, Final, Literal
 
 import asyncpg
 
-from internal.state.db import affected, from_record
+from internal.state.db import from_record
 from internal.state.models import JobStatus, NewRow
+from internal.state.statements import INTAKE_COLUMNS, copy_insert, intake_records
 
 ScheduleStatus = Literal["active", "paused", "deleted"]
-_TEMPLATE_COLUMNS: Final = (
-    "schedule_id",
-    "row_num",
-    "product_id",
-    "name",
-    "url",
-    "source",
-    "cells",
-    "status",
-    "reason",
-    "error_column",
-)
+_TEMPLATE_COLUMNS: Final = ("schedule_id", *INTAKE_COLUMNS)
 # What a run copies into job_rows: the template's columns but the schedule's id.
-_COPIED: Final = ", ".join(_TEMPLATE_COLUMNS[1:])
+_COPIED: Final = ", ".join(INTAKE_COLUMNS)
 
 
 class ScheduleNotFound(LookupError):
@@ -132,37 +122,8 @@ class ScheduleStore:
         return inserted + await self._add_rows(schedule_id, batch)
 
     async def _add_rows(self, schedule_id: str, rows: Sequence[NewRow]) -> int:
-        if not rows:
-            return 0
-        records = [
-            (
-                schedule_id,
-                r.row_num,
-                r.product_id,
-                r.name,
-                r.url,
-                r.source,
-                r.cells,
-                "invalid" if r.error else "pending",
-                r.error,
-                r.error_column,
-            )
-            for r in rows
-        ]
-        async with self._pool.acquire() as conn, conn.transaction():
-            await conn.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS schedule_rows_stage (LIKE schedule_rows INCLUDING DEFAULTS) "
-                "ON COMMIT DELETE ROWS"
-            )
-            await conn.copy_records_to_table("schedule_rows_stage", records=records, columns=_TEMPLATE_COLUMNS)
-            status = await conn.execute(
-                f"""
-                INSERT INTO schedule_rows ({", ".join(_TEMPLATE_COLUMNS)})
-                SELECT {", ".join(_TEMPLATE_COLUMNS)} FROM schedule_rows_stage
-                ON CONFLICT (schedule_id, row_num) DO NOTHING
-                """
-            )
-        return affected(status)
+        records = intake_records(schedule_id, rows)
+        return await copy_insert(self._pool, "schedule_rows", _TEMPLATE_COLUMNS, records, "schedule_id, row_num")
 
     async def complete_intake(self, schedule_id: str) -> tuple[int, int]:
         """Record the template's size; returns (rows, invalid rows)."""
