@@ -21,6 +21,7 @@ from temporalio.client import Client
 from temporalio.worker import PollerBehaviorAutoscaling, UnsandboxedWorkflowRunner, Worker
 
 from internal.activities.enrichment import EnrichmentActivities
+from internal.activities.schedules import ScheduleActivities
 from internal.activities.state import StateActivities
 from internal.config import DEFAULT_WORKER_SLOTS
 from internal.scorers.base import Scorer
@@ -28,8 +29,9 @@ from internal.sources.base import ReviewSource
 from internal.state.manager import StateManager
 from internal.workflows.enrichment import EnrichmentWorkflow
 from internal.workflows.job import JobWorkflow
+from internal.workflows.scheduled import ScheduledRunWorkflow
 
-WORKFLOWS: list[type] = [JobWorkflow, EnrichmentWorkflow]
+WORKFLOWS: list[type] = [JobWorkflow, EnrichmentWorkflow, ScheduledRunWorkflow]
 # Two per in-flight child at the largest window we expect, plus parents: a child evicted mid-run is replayed.
 MAX_CACHED_WORKFLOWS = 2000
 # An activity learns of its cancel only from a heartbeat's reply, and the SDK holds heartbeats back for up to 80 %
@@ -41,7 +43,11 @@ HEARTBEAT_THROTTLE = timedelta(seconds=2)
 def activities(
     state: StateManager, sources: Mapping[str, ReviewSource], scorers: Mapping[str, Scorer]
 ) -> list[Callable[..., Any]]:
-    return [*StateActivities(state).all(), *EnrichmentActivities(state, sources, scorers).all()]
+    return [
+        *StateActivities(state).all(),
+        *EnrichmentActivities(state, sources, scorers).all(),
+        *ScheduleActivities(state).all(),
+    ]
 
 
 def build_worker(

@@ -2,7 +2,8 @@
 
 Paths, params and headers may name the jobs the corpus server prepares: {done} (completed), {cancelled} (cancelled
 before it started), {paused}, {fresh} (a signed-URL job with nothing uploaded), {unknown} (a well-formed id of no
-job), and signed upload tokens for them: {tok_done}, {tok_cancelled}, {tok_fresh}, {tok_expired}, {tok_unknown}.
+job), {sched_live} (an hourly schedule), {sched_deleted} (a deleted schedule), and signed upload tokens for them:
+{tok_done}, {tok_cancelled}, {tok_fresh}, {tok_expired}, {tok_unknown}.
 Every request carries the server's bearer token unless `auth` says otherwise.
 """
 
@@ -42,6 +43,7 @@ class Bad:
 
 
 J = "/api/v1/jobs"
+SC = "/api/v1/schedules"
 
 
 def upload(name: str, data: bytes, status: int, code: str, *, ctype: str = "text/csv", fname: str = "p.csv") -> Bad:
@@ -519,6 +521,99 @@ CASES: Final[list[Bad]] = [
         auth=None,
     ),
     Bad("auth-start-without-token", "POST", J + "/{fresh}/start", 401, "unauthorized", auth=None),
+    # ---- /api/v1/schedules ----------------------------------------------------------------------------------------
+    body("schedule-no-timing", products("x1"), 422, "invalid_schedule", path=SC),
+    body("schedule-both-timings", {**products("x1"), "every": "1h", "cron": "0 6 * * *"}, 422, "invalid_schedule", SC),
+    body("schedule-every-words", {**products("x1"), "every": "hourly"}, 422, "invalid_schedule", SC),
+    body("schedule-every-zero", {**products("x1"), "every": "0s"}, 422, "invalid_schedule", SC),
+    body("schedule-every-too-long", {**products("x1"), "every": "400d"}, 422, "invalid_schedule", SC),
+    body("schedule-every-number", {**products("x1"), "every": 60}, 422, "invalid_request", SC),
+    body("schedule-every-huge-string", {**products("x1"), "every": "1" * 41 + "s"}, 422, "invalid_request", SC),
+    body("schedule-cron-refused", {**products("x1"), "cron": "61 25 * * *"}, 422, "invalid_schedule", SC),
+    body("schedule-cron-nul", {**products("x1"), "cron": "0 6 * * *\u0000"}, 422, "invalid_schedule", SC),
+    body("schedule-name-nul", {**products("x1"), "every": "1h", "name": "a\u0000"}, 422, "invalid_request", SC),
+    body("schedule-unknown-field", {**products("x1"), "every": "1h", "at": "6am"}, 422, "invalid_request", SC),
+    body("schedule-no-products", {"products": [], "every": "1h"}, 422, "invalid_request", SC),
+    body("schedule-bad-option", {**products("x1", window=0), "every": "1h"}, 422, "invalid_request", SC),
+    body("schedule-unconfigured-source", {**products("x1", source="file"), "every": "1h"}, 422, "invalid_options", SC),
+    body("schedule-product-nul-id", {**products("a\u0000"), "every": "1h"}, 422, "invalid_request", SC),
+    body(
+        "schedule-duplicate-fields",
+        {"products": [{"product_id": "a", "PRODUCT_ID": "b"}], "every": "1h"},
+        422,
+        "duplicate_header",
+        SC,
+    ),
+    raw("schedule-text-plain", b"product_id\nx\n", "text/plain", 415, "unsupported_media_type", path=SC),
+    Bad(
+        "schedule-csv-no-id-column",
+        "POST",
+        SC,
+        422,
+        "no_id_column",
+        files={"file": ("p.csv", b"name\nx\n", "text/csv")},
+        data={"every": "1h"},
+    ),
+    Bad(
+        "schedule-csv-no-timing",
+        "POST",
+        SC,
+        422,
+        "invalid_schedule",
+        files={"file": ("p.csv", b"product_id\nx\n", "text/csv")},
+    ),
+    Bad(
+        "schedule-csv-bad-options",
+        "POST",
+        SC,
+        422,
+        "invalid_options",
+        files={"file": ("p.csv", b"product_id\nx\n", "text/csv")},
+        data={"every": "1h", "options": "{"},
+    ),
+    Bad(
+        "schedule-csv-unknown-field",
+        "POST",
+        SC,
+        422,
+        "invalid_request",
+        files={"file": ("p.csv", b"product_id\nx\n", "text/csv")},
+        data={"every": "1h", "when": "now"},
+    ),
+    Bad(
+        "schedule-csv-image",
+        "POST",
+        SC,
+        415,
+        "unsupported_media_type",
+        files={"file": ("p.png", b"\x89PNG", "image/png")},
+        data={"every": "1h"},
+    ),
+    Bad("schedule-unknown", "GET", SC + "/{unknown}", 404, "schedule_not_found"),
+    Bad("schedule-bad-id", "GET", SC + "/not%20an%20id", 404, "schedule_not_found"),
+    Bad("schedule-id-too-long", "GET", SC + "/" + "a" * 65, 404, "schedule_not_found"),
+    Bad("schedule-pause-unknown", "POST", SC + "/{unknown}/pause", 404, "schedule_not_found"),
+    Bad("schedule-resume-unknown", "POST", SC + "/{unknown}/resume", 404, "schedule_not_found"),
+    Bad("schedule-trigger-unknown", "POST", SC + "/{unknown}/trigger", 404, "schedule_not_found"),
+    Bad("schedule-delete-unknown", "DELETE", SC + "/{unknown}", 404, "schedule_not_found"),
+    Bad("schedule-pause-deleted", "POST", SC + "/{sched_deleted}/pause", 409, "schedule_deleted"),
+    Bad("schedule-resume-deleted", "POST", SC + "/{sched_deleted}/resume", 409, "schedule_deleted"),
+    Bad("schedule-trigger-deleted", "POST", SC + "/{sched_deleted}/trigger", 409, "schedule_deleted"),
+    Bad("schedule-delete-deleted", "DELETE", SC + "/{sched_deleted}", 409, "schedule_deleted"),
+    Bad("schedule-list-limit-zero", "GET", SC, 422, "invalid_request", params={"limit": "0"}),
+    Bad("schedule-list-limit-word", "GET", SC, 422, "invalid_request", params={"limit": "all"}),
+    Bad("auth-schedules-without-token", "GET", SC, 401, "unauthorized", auth=None),
+    Bad(
+        "auth-schedule-create-without-token",
+        "POST",
+        SC,
+        401,
+        "unauthorized",
+        json={**products("x1"), "every": "1h"},
+        auth=None,
+    ),
+    Bad("method-put-schedule", "PUT", SC + "/{sched_live}", 405, "method_not_allowed"),
+    Bad("method-get-schedule-pause", "GET", SC + "/{sched_live}/pause", 405, "method_not_allowed"),
     # ---- routes and methods ---------------------------------------------------------------------------------------
     Bad("route-unknown", "GET", "/api/v1/nothing", 404, "not_found"),
     Bad("route-v2", "GET", "/api/v2/jobs", 404, "not_found"),

@@ -32,6 +32,8 @@ FETCH_ATTEMPT = "fetch_attempt"
 SUMMARIZE_PRODUCT = "summarize_product"
 SCORE_REVIEWS = "score_reviews"
 ANALYZE_FEEDBACK = "analyze_feedback"
+# A schedule's run makes its job (internal/workflows/scheduled.py).
+CREATE_SCHEDULED_JOB = "create_scheduled_job"
 
 
 @dataclass(frozen=True)
@@ -211,6 +213,23 @@ class SummaryInput:
 @dataclass(frozen=True)
 class SummaryResult:
     summarized: bool
+
+
+@dataclass(frozen=True)
+class ScheduledJobInput:
+    schedule_id: str
+    # The scheduled workflow's id: one per scheduled or triggered action, so a retry finds the job it made.
+    run_key: str
+
+
+@dataclass(frozen=True)
+class ScheduledJobResult:
+    job_id: str | None  # None: the schedule was deleted before this run made a job
+    previous_job_id: str | None = None
+    total_rows: int = 0
+    # The job's stored options, which the workflow parses into the job workflow's input.
+    options: dict[str, Any] = field(default_factory=dict)
+    filename: str | None = None
 
 
 # The per-row activity inputs, built here once for both enrichers (the workflow and the channel pipeline).

@@ -14,10 +14,11 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from internal.api import events, jobs, retry, signed, submit, web
+from internal.api import events, jobs, retry, schedules, signed, submit, web
 from internal.api.deps import Services, services
 from internal.api.disk import disk_problem
 from internal.api.errors import ApiError, BodyReadTimeout, install_error_handlers
+from internal.api.schedule_schemas import CreateScheduleJson
 from internal.api.schemas import CreateJobJson, Health
 
 
@@ -61,17 +62,18 @@ class BodyTimeout:
 
 
 def _openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
-    """The generated document, plus the JSON body of POST /jobs: that route reads its body itself (multipart or
-    JSON), so FastAPI does not know the model its requestBody refers to."""
+    """The generated document, plus the JSON bodies of POST /jobs and POST /schedules: those routes read their
+    body themselves (multipart or JSON), so FastAPI does not know the models their requestBody refers to."""
 
     def build() -> dict[str, Any]:
         if app.openapi_schema is None:
             doc = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
             schemas = doc.setdefault("components", {}).setdefault("schemas", {})
-            body = CreateJobJson.model_json_schema(ref_template="#/components/schemas/{model}")
-            for name, schema in body.pop("$defs", {}).items():
-                schemas.setdefault(name, schema)
-            schemas.setdefault("CreateJobJson", body)
+            for model in (CreateJobJson, CreateScheduleJson):
+                body = model.model_json_schema(ref_template="#/components/schemas/{model}")
+                for name, schema in body.pop("$defs", {}).items():
+                    schemas.setdefault(name, schema)
+                schemas.setdefault(model.__name__, body)
             app.openapi_schema = doc
         return app.openapi_schema
 
@@ -94,6 +96,7 @@ def create_app(svc: Services) -> FastAPI:
     app.include_router(retry.router, dependencies=auth)
     app.include_router(events.router, dependencies=auth)
     app.include_router(signed.router, dependencies=auth)
+    app.include_router(schedules.router, dependencies=auth)
     app.include_router(signed.public_router)
     web.install(app, auth)
 

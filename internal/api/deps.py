@@ -16,6 +16,7 @@ from internal.config import Settings
 from internal.enricher.base import Enricher
 from internal.intake import IntakeLimits
 from internal.service.jobs import JobService
+from internal.service.schedules import ScheduleService
 from internal.state.manager import StateManager
 
 
@@ -40,6 +41,7 @@ class Services:
     temporal: Client | None = None
     # The use cases the routes call; built from the fields above.
     jobs: JobService = field(init=False)
+    schedules: ScheduleService = field(init=False)
 
     def __post_init__(self) -> None:
         self.jobs = JobService(
@@ -49,6 +51,13 @@ class Services:
             uploads=self.uploads,
             intake_limits=self.intake_limits,
             on_created=self._count_created,
+            require_space=lambda: require_space(self.settings),
+        )
+        self.schedules = ScheduleService(
+            settings=self.settings,
+            state=self.state,
+            temporal=self.temporal,
+            intake_limits=self.intake_limits,
             require_space=lambda: require_space(self.settings),
         )
 

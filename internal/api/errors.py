@@ -22,9 +22,12 @@ from internal.service.errors import (
     IntakeBusy,
     InvalidJobState,
     InvalidOptions,
+    InvalidSchedule,
     JobNotFound,
     JobNotStarted,
     ProductListError,
+    ScheduleConflict,
+    ScheduleNotFound,
     UploadTooLarge,
 )
 from internal.state.manager import DATABASE_UNAVAILABLE, DatabaseDiskFull, InvalidTransition, InvalidValue
@@ -129,6 +132,18 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _missing(_: Request, exc: JobNotFound) -> JSONResponse:
         return _respond(404, "job_not_found", str(exc))
 
+    @app.exception_handler(ScheduleNotFound)
+    async def _no_schedule(_: Request, exc: ScheduleNotFound) -> JSONResponse:
+        return _respond(404, "schedule_not_found", str(exc))
+
+    @app.exception_handler(ScheduleConflict)
+    async def _schedule_conflict(_: Request, exc: ScheduleConflict) -> JSONResponse:
+        return _respond(409, exc.code, str(exc))
+
+    @app.exception_handler(InvalidSchedule)
+    async def _bad_schedule(_: Request, exc: InvalidSchedule) -> JSONResponse:
+        return _respond(422, "invalid_schedule", str(exc), exc.details())
+
     @app.exception_handler(InvalidValue)
     async def _invalid_value(_: Request, exc: InvalidValue) -> JSONResponse:
         return _respond(422, "invalid_value", f"a value in the request cannot be stored or looked up: {exc}")
@@ -198,6 +213,12 @@ def install_error_handlers(app: FastAPI) -> None:
             # A job id no job can have (bad characters, too long) names a job that does not exist.
             shown = str(bad_id[0]["input"])[:80]
             return _respond(404, "job_not_found", f"no such job: {shown!r} is not a job id ({JOB_ID_RULE})", found)
+        bad_schedule = [e for e in exc.errors() if tuple(e["loc"][:2]) == ("path", "schedule_id")]
+        if bad_schedule:
+            shown = str(bad_schedule[0]["input"])[:80]
+            return _respond(
+                404, "schedule_not_found", f"no such schedule: {shown!r} is not a schedule id ({JOB_ID_RULE})", found
+            )
         return _respond(422, "invalid_request", f"invalid request — {summary(found)}", found)
 
     @app.exception_handler(StarletteHTTPException)

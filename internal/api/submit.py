@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, BinaryIO
+from dataclasses import dataclass, field
+from typing import Annotated, Any, BinaryIO, TypeVar
 
 from fastapi import APIRouter, Header, Request, Response
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from starlette.datastructures import UploadFile
 
 from internal.api.deps import services
@@ -21,25 +22,26 @@ router = APIRouter(prefix="/api/v1", tags=["jobs"])
 _CSV_TYPE_PREFIXES = ("text/", "application/csv", "application/vnd.ms-excel", "application/octet-stream")
 # The discriminator tags of a product item (schemas.ProductItem): not part of any field path a client wrote.
 _ITEM_TAGS = ("object", "id")
+M = TypeVar("M", bound=BaseModel)
 
-_CREATE_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {
-                        "file": {"type": "string", "format": "binary", "description": "the CSV"},
-                        "options": {"type": "string", "description": "JobOptions as a JSON string"},
-                    },
-                }
-            },
-            "application/json": {"schema": {"$ref": "#/components/schemas/CreateJobJson"}},
-        },
+
+def create_body_schema(json_model: str, **fields: str) -> dict[str, Any]:
+    """The requestBody of a create route that reads its own body: a multipart CSV upload (with these extra text
+    fields) or the JSON model named."""
+    properties: dict[str, Any] = {
+        "file": {"type": "string", "format": "binary", "description": "the CSV"},
+        "options": {"type": "string", "description": "JobOptions as a JSON string"},
+        **{name: {"type": "string", "description": text} for name, text in fields.items()},
     }
-}
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": properties}},
+                "application/json": {"schema": {"$ref": f"#/components/schemas/{json_model}"}},
+            },
+        }
+    }
 
 
 async def _capped_body(request: Request, limit: int) -> bytes:
@@ -53,7 +55,19 @@ async def _capped_body(request: Request, limit: int) -> bytes:
     return b"".join(parts)
 
 
-async def _read_multipart(request: Request) -> tuple[BinaryIO, str | None, JobOptions]:
+@dataclass
+class CreateBody:
+    """A create request's body: a multipart CSV upload (`stream` set) or raw JSON (`json` set)."""
+
+    stream: BinaryIO | None = None
+    filename: str | None = None
+    options: JobOptions = field(default_factory=JobOptions)
+    # The multipart form's other text fields (a schedule's `every`, `cron`, `name`).
+    fields: dict[str, str] = field(default_factory=dict)
+    json: bytes | None = None
+
+
+async def _read_multipart(request: Request) -> CreateBody:
     form = await request.form(max_files=1, max_fields=5)
     upload = form.get("file")
     if not isinstance(upload, UploadFile):
@@ -68,34 +82,12 @@ async def _read_multipart(request: Request) -> tuple[BinaryIO, str | None, JobOp
             options = JobOptions.model_validate_json(raw_options)
         except ValidationError as err:
             raise validation_error("invalid_options", "invalid 'options' field", err, prefix="options") from None
-    return upload.file, upload.filename, options
+    fields = {k: v for k, v in form.items() if isinstance(v, str) and k not in ("file", "options")}
+    return CreateBody(upload.file, upload.filename, options, fields)
 
 
-def _product(item: ProductIn | str) -> dict[str, Any]:
-    # A bare id is a product with only an id; an object keeps its extra fields (extra columns, in order).
-    return (item if isinstance(item, ProductIn) else ProductIn(product_id=item)).model_dump()
-
-
-def _parse_json(raw: bytes) -> CreateJobJson:
-    try:
-        return CreateJobJson.model_validate_json(raw)
-    except ValidationError as err:
-        raise validation_error("invalid_request", "invalid JSON body", err, drop=_ITEM_TAGS) from None
-
-
-@router.post(
-    "/jobs",
-    status_code=201,
-    response_model=JobCreated,
-    openapi_extra=_CREATE_BODY,
-    summary="Create and start a job from a CSV upload (multipart 'file') or a JSON product list",
-    responses={503: {"description": "stored but not started: the body names the job and how to start it"}},
-)
-async def create_job(
-    request: Request,
-    response: Response,
-    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
-) -> JobCreated:
+async def read_create_body(request: Request) -> CreateBody:
+    """The size, space, length and content-type checks every create (job or schedule) makes, then the body."""
     svc = services(request)
     limit = svc.settings.max_upload_bytes
     length = request.headers.get("content-length")
@@ -107,18 +99,48 @@ async def create_job(
         if length is None:
             # A chunked multipart body is spooled whole before we see it: without a length, nothing caps it.
             raise ApiError(411, "length_required", "send the upload with a Content-Length header")
-        stream, filename, options = await _read_multipart(request)
+        return await _read_multipart(request)
+    if content_type == "application/json":
+        return CreateBody(json=await _capped_body(request, limit))
+    raise ApiError(415, "unsupported_media_type", "send multipart/form-data with a 'file' field, or application/json")
+
+
+def product_dict(item: ProductIn | str) -> dict[str, Any]:
+    # A bare id is a product with only an id; an object keeps its extra fields (extra columns, in order).
+    return (item if isinstance(item, ProductIn) else ProductIn(product_id=item)).model_dump()
+
+
+def parse_json(model: type[M], raw: bytes) -> M:
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as err:
+        raise validation_error("invalid_request", "invalid JSON body", err, drop=_ITEM_TAGS) from None
+
+
+@router.post(
+    "/jobs",
+    status_code=201,
+    response_model=JobCreated,
+    openapi_extra=create_body_schema("CreateJobJson"),
+    summary="Create and start a job from a CSV upload (multipart 'file') or a JSON product list",
+    responses={503: {"description": "stored but not started: the body names the job and how to start it"}},
+)
+async def create_job(
+    request: Request,
+    response: Response,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> JobCreated:
+    svc = services(request)
+    body = await read_create_body(request)
+    if body.stream is not None:
         started = await svc.jobs.create_from_csv(
-            stream, filename=filename, options=options, idempotency_key=idempotency_key
-        )
-    elif content_type == "application/json":
-        body = _parse_json(await _capped_body(request, limit))
-        started = await svc.jobs.create_from_products(
-            [_product(p) for p in body.products], options=body.options, idempotency_key=idempotency_key
+            body.stream, filename=body.filename, options=body.options, idempotency_key=idempotency_key
         )
     else:
-        raise ApiError(
-            415, "unsupported_media_type", "send multipart/form-data with a 'file' field, or application/json"
+        assert body.json is not None
+        parsed = parse_json(CreateJobJson, body.json)
+        started = await svc.jobs.create_from_products(
+            [product_dict(p) for p in parsed.products], options=parsed.options, idempotency_key=idempotency_key
         )
     if not started.created:
         # The same request again: the job as it is now (started, if the first attempt could not start it).

@@ -85,3 +85,31 @@ class ApiClient:
 
     def action(self, job_id: str, action: str) -> dict[str, Any]:
         return dict(self._call("POST", f"/api/v1/jobs/{job_id}/{action}").json())
+
+    # ---- schedules (internal/cli/schedules.py) -------------------------------------------------------------------
+
+    def schedule_create(
+        self,
+        path: Path,
+        *,
+        every: str | None,
+        cron: str | None,
+        options: dict[str, Any] | None = None,
+        name: str | None = None,
+    ) -> dict[str, Any]:
+        fields = {"every": every, "cron": cron, "name": name, "options": json.dumps(options) if options else None}
+        with path.open("rb") as fh:
+            files = {"file": (path.name, fh, "text/csv")}
+            data = {k: v for k, v in fields.items() if v}
+            return dict(self._call("POST", "/api/v1/schedules", files=files, data=data).json())
+
+    def schedules(self) -> list[dict[str, Any]]:
+        return list(self._call("GET", "/api/v1/schedules").json()["schedules"])
+
+    def schedule(self, schedule_id: str) -> dict[str, Any]:
+        return dict(self._call("GET", f"/api/v1/schedules/{schedule_id}").json())
+
+    def schedule_action(self, schedule_id: str, action: str) -> dict[str, Any]:
+        if action == "delete":
+            return dict(self._call("DELETE", f"/api/v1/schedules/{schedule_id}").json())
+        return dict(self._call("POST", f"/api/v1/schedules/{schedule_id}/{action}").json())

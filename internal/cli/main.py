@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from internal.cli import schedules
 from internal.cli.client import ApiClient, ApiFailure
 
 TERMINAL = ("completed", "failed", "cancelled")
@@ -232,6 +233,7 @@ def parser() -> argparse.ArgumentParser:
     rf = sub.add_parser("retry-failed", help="run the failed rows of a finished job again")
     rf.add_argument("job_id")
     rf.set_defaults(run=cmd_retry_failed)
+    schedules.add_commands(sub, console, _options)
     return p
 
 

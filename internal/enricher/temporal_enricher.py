@@ -15,7 +15,6 @@ from temporalio.common import (
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from internal.domain.options import JobRunOptions
 from internal.enricher.base import Enricher, EnrichmentUnavailable, InvalidJobState
 from internal.state.manager import InvalidTransition, StateManager
 from internal.state.models import Job, JobStatus
@@ -24,7 +23,7 @@ from internal.workflows.job import JOB_ID, JobInput, JobWorkflow, job_workflow_i
 
 def job_input(job_id: str, options: dict[str, Any]) -> JobInput:
     """A stored job's options, parsed once, as the job workflow's first input."""
-    return JobInput.start(job_id, JobRunOptions.from_stored(options))
+    return JobInput.from_stored(job_id, options)
 
 
 class TemporalEnricher(Enricher):

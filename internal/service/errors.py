@@ -11,6 +11,7 @@ from internal.domain.options import InvalidOptions
 from internal.enricher.base import EnrichmentUnavailable, InvalidJobState
 from internal.intake import CsvIntakeError
 from internal.state.manager import JobNotFound
+from internal.state.schedules import ScheduleNotFound
 
 __all__ = [
     "CsvIntakeError",
@@ -18,9 +19,12 @@ __all__ = [
     "IntakeBusy",
     "InvalidJobState",
     "InvalidOptions",
+    "InvalidSchedule",
     "JobNotFound",
     "JobNotStarted",
     "ProductListError",
+    "ScheduleConflict",
+    "ScheduleNotFound",
     "UploadTooLarge",
 ]
 
@@ -61,3 +65,22 @@ class ProductListError(ValueError):
 
     def details(self) -> dict[str, Any]:
         return {"field": self.field, "code": self.code}
+
+
+class InvalidSchedule(ValueError):
+    """A schedule's timing cannot be used (bad interval, bad cron expression, both or neither given)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+    def details(self) -> list[dict[str, str]]:
+        return [{"field": self.field, "message": str(self).removeprefix(f"{self.field}: ")}]
+
+
+class ScheduleConflict(RuntimeError):
+    """The schedule is in a state where the request makes no sense (deleted, a run already in progress)."""
+
+    def __init__(self, message: str, *, code: str = "invalid_transition") -> None:
+        super().__init__(message)
+        self.code = code

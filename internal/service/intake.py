@@ -6,7 +6,7 @@ Plain functions over a StateManager so the test harnesses can fill a job without
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
@@ -46,6 +46,38 @@ def _to_new_row(row: IntakeRow, header: list[str], sample: list[dict[str, Any]])
     )
 
 
+async def read_rows(
+    stream: BinaryIO,
+    *,
+    filename: str | None,
+    limits: IntakeLimits | None,
+    batch_size: int,
+    layout: Callable[[IntakeSummary], Awaitable[None]],
+    store: Callable[[Iterator[NewRow], int], Awaitable[int]],
+) -> tuple[IntakeSummary, list[dict[str, Any]]]:
+    """Parse a CSV and hand its layout and rows to `layout` and `store`: the one intake of a job's upload and of a
+    schedule's template (internal/service/schedules.py). Raises CsvIntakeError; the caller removes what `store`
+    stored. Returns the summary and a sample of the invalid rows.
+
+    The parser is synchronous, but it works one batch at a time between awaits, so an API process stays
+    responsive; memory is bounded by `batch_size`.
+    """
+    intake = CsvIntake(stream, limits or IntakeLimits())
+    summary = intake.open()
+    await layout(summary)
+    sample: list[dict[str, Any]] = []
+    await store((_to_new_row(r, summary.header, sample) for r in intake.rows()), batch_size)
+    if summary.data_rows == 0:
+        # The parser reads such a file fine; as a job it would "complete" at 100 % having done nothing.
+        raise CsvIntakeError(
+            "no_data_rows",
+            f"{filename or 'The upload'} has a header row (row {summary.header_row}) but no data rows: "
+            "there is nothing to enrich.",
+            row=summary.header_row,
+        )
+    return summary, sample
+
+
 async def ingest_csv(
     state: StateManager,
     stream: BinaryIO,
@@ -56,32 +88,18 @@ async def ingest_csv(
     batch_size: int = 5000,
 ) -> IntakeOutcome:
     """Fill an existing, empty job from a CSV. On a file-level problem the rows stored so far are removed and
-    CsvIntakeError is raised.
-
-    The parser is synchronous, but it works one batch at a time between awaits, so an API process stays
-    responsive; memory is bounded by `batch_size`.
-    """
-    intake = CsvIntake(stream, limits or IntakeLimits())
+    CsvIntakeError is raised."""
     try:
-        summary = intake.open()
-        await state.set_job_layout(
-            job_id,
-            header=summary.header,
-            id_column=summary.id_column,
-            delimiter=summary.delimiter,
+        summary, sample = await read_rows(
+            stream,
             filename=filename,
+            limits=limits,
+            batch_size=batch_size,
+            layout=lambda s: state.set_job_layout(
+                job_id, header=s.header, id_column=s.id_column, delimiter=s.delimiter, filename=filename
+            ),
+            store=lambda rows, size: state.ingest_rows(job_id, rows, batch_size=size),
         )
-        sample: list[dict[str, Any]] = []
-        rows: Iterator[NewRow] = (_to_new_row(r, summary.header, sample) for r in intake.rows())
-        await state.ingest_rows(job_id, rows, batch_size=batch_size)
-        if summary.data_rows == 0:
-            # The parser reads such a file fine; as a job it would "complete" at 100 % having done nothing.
-            raise CsvIntakeError(
-                "no_data_rows",
-                f"{filename or 'The upload'} has a header row (row {summary.header_row}) but no data rows: "
-                "there is nothing to enrich.",
-                row=summary.header_row,
-            )
     except CsvIntakeError:
         await state.clear_rows(job_id)
         raise

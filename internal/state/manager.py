@@ -28,6 +28,7 @@ from internal.state.products import ProductStore
 from internal.state.retry import Reopened, reopen_failed_rows
 from internal.state.reviews import ReviewStore
 from internal.state.rows import RowStore
+from internal.state.schedules import ScheduleStore
 
 if TYPE_CHECKING:
     from internal.state.ports import Events, Jobs, Products, Reviews, Rows
@@ -56,6 +57,7 @@ class StateManager:
         self.events = EventStore(pool)
         self.intakes = IntakeLedger(pool)
         self.products = ProductStore(pool)
+        self.schedules = ScheduleStore(pool)
 
         self.create_job = self.jobs.create_job
         self.get_job = self.jobs.get_job

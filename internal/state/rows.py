@@ -12,7 +12,7 @@ from typing import Any, Final, cast
 import asyncpg
 
 from internal.domain.rows import RowRef
-from internal.state.db import JobNotFound, affected, from_record
+from internal.state.db import JobNotFound, from_record
 from internal.state.jobs import read_progress
 from internal.state.models import (
     OPEN_ROW_STATUSES,
@@ -23,21 +23,10 @@ from internal.state.models import (
     RowState,
     RowStatus,
 )
-from internal.state.statements import DELETE_COUNTS, DELETE_ROWS
+from internal.state.statements import DELETE_COUNTS, DELETE_ROWS, INTAKE_COLUMNS, copy_insert, intake_records
 
 _TERMINAL: Final = list(TERMINAL_ROW_STATUSES)
-_ROW_COLUMNS: Final = (
-    "job_id",
-    "row_num",
-    "product_id",
-    "name",
-    "url",
-    "source",
-    "cells",
-    "status",
-    "reason",
-    "error_column",
-)
+_ROW_COLUMNS: Final = ("job_id", *INTAKE_COLUMNS)
 
 
 class RowStore:
@@ -47,40 +36,8 @@ class RowStore:
     # ---- intake ---------------------------------------------------------------------------------------------
 
     async def add_rows(self, job_id: str, rows: Sequence[NewRow]) -> int:
-        """Insert one batch of rows; re-sending a batch inserts nothing twice. Returns rows newly inserted.
-
-        COPY into a temporary table and INSERT … ON CONFLICT from there: COPY speed, upsert semantics.
-        """
-        if not rows:
-            return 0
-        records = [
-            (
-                job_id,
-                r.row_num,
-                r.product_id,
-                r.name,
-                r.url,
-                r.source,
-                r.cells,
-                "invalid" if r.error else "pending",
-                r.error,
-                r.error_column,
-            )
-            for r in rows
-        ]
-        async with self._pool.acquire() as conn, conn.transaction():
-            await conn.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS rows_stage (LIKE job_rows INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
-            )
-            await conn.copy_records_to_table("rows_stage", records=records, columns=_ROW_COLUMNS)
-            status = await conn.execute(
-                f"""
-                INSERT INTO job_rows ({", ".join(_ROW_COLUMNS)})
-                SELECT {", ".join(_ROW_COLUMNS)} FROM rows_stage
-                ON CONFLICT (job_id, row_num) DO NOTHING
-                """
-            )
-        return affected(status)
+        """Insert one batch of rows; re-sending a batch inserts nothing twice. Returns rows newly inserted."""
+        return await copy_insert(self._pool, "job_rows", _ROW_COLUMNS, intake_records(job_id, rows), "job_id, row_num")
 
     async def ingest_rows(
         self, job_id: str, rows: Iterable[NewRow] | AsyncIterable[NewRow], *, batch_size: int = 5000

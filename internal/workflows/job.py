@@ -11,6 +11,7 @@ orphans on cancel).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
@@ -88,6 +89,11 @@ class JobInput:
             row_timeout_seconds=options.row_timeout_seconds,
             enrichment=options.enrichment,
         )
+
+    @classmethod
+    def from_stored(cls, job_id: str, options: Mapping[str, Any]) -> JobInput:
+        """The first run's input of a stored job: its options parsed once (JobService and schedules start here)."""
+        return cls.start(job_id, JobRunOptions.from_stored(options))
 
 
 @dataclass(frozen=True)

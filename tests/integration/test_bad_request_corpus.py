@@ -58,10 +58,22 @@ async def corpus(
         uploads = api.services.uploads
         assert isinstance(uploads, LocalUploads)
         unknown = uuid.uuid4().hex[:16]
-        names = {"done": done, "paused": paused, "cancelled": cancelled, "fresh": fresh, "unknown": unknown}
+        live = (await http.post("/api/v1/schedules", json={"products": ["k1"], "every": "1h"})).json()["schedule_id"]
+        gone = (await http.post("/api/v1/schedules", json={"products": ["k2"], "every": "1h"})).json()["schedule_id"]
+        assert (await http.delete(f"/api/v1/schedules/{gone}")).status_code == 200
+        names = {
+            "done": done,
+            "paused": paused,
+            "cancelled": cancelled,
+            "fresh": fresh,
+            "unknown": unknown,
+            "sched_live": live,
+            "sched_deleted": gone,
+        }
         tokens = {f"tok_{k}": uploads.signer.sign(v)[0] for k, v in names.items()}
         tokens["tok_expired"] = uploads.signer.sign(fresh, now=0)[0]
         yield Corpus(api, names | tokens)
+        await http.delete(f"/api/v1/schedules/{live}")
         await http.post(f"/api/v1/jobs/{paused}/cancel")
         await api.wait_done(http, paused)
     await state.close()
@@ -110,6 +122,13 @@ def test_the_corpus_is_big_and_covers_every_route() -> None:
         ("POST", "/api/v1/jobs/{done}/start"),
         ("POST", "/api/v1/enrichment-signed-url"),
         ("PUT", "/api/v1/uploads/{fresh}"),
+        ("POST", "/api/v1/schedules"),
+        ("GET", "/api/v1/schedules"),
+        ("GET", "/api/v1/schedules/{unknown}"),
+        ("POST", "/api/v1/schedules/{sched_deleted}/pause"),
+        ("POST", "/api/v1/schedules/{sched_deleted}/resume"),
+        ("POST", "/api/v1/schedules/{sched_deleted}/trigger"),
+        ("DELETE", "/api/v1/schedules/{sched_deleted}"),
     ):
         assert route in covered, route
 
@@ -128,4 +147,6 @@ def test_corpus_paths_stay_under_the_api() -> None:
     for case in CASES:
         if case.code == "not_found":
             continue
-        assert case.path.startswith(("/api/v1/jobs", "/api/v1/enrichment-signed-url", "/api/v1/uploads", "/healthz"))
+        assert case.path.startswith(
+            ("/api/v1/jobs", "/api/v1/schedules", "/api/v1/enrichment-signed-url", "/api/v1/uploads", "/healthz")
+        )
