@@ -100,9 +100,14 @@ async def test_a_schedule_runs_every_interval_until_deleted(sched: ScheduleApi) 
     assert (created["every"], created["cron"], created["state"], created["total_rows"]) == ("5s", None, "active", 2)
     assert created["temporal_schedule_id"] == f"schedule-{schedule_id}" and created["next_runs"]
 
+    # Once the first run has read every page (sku-a: 2, sku-b: 1), three new reviews appear on top of sku-a's
+    # list, as a review API shows its newest first. The second run starts only after the first has finished.
+    async with asyncio.timeout(60):
+        while sched.fake.requests["sku-a"] < 2 or sched.fake.requests["sku-b"] < 1:
+            await asyncio.sleep(0.05)
+    sched.fake.added["sku-a"] = 3
     first = (await sched.wait_runs(schedule_id, 1))[0]
-    # The lead's refresh assertions go here: the fake serves new reviews to the second run.
-    sched.fake.catalog["sku-a"] = 9
+    assert dict(sched.fake.requests) == {"sku-a": 2, "sku-b": 1}
     runs = await sched.wait_runs(schedule_id, 2)
     assert runs[0]["job_id"] == first["job_id"] and runs[1]["job_id"] != first["job_id"]
     assert [r["previous_job_id"] for r in runs[:2]] == [None, first["job_id"]]
@@ -121,7 +126,17 @@ async def test_a_schedule_runs_every_interval_until_deleted(sched: ScheduleApi) 
     history = await client.get_workflow_handle(runs[1]["run_workflow_id"]).fetch_history()
     await Replayer(workflows=[ScheduledRunWorkflow]).replay_workflow(history)
     results = (await sched.http.get(f"/api/v1/jobs/{runs[1]['job_id']}/results")).json()["results"]
-    assert {r["product_id"]: r["result"]["review_count"] for r in results} == {"sku-a": 9, "sku-b": 3}
+    second = {r["product_id"]: r for r in results}
+    # The refresh read only the first page of each product: it holds reviews already stored.
+    assert dict(sched.fake.requests) == {"sku-a": 3, "sku-b": 2}
+    assert {p: (r["result"]["review_count"], r["result"]["new_reviews"]) for p, r in second.items()} == {
+        "sku-a": (9, 3),
+        "sku-b": (3, 0),
+    }
+    assert second["sku-a"]["result"]["score_change"] < 0  # the new reviews are bad ones
+    assert second["sku-b"]["result"]["score_change"] == 0
+    assert {p: r["source_requests"] for p, r in second.items()} == {"sku-a": 1, "sku-b": 1}
+    assert "refreshed: 6 stored reviews from job " + first["job_id"] in second["sku-a"]["reason"]
 
     deleted = await sched.http.delete(f"{S}/{schedule_id}")
     assert deleted.status_code == 200 and deleted.json() == {"schedule_id": schedule_id, "state": "deleted"}
