@@ -9,6 +9,10 @@ Tuned for throughput on a small machine (each choice measured in docs/performanc
   (tests/unit/test_layout.py).
 - Poller counts scale with the backlog instead of a fixed five, so a burst of child starts finds pollers waiting.
 - Enough cached workflows that every in-flight child and its parent stay sticky (a cache miss replays history).
+
+A source named in SOURCE_RATE_LIMITS also gets a fetch worker on its own task queue (`fetch_task_queue`), which
+runs only the one-page fetch activity and asks the server to dispatch at most the source's rate from that queue:
+the limit is the server's, so it holds however many worker processes poll (docs/sources.md, "Rate limits").
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from temporalio.worker import PollerBehaviorAutoscaling, UnsandboxedWorkflowRunn
 from internal.activities.enrichment import EnrichmentActivities
 from internal.activities.state import StateActivities
 from internal.config import DEFAULT_WORKER_SLOTS
+from internal.domain.options import fetch_task_queue
 from internal.scorers.base import Scorer
 from internal.sources.base import ReviewSource
 from internal.state.manager import StateManager
@@ -42,6 +47,16 @@ def activities(
     state: StateManager, sources: Mapping[str, ReviewSource], scorers: Mapping[str, Scorer]
 ) -> list[Callable[..., Any]]:
     return [*StateActivities(state).all(), *EnrichmentActivities(state, sources, scorers).all()]
+
+
+def _common_options() -> dict[str, Any]:
+    return {
+        "activity_task_poller_behavior": PollerBehaviorAutoscaling(),
+        # Cancellation reaches activities only through heartbeats; give in-flight work time to finish on SIGTERM.
+        "graceful_shutdown_timeout": timedelta(seconds=20),
+        "max_heartbeat_throttle_interval": HEARTBEAT_THROTTLE,
+        "default_heartbeat_throttle_interval": HEARTBEAT_THROTTLE,
+    }
 
 
 def build_worker(
@@ -65,9 +80,31 @@ def build_worker(
         max_concurrent_local_activities=max_concurrent_activities,
         max_cached_workflows=MAX_CACHED_WORKFLOWS,
         workflow_task_poller_behavior=PollerBehaviorAutoscaling(),
-        activity_task_poller_behavior=PollerBehaviorAutoscaling(),
-        # Cancellation reaches activities only through heartbeats; give in-flight work time to finish on SIGTERM.
-        graceful_shutdown_timeout=timedelta(seconds=20),
-        max_heartbeat_throttle_interval=HEARTBEAT_THROTTLE,
-        default_heartbeat_throttle_interval=HEARTBEAT_THROTTLE,
+        **_common_options(),
     )
+
+
+def build_fetch_workers(
+    client: Client,
+    task_queue: str,
+    rate_limits: Mapping[str, float],
+    state: StateManager,
+    sources: Mapping[str, ReviewSource],
+    *,
+    max_concurrent_activities: int = DEFAULT_WORKER_SLOTS,
+) -> dict[str, Worker]:
+    """One worker per rate-limited source (by source name) that runs only the one-page fetch activity — one
+    request each — with `max_task_queue_activities_per_second`, which the server applies to the queue as a whole.
+    The server keeps the value of the latest poll, so every process must be given the same SOURCE_RATE_LIMITS."""
+    fetch = EnrichmentActivities(state, sources, {}).fetch_reviews
+    return {
+        source: Worker(
+            client,
+            task_queue=fetch_task_queue(task_queue, source),
+            activities=[fetch],
+            max_concurrent_activities=max_concurrent_activities,
+            max_task_queue_activities_per_second=rate,
+            **_common_options(),
+        )
+        for source, rate in rate_limits.items()
+    }

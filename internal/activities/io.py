@@ -23,7 +23,8 @@ FINISH_JOB = "finish_job"
 SET_JOB_STATUS = "set_job_status"
 CLOSE_OPEN_ROWS = "close_open_rows"
 SET_ROW_STATE = "set_row_state"
-# One page per activity: runs on steps version 1 (EnrichmentWorkflow) still call it.
+# One page (one request) per activity: runs on steps version 1 (EnrichmentWorkflow) call it, and so do rows of a
+# rate-limited source, on that source's fetch queue.
 FETCH_REVIEWS = "fetch_reviews"
 # One activity per attempt, reading the attempt's whole page budget.
 FETCH_ATTEMPT = "fetch_attempt"
@@ -206,6 +207,22 @@ def fetch_attempt_input(
         cursor=at.cursor,
         pages_fetched=at.pages,
         page_budget=at.page_budget(options.pages_per_attempt),
+        workflow_id=workflow_id,
+    )
+
+
+def fetch_page_input(
+    job_id: str, row_num: int, product_id: str, options: EnrichmentOptions, at: RowAttempt, workflow_id: str
+) -> FetchInput:
+    """The next page of attempt `at` (one request): steps version 1, and rate-limited sources."""
+    return FetchInput(
+        job_id=job_id,
+        row_num=row_num,
+        product_id=product_id,
+        source=options.source,
+        cursor=at.cursor,
+        attempt=at.attempt,
+        page_number=at.pages + 1,
         workflow_id=workflow_id,
     )
 

@@ -24,6 +24,12 @@ DEFAULT_SOURCE: SourceName = "demo"
 DEFAULT_SCORER: ScorerName = "vader"
 
 
+def fetch_task_queue(task_queue: str, source: str) -> str:
+    """The task queue a rate-limited source's page fetches run on (SOURCE_RATE_LIMITS): its workers set the
+    server-side dispatch rate, so the limit holds across every worker process. Shown in the Temporal UI."""
+    return f"{task_queue}.fetch.{source}"
+
+
 class InvalidOptions(ValueError):
     """Options a job cannot run with; `problems` names each field and what is wrong with it."""
 
@@ -54,6 +60,10 @@ class EnrichmentOptions:
     # Attempts before a weak result is accepted as it is (low_confidence).
     max_retries: int = 3
     policy: FeedbackPolicy = field(default_factory=FeedbackPolicy)
+    # Set by the process that starts the job when SOURCE_RATE_LIMITS limits `source`: each page is then fetched
+    # by one activity on this queue (one request per activity, so the queue's rate limit counts requests).
+    # None: the whole attempt is one activity on the workflow's own queue. Never a stored or API option.
+    fetch_task_queue: str | None = None
 
     def scorer_at(self, escalation: int) -> str:
         return self.scorer_chain[min(escalation, len(self.scorer_chain) - 1)]
@@ -61,6 +71,10 @@ class EnrichmentOptions:
     def rescore_from(self, escalation: int) -> str | None:
         """The cheaper scorer whose unsure verdicts an escalated scorer looks at again (None: score everything)."""
         return self.scorer_chain[escalation - 1] if escalation > 0 else None
+
+
+# EnrichmentOptions fields that the starting process fills from its own settings, never from a job's options.
+_SET_AT_START = frozenset({"fetch_task_queue"})
 
 
 @dataclass(frozen=True)
@@ -77,7 +91,7 @@ class JobRunOptions:
     def from_stored(cls, options: Mapping[str, Any]) -> JobRunOptions:
         """Parse a job's stored options (run-level and per-row keys side by side; None or absent = the default)."""
         run_keys = {f.name for f in dataclasses.fields(cls)} - {"enrichment"}
-        row_keys = {f.name for f in dataclasses.fields(EnrichmentOptions)}
+        row_keys = {f.name for f in dataclasses.fields(EnrichmentOptions)} - _SET_AT_START
         unknown = set(options) - run_keys - row_keys
         if unknown:
             raise InvalidOptions(

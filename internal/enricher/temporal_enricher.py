@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Collection
+from dataclasses import replace
 from typing import Any
 
 from temporalio.client import Client, WorkflowHandle
@@ -15,23 +17,36 @@ from temporalio.common import (
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from internal.domain.options import JobRunOptions
+from internal.domain.options import JobRunOptions, fetch_task_queue
 from internal.enricher.base import Enricher, EnrichmentUnavailable, InvalidJobState
 from internal.state.manager import InvalidTransition, StateManager
 from internal.state.models import Job, JobStatus
 from internal.workflows.job import JOB_ID, JobInput, JobWorkflow, job_workflow_id
 
 
-def job_input(job_id: str, options: dict[str, Any]) -> JobInput:
-    """A stored job's options, parsed once, as the job workflow's first input."""
-    return JobInput.start(job_id, JobRunOptions.from_stored(options))
+def job_input(job_id: str, options: dict[str, Any], task_queue: str, rate_limited: Collection[str] = ()) -> JobInput:
+    """A stored job's options, parsed once, as the job workflow's first input.
+
+    When this process rate-limits the job's source (SOURCE_RATE_LIMITS), its pages are fetched one activity per
+    request on the source's fetch queue. The choice is made here, once, and recorded in the input: the job's
+    workflows keep it (and replay it) whatever the processes that run them later are configured with.
+    """
+    run = JobRunOptions.from_stored(options)
+    source = run.enrichment.source
+    if source in rate_limited:
+        run = replace(run, enrichment=replace(run.enrichment, fetch_task_queue=fetch_task_queue(task_queue, source)))
+    return JobInput.start(job_id, run)
 
 
 class TemporalEnricher(Enricher):
-    def __init__(self, state: StateManager, client: Client, task_queue: str) -> None:
+    def __init__(
+        self, state: StateManager, client: Client, task_queue: str, *, rate_limited: Collection[str] = ()
+    ) -> None:
         super().__init__(state)
         self._client = client
         self._task_queue = task_queue
+        # Sources whose page fetches go through their rate-limited fetch queue (SOURCE_RATE_LIMITS' names).
+        self._rate_limited = frozenset(rate_limited)
 
     @property
     def client(self) -> Client:
@@ -64,7 +79,7 @@ class TemporalEnricher(Enricher):
     async def _start_run(self, job: Job, reuse: WorkflowIDReusePolicy, summary: str) -> WorkflowHandle[Any, Any]:
         return await self._client.start_workflow(
             JobWorkflow.run,
-            job_input(job.job_id, job.options),
+            job_input(job.job_id, job.options, self._task_queue, self._rate_limited),
             id=job_workflow_id(job.job_id),
             task_queue=self._task_queue,
             id_reuse_policy=reuse,

@@ -7,7 +7,9 @@ which activities keep in PostgreSQL. Every path ends the row in exactly one term
 Steps version 2, the current shape (docs/performance.md says what each part bought): one regular activity
 fetches the attempt's whole page budget, an in-process scorer (VADER) scores as a local activity, and feedback runs
 as a local activity, so a product that finishes on its first attempt costs the server one activity and two
-workflow tasks. Network scorers stay regular activities, and so does the optional LLM summary.
+workflow tasks. Network scorers stay regular activities, and so does the optional LLM summary. A rate-limited
+source (SOURCE_RATE_LIMITS; the job's input then names the source's fetch queue) is read one page per activity on
+that queue instead, so that the queue's server-side rate limit counts requests (`_fetch`).
 
 The version travels in the input rather than as a `workflow.patched` marker: a patch costs every product a marker
 and a search-attribute upsert (an extra visibility write on the server), while the input field costs nothing.
@@ -126,22 +128,7 @@ class EnrichmentWorkflow:
         per_attempt, scorer = opts.pages_per_attempt, opts.scorer_at(at.escalation)
         try:
             if at.wants_pages(per_attempt):
-                budget = at.page_budget(per_attempt)
-                workflow.set_current_details(
-                    f"attempt {at.attempt}: fetching from page {at.pages + 1} of {opts.source}"
-                )
-                fetched = await workflow.execute_activity(
-                    io.FETCH_ATTEMPT,
-                    io.fetch_attempt_input(
-                        inp.job_id, inp.row_num, inp.product_id, opts, at, workflow.info().workflow_id
-                    ),
-                    result_type=io.FetchAttemptResult,
-                    start_to_close_timeout=FETCH_TIMEOUT_PER_PAGE * (budget - at.pages),
-                    heartbeat_timeout=FETCH_HEARTBEAT_TIMEOUT,
-                    retry_policy=FETCH_RETRY,
-                    summary=f"fetch pages {at.pages + 1} to {budget} (at most) of {inp.product_id} from {opts.source}",
-                )
-                at = at.fetched(fetched.next_cursor, fetched.pages_fetched, per_attempt)
+                at = await self._fetch(inp, at)
             workflow.set_current_details(f"attempt {at.attempt}: scoring with {scorer}")
             if scorer in IN_PROCESS_SCORERS:
                 await workflow.execute_local_activity(
@@ -185,6 +172,38 @@ class EnrichmentWorkflow:
             return await self._closed_by_error(inp, err)
         return self._next(inp, at, feedback)
 
+    async def _fetch(self, inp: EnrichmentInput, at: RowAttempt) -> RowAttempt:
+        """The attempt's pages: one activity for them all, or, for a rate-limited source (the job's input names
+        its fetch queue), one activity per page on that queue, so that the queue's rate limit counts requests."""
+        opts, per_attempt = inp.options, inp.options.pages_per_attempt
+        budget = at.page_budget(per_attempt)
+        workflow.set_current_details(f"attempt {at.attempt}: fetching from page {at.pages + 1} of {opts.source}")
+        if opts.fetch_task_queue is None:
+            fetched = await workflow.execute_activity(
+                io.FETCH_ATTEMPT,
+                io.fetch_attempt_input(inp.job_id, inp.row_num, inp.product_id, opts, at, workflow.info().workflow_id),
+                result_type=io.FetchAttemptResult,
+                start_to_close_timeout=FETCH_TIMEOUT_PER_PAGE * (budget - at.pages),
+                heartbeat_timeout=FETCH_HEARTBEAT_TIMEOUT,
+                retry_policy=FETCH_RETRY,
+                summary=f"fetch pages {at.pages + 1} to {budget} (at most) of {inp.product_id} from {opts.source}",
+            )
+            return at.fetched(fetched.next_cursor, fetched.pages_fetched, per_attempt)
+        while at.wants_pages(per_attempt):
+            # No schedule-to-start timeout: waiting in the queue for the rate limit is the point; a row whose
+            # fetch queue nobody serves is ended by the job's row timeout.
+            page = await workflow.execute_activity(
+                io.FETCH_REVIEWS,
+                io.fetch_page_input(inp.job_id, inp.row_num, inp.product_id, opts, at, workflow.info().workflow_id),
+                result_type=io.FetchResult,
+                task_queue=opts.fetch_task_queue,
+                start_to_close_timeout=FETCH_TIMEOUT_PER_PAGE,
+                retry_policy=FETCH_RETRY,
+                summary=_page_summary(inp, at),
+            )
+            at = at.fetched(page.next_cursor, at.pages + 1, per_attempt)
+        return at
+
     async def _run_page_per_activity(self, inp: EnrichmentInput) -> EnrichmentResult:
         """Steps version 1: one regular activity per page, score and feedback regular activities too."""
         opts, at = inp.options, inp.row_attempt
@@ -193,20 +212,11 @@ class EnrichmentWorkflow:
             while at.wants_pages(per_attempt):
                 fetched = await workflow.execute_activity(
                     io.FETCH_REVIEWS,
-                    io.FetchInput(
-                        job_id=inp.job_id,
-                        row_num=inp.row_num,
-                        product_id=inp.product_id,
-                        source=opts.source,
-                        cursor=at.cursor,
-                        attempt=at.attempt,
-                        page_number=at.pages + 1,
-                        workflow_id=workflow.info().workflow_id,
-                    ),
+                    io.fetch_page_input(inp.job_id, inp.row_num, inp.product_id, opts, at, workflow.info().workflow_id),
                     result_type=io.FetchResult,
-                    start_to_close_timeout=timedelta(seconds=60),
+                    start_to_close_timeout=FETCH_TIMEOUT_PER_PAGE,
                     retry_policy=FETCH_RETRY,
-                    summary=f"fetch page {at.pages + 1} of {inp.product_id} from {opts.source}",
+                    summary=_page_summary(inp, at),
                 )
                 at = at.fetched(fetched.next_cursor, at.pages + 1, per_attempt)
             await _score_remotely(inp, at)
@@ -271,6 +281,10 @@ class EnrichmentWorkflow:
             retry_policy=DB_RETRY,
             summary=f"row {inp.row_num} {status}",
         )
+
+
+def _page_summary(inp: EnrichmentInput, at: RowAttempt) -> str:
+    return f"fetch page {at.pages + 1} of {inp.product_id} from {inp.options.source}"
 
 
 def _score_summary(inp: EnrichmentInput, scorer: str) -> str:

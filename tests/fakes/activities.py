@@ -31,6 +31,12 @@ class FakeActivities:
     row_status: dict[int, str] = field(default_factory=dict)
     row_reason: dict[int, str] = field(default_factory=dict)
     attempts: dict[int, int] = field(default_factory=dict)
+    # Pages the one-page fetch (FETCH_REVIEWS) finds before the source runs out.
+    source_pages: int = 1_000
+    # What each fetch activity was asked: (task queue, row, page) of every one-page fetch, (row, attempt) of
+    # every whole-attempt fetch.
+    page_fetches: list[tuple[str, int, int]] = field(default_factory=list)
+    attempt_fetches: list[tuple[int, int]] = field(default_factory=list)
 
     def all(self) -> list[Callable[..., Any]]:
         return [
@@ -39,6 +45,7 @@ class FakeActivities:
             self.close_open_rows,
             self.set_row_state,
             self.fetch_attempt,
+            self.fetch_reviews,
             self.score_reviews,
             self.analyze_feedback,
         ]
@@ -77,12 +84,23 @@ class FakeActivities:
     async def fetch_attempt(self, inp: io.FetchAttemptInput) -> io.FetchAttemptResult:
         self.row_status[inp.row_num] = "running"
         self.attempts[inp.row_num] = inp.attempt
+        self.attempt_fetches.append((inp.row_num, inp.attempt))
         # A source with pages for ever: every attempt fetches, as a row that keeps asking for more would.
         return io.FetchAttemptResult(
             next_cursor=f"page-{inp.pages_fetched + 2}",
             pages_fetched=inp.pages_fetched + 1,
             new_reviews=1,
             stored_reviews=1,
+        )
+
+    @activity.defn(name=io.FETCH_REVIEWS)
+    async def fetch_reviews(self, inp: io.FetchInput) -> io.FetchResult:
+        self.row_status[inp.row_num] = "running"
+        self.attempts[inp.row_num] = inp.attempt
+        self.page_fetches.append((activity.info().task_queue, inp.row_num, inp.page_number))
+        last = inp.page_number >= self.source_pages
+        return io.FetchResult(
+            new_reviews=1, stored_reviews=inp.page_number, next_cursor=None if last else f"page-{inp.page_number + 1}"
         )
 
     @activity.defn(name=io.SCORE_REVIEWS)

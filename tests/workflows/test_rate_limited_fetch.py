@@ -1,0 +1,55 @@
+"""A rate-limited source's pages (EnrichmentOptions.fetch_task_queue set): one FETCH_REVIEWS activity per page, on
+the source's fetch queue, with the same page budget and cursor bookkeeping as the one-activity-per-attempt path."""
+
+from __future__ import annotations
+
+import uuid
+
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from internal.domain.options import EnrichmentOptions
+from internal.workflows.enrichment import CURRENT_STEPS, EnrichmentInput, EnrichmentResult, EnrichmentWorkflow
+from tests.fakes.activities import FakeActivities
+from tests.workflows.conftest import fake_worker
+
+
+async def _row(env: WorkflowEnvironment, fakes: FakeActivities, options: EnrichmentOptions) -> EnrichmentResult:
+    async with fake_worker(env.client, fakes) as queue:
+        # The fetch queue's worker registers the one-page fetch only, as internal/worker.py's fetch workers do.
+        fetch_queue = options.fetch_task_queue or f"{queue}.fetch.none"
+        async with Worker(env.client, task_queue=fetch_queue, activities=[fakes.fetch_reviews]):
+            handle = await env.client.start_workflow(
+                EnrichmentWorkflow.run,
+                EnrichmentInput(job_id="j", row_num=1, product_id="p0", options=options, steps_version=CURRENT_STEPS),
+                id=f"row-{uuid.uuid4().hex[:8]}",
+                task_queue=queue,
+            )
+            return await handle.result()
+
+
+async def test_limited_source_fetches_one_activity_per_page_on_its_queue(skipping_env: WorkflowEnvironment) -> None:
+    fetch_queue = f"rl-{uuid.uuid4().hex[:6]}.fetch.demo"
+    fakes = FakeActivities(["p0"], script=["fetch_more"])
+    options = EnrichmentOptions(pages_per_attempt=3, fetch_task_queue=fetch_queue)
+    result = await _row(skipping_env, fakes, options)
+    assert (result.status, result.attempts) == ("completed", 2)
+    # Attempt 1 reads pages 1-3, the weak result's attempt 2 reads on from the cursor to its budget of 6.
+    assert fakes.page_fetches == [(fetch_queue, 1, n) for n in range(1, 7)]
+    assert fakes.attempt_fetches == []
+
+
+async def test_limited_fetch_stops_where_the_source_ends(skipping_env: WorkflowEnvironment) -> None:
+    fetch_queue = f"rl-{uuid.uuid4().hex[:6]}.fetch.demo"
+    fakes = FakeActivities(["p0"], script=["fetch_more", "fetch_more"], source_pages=4)
+    result = await _row(skipping_env, fakes, EnrichmentOptions(pages_per_attempt=3, fetch_task_queue=fetch_queue))
+    # Pages 1-3, then page 4 is the last: the third attempt has nothing left to fetch and only rescoring runs.
+    assert [page for _, _, page in fakes.page_fetches] == [1, 2, 3, 4]
+    assert result.attempts == 3 and fakes.attempt_fetches == []
+
+
+async def test_unlimited_source_keeps_one_activity_per_attempt(skipping_env: WorkflowEnvironment) -> None:
+    fakes = FakeActivities(["p0"], script=["fetch_more"])
+    result = await _row(skipping_env, fakes, EnrichmentOptions(pages_per_attempt=3))
+    assert result.attempts == 2
+    assert fakes.attempt_fetches == [(1, 1), (1, 2)] and fakes.page_fetches == []
