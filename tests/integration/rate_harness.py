@@ -110,11 +110,12 @@ async def _logged(proc: Proc, text: str, timeout: float) -> None:
 
 @asynccontextmanager
 async def limited_workers(
-    temporal_address: str, dsn: str, workdir: Path, count: int, **settings: Any
+    temporal: Client, dsn: str, workdir: Path, count: int, **settings: Any
 ) -> AsyncIterator[LimitedWorkers]:
-    """`count` worker processes on a task queue of their own, configured by `settings` (as Settings fields)."""
+    """`count` worker processes on a task queue of their own, against the server `temporal` is connected to,
+    configured by `settings` (as Settings fields)."""
     values = {
-        "temporal_host_port": temporal_address,
+        "temporal_host_port": temporal.service_client.config.target_host,
         "temporal_task_queue": f"rl-{uuid.uuid4().hex[:8]}",
         "data_dir": str(workdir),
         **{k: str(v) for k, v in settings.items()},

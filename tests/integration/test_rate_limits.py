@@ -1,5 +1,6 @@
 """SOURCE_RATE_LIMITS across worker processes: three real workers fetch one job's pages from a loopback reviews
-API through the source's rate-limited fetch queue; the API's own request log is the measure."""
+API through the source's rate-limited fetch queue; the fake API's own log of request times is the measure.
+(A 500-row job against the Walmart fake: bench/rate_limit_check.py, figures in docs/sources.md.)"""
 
 from __future__ import annotations
 
@@ -11,10 +12,10 @@ import pytest
 from temporalio.api.enums.v1 import RateLimitSource
 from temporalio.client import Client
 
-from internal.stack.temporal_server import TemporalDevServer
 from internal.state.manager import StateManager
 from tests.fakes.reviews_api import API_KEY, FakeReviewsApi
 from tests.fakes.server import serve_app
+from tests.integration.cmd_harness import run_cmd
 from tests.integration.rate_harness import (
     TIMING_TOLERANCE,
     busy_rate,
@@ -31,6 +32,13 @@ REVIEWS = 10  # two pages of five: 200 requests or more, 20 s at the limit
 THROTTLED = ["once-throttle-a", "once-throttle-b"]  # a 429 with Retry-After: 3 on the first request
 
 
+@pytest.mark.parametrize("script", ["worker.py", "server.py"])
+def test_a_bad_limit_stops_the_process_naming_the_entry(script: str, tmp_path: Path) -> None:
+    result = run_cmd(script, tmp_path, SOURCE_RATE_LIMITS="walmart=5,htp=20")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "SOURCE_RATE_LIMITS: entry 'htp=20' names unknown source 'htp'" in result.stderr
+
+
 @pytest.fixture
 def reviews_api() -> Iterator[tuple[FakeReviewsApi, str]]:
     fake = FakeReviewsApi()
@@ -39,7 +47,6 @@ def reviews_api() -> Iterator[tuple[FakeReviewsApi, str]]:
 
 
 async def test_three_workers_keep_one_source_under_its_rate_limit(
-    temporal_server: TemporalDevServer,
     temporal_client: Client,
     state: StateManager,
     db_url: str,
@@ -50,7 +57,7 @@ async def test_three_workers_keep_one_source_under_its_rate_limit(
     products = [f"rl-{n}" for n in range(PRODUCTS)] + THROTTLED
     fake.catalog.update({p: REVIEWS for p in products})
     async with limited_workers(
-        temporal_server.address,
+        temporal_client,
         db_url,
         tmp_path,
         3,
