@@ -57,14 +57,15 @@ def rate_over(times: Sequence[float]) -> float:
     return (len(ordered) - 1) / (ordered[-1] - ordered[0])
 
 
-def busy_rate(by_product: Mapping[str, Sequence[float]], rate: float, burst: int) -> float:
-    """The steady request rate while the job kept the source busy: from the first request until fewer than `rate`
-    products (one second's worth of requests) still had pages to ask for, less the `burst` the idle queue spent at
-    once. After that the job is ending, and its last pages come no faster than their round trips."""
+def busy_period(by_product: Mapping[str, Sequence[float]], rate: float) -> tuple[int, float]:
+    """(requests, seconds) while the job kept the source busy: from the first request until fewer than `rate`
+    products (one second's worth of requests at the limit) still had pages to ask for. After that the job is
+    ending: its last pages come no faster than their round trips, and the server's per-partition share of the rate
+    (see TASK_QUEUE_PARTITIONS) leaves a short backlog below the limit."""
     everything = sorted(t for times in by_product.values() for t in times)
     end = sorted(max(times) for times in by_product.values())[-math.ceil(rate)]
     served = sum(1 for t in everything if t <= end)
-    return (served - 1 - burst) / (end - everything[0])
+    return served - 1, end - everything[0]
 
 
 async def describe_activity_queue(client: Client, queue: str) -> DescribeTaskQueueResponse:

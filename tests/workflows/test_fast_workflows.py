@@ -12,25 +12,14 @@ from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureEr
 from temporalio.testing import WorkflowEnvironment
 
 from internal.domain.options import EnrichmentOptions
-from internal.workflows.enrichment import CURRENT_STEPS, EnrichmentInput, EnrichmentResult, EnrichmentWorkflow
 from internal.workflows.job import JobInput, JobResult, JobWorkflow, job_workflow_id
 from tests.fakes.activities import FakeActivities
 from tests.workflows.conftest import fake_worker
+from tests.workflows.conftest import run_row as _row
 
 
 def _ids(n: int) -> list[str]:
     return [f"p{i}" for i in range(n)]
-
-
-async def _row(env: WorkflowEnvironment, fakes: FakeActivities, options: EnrichmentOptions) -> EnrichmentResult:
-    async with fake_worker(env.client, fakes) as queue:
-        handle = await env.client.start_workflow(
-            EnrichmentWorkflow.run,
-            EnrichmentInput(job_id="j", row_num=1, product_id="p0", options=options, steps_version=CURRENT_STEPS),
-            id=f"row-{uuid.uuid4().hex[:8]}",
-            task_queue=queue,
-        )
-        return await handle.result()
 
 
 async def test_feedback_loop_reads_more_pages_then_finishes(skipping_env: WorkflowEnvironment) -> None:

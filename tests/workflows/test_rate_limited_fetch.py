@@ -9,23 +9,16 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from internal.domain.options import EnrichmentOptions
-from internal.workflows.enrichment import CURRENT_STEPS, EnrichmentInput, EnrichmentResult, EnrichmentWorkflow
+from internal.workflows.enrichment import EnrichmentResult
 from tests.fakes.activities import FakeActivities
-from tests.workflows.conftest import fake_worker
+from tests.workflows.conftest import run_row
 
 
 async def _row(env: WorkflowEnvironment, fakes: FakeActivities, options: EnrichmentOptions) -> EnrichmentResult:
-    async with fake_worker(env.client, fakes) as queue:
-        # The fetch queue's worker registers the one-page fetch only, as internal/worker.py's fetch workers do.
-        fetch_queue = options.fetch_task_queue or f"{queue}.fetch.none"
-        async with Worker(env.client, task_queue=fetch_queue, activities=[fakes.fetch_reviews]):
-            handle = await env.client.start_workflow(
-                EnrichmentWorkflow.run,
-                EnrichmentInput(job_id="j", row_num=1, product_id="p0", options=options, steps_version=CURRENT_STEPS),
-                id=f"row-{uuid.uuid4().hex[:8]}",
-                task_queue=queue,
-            )
-            return await handle.result()
+    # The fetch queue's worker registers the one-page fetch only, as internal/worker.py's fetch workers do.
+    fetch_queue = options.fetch_task_queue or f"unused-{uuid.uuid4().hex[:6]}.fetch.demo"
+    async with Worker(env.client, task_queue=fetch_queue, activities=[fakes.fetch_reviews]):
+        return await run_row(env, fakes, options)
 
 
 async def test_limited_source_fetches_one_activity_per_page_on_its_queue(skipping_env: WorkflowEnvironment) -> None:
