@@ -116,10 +116,19 @@ async def run_worker(settings: Settings, dsn: str, stop: asyncio.Event, adapters
             max_concurrent_activities=settings.worker_max_concurrent_activities,
             max_concurrent_workflow_tasks=settings.worker_max_concurrent_workflow_tasks,
         )
+        # A worker without the source would take its fetches only to fail them: it leaves that queue to others.
+        limits = {source: rate for source, rate in settings.rate_limits.items() if source in adapters.sources}
+        for source in settings.rate_limits.keys() - limits.keys():
+            log.warning(
+                "SOURCE_RATE_LIMITS names %s, which this worker has not configured (REVIEW_SOURCE=%s): "
+                "not serving its fetch queue",
+                source,
+                settings.review_source,
+            )
         fetchers = build_fetch_workers(
             client,
             settings.temporal_task_queue,
-            settings.rate_limits,
+            limits,
             state,
             adapters.sources,
             max_concurrent_activities=settings.worker_max_concurrent_activities,
@@ -133,7 +142,7 @@ async def run_worker(settings: Settings, dsn: str, stop: asyncio.Event, adapters
                     "worker fetching %s pages on task queue %r, at most %g requests/s across all workers",
                     source,
                     fetcher.task_queue,
-                    settings.rate_limits[source],
+                    limits[source],
                 )
             await stop.wait()
             log.info("worker stopping: finishing in-flight tasks")

@@ -114,7 +114,7 @@ async def limited_workers(
     temporal: Client, dsn: str, workdir: Path, count: int, **settings: Any
 ) -> AsyncIterator[LimitedWorkers]:
     """`count` worker processes on a task queue of their own, against the server `temporal` is connected to,
-    configured by `settings` (as Settings fields)."""
+    configured by `settings` (as Settings fields); ready once each has logged that it polls its fetch queue."""
     values = {
         "temporal_host_port": temporal.service_client.config.target_host,
         "temporal_task_queue": f"rl-{uuid.uuid4().hex[:8]}",
@@ -128,7 +128,6 @@ async def limited_workers(
     try:
         for p in procs:
             p.start()
-        # Each logs its fetch queue once it polls it; the server takes the queue's rate from those polls.
         await asyncio.gather(*(_logged(p, "pages on task queue", 60) for p in procs))
         yield workers
     except BaseException:

@@ -4,6 +4,7 @@ API through the source's rate-limited fetch queue; the fake API's own log of req
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,6 +38,21 @@ def test_a_bad_limit_stops_the_process_naming_the_entry(script: str, tmp_path: P
     result = run_cmd(script, tmp_path, SOURCE_RATE_LIMITS="walmart=5,htp=20")
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "SOURCE_RATE_LIMITS: entry 'htp=20' names unknown source 'htp'" in result.stderr
+
+
+async def test_a_worker_without_the_source_leaves_its_fetch_queue_alone(
+    temporal_client: Client, db_url: str, tmp_path: Path
+) -> None:
+    # It could only fail the source's fetches (not configured here), so it must not take them from the queue.
+    async with limited_workers(temporal_client, db_url, tmp_path, 1, source_rate_limits="walmart=5,demo=2") as workers:
+        log = workers.procs[0].log_path.read_text()
+        queue = workers.settings.temporal_task_queue
+        async with asyncio.timeout(20):
+            while not (demo := await describe_activity_queue(temporal_client, f"{queue}.fetch.demo")).pollers:
+                await asyncio.sleep(0.2)
+        walmart = await describe_activity_queue(temporal_client, f"{queue}.fetch.walmart")
+    assert "SOURCE_RATE_LIMITS names walmart, which this worker has not configured (REVIEW_SOURCE=demo)" in log
+    assert [p.rate_per_second for p in demo.pollers] == [2.0] and list(walmart.pollers) == []
 
 
 @pytest.fixture
