@@ -1,5 +1,7 @@
 """`make worker`: run the Temporal worker (JobWorkflow, EnrichmentWorkflow and their activities) on
-TEMPORAL_TASK_QUEUE until SIGINT/SIGTERM, then finish in-flight activities and stop."""
+TEMPORAL_TASK_QUEUE, and for each source in SOURCE_RATE_LIMITS a fetch worker on TEMPORAL_TASK_QUEUE.fetch.<source>
+(the server holds that queue to the source's rate across all workers), until SIGINT/SIGTERM, then finish
+in-flight activities and stop."""
 
 from __future__ import annotations
 
@@ -29,7 +31,8 @@ def main() -> int:
     argparse.ArgumentParser(
         description=__doc__,
         epilog="Needs a running Temporal server and PostgreSQL (`make up`, or TEMPORAL_HOST_PORT / DATABASE_URL). "
-        "Concurrency: WORKER_MAX_CONCURRENT_ACTIVITIES, WORKER_MAX_CONCURRENT_WORKFLOW_TASKS.",
+        "Concurrency: WORKER_MAX_CONCURRENT_ACTIVITIES, WORKER_MAX_CONCURRENT_WORKFLOW_TASKS. "
+        "Request rates per source: SOURCE_RATE_LIMITS (e.g. walmart=5,http=20; the same value in every process).",
     ).parse_args()
     configure_logging()
     return guarded(lambda: asyncio.run(_main()))

@@ -6,6 +6,7 @@ other people's scripts and our acceptance checks set them.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -14,7 +15,14 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from internal.domain.options import DEFAULT_SCORER, DEFAULT_SOURCE, SCORER_NAMES, ScorerName, SourceName
+from internal.domain.options import (
+    DEFAULT_SCORER,
+    DEFAULT_SOURCE,
+    SCORER_NAMES,
+    SOURCE_NAMES,
+    ScorerName,
+    SourceName,
+)
 from internal.domain.reuse import DEFAULT_REVIEW_MAX_AGE, parse_duration
 
 # Activity and workflow-task slots of one worker process: at least a job's default window (100), so every
@@ -33,6 +41,30 @@ def _check_host_port(value: str | None, variable: str) -> str | None:
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
         raise ValueError(f"{variable} must look like host:port (e.g. 127.0.0.1:7233), got {value!r}")
     return value
+
+
+def parse_rate_limits(value: str | None) -> dict[str, float]:
+    """SOURCE_RATE_LIMITS (`walmart=5,http=20`: requests per second per source) as {source: rate}; unset or
+    empty: no limit. A bad entry raises ValueError naming it, so the process refuses to start."""
+    limits: dict[str, float] = {}
+    for entry in (value or "").split(","):
+        if not entry.strip():
+            continue
+        name, sep, rate_text = (part.strip() for part in entry.partition("="))
+        if not sep or not name:
+            raise ValueError(f"entry {entry.strip()!r} is not SOURCE=REQUESTS_PER_SECOND (e.g. walmart=5)")
+        if name not in SOURCE_NAMES:
+            raise ValueError(f"entry {entry.strip()!r} names unknown source {name!r}; known: {', '.join(SOURCE_NAMES)}")
+        if name in limits:
+            raise ValueError(f"entry {entry.strip()!r}: source {name!r} is given twice")
+        try:
+            rate = float(rate_text)
+        except ValueError:
+            rate = math.nan
+        if not math.isfinite(rate) or rate <= 0:
+            raise ValueError(f"entry {entry.strip()!r}: the rate must be a positive number of requests per second")
+        limits[name] = rate
+    return limits
 
 
 # Each adapter reads its own group of settings (Settings.walmart, …), built from the flat variables above: the
@@ -107,6 +139,9 @@ class Settings(BaseSettings):
     worker_max_concurrent_workflow_tasks: int = Field(default=DEFAULT_WORKER_SLOTS, ge=1)
 
     review_source: SourceName = DEFAULT_SOURCE
+    # Requests per second per source across all worker processes, e.g. "walmart=5,http=20"; unset = no limit.
+    # Every process (workers and the API that starts jobs) must be given the same value (docs/sources.md).
+    source_rate_limits: str | None = None
     scorer: ScorerName = DEFAULT_SCORER
     # Escalation chain for the feedback loop, cheapest first (e.g. "vader,comprehend,gemini"); unset = SCORER alone.
     scorer_chain: str | None = None
@@ -190,6 +225,11 @@ class Settings(BaseSettings):
             )
         return ",".join(names)
 
+    @field_validator("source_rate_limits")
+    @classmethod
+    def _source_rate_limits(cls, value: str | None) -> str | None:
+        return value if parse_rate_limits(value) else None
+
     @model_validator(mode="after")
     def _s3_needs_a_bucket(self) -> Settings:
         # Checked with the rest of the environment, so `make run` refuses to start rather than failing at the
@@ -219,6 +259,11 @@ class Settings(BaseSettings):
     @property
     def gemini(self) -> GeminiSettings:
         return GeminiSettings(self.gemini_api_key, self.gemini_model, self.gemini_base_url)
+
+    @property
+    def rate_limits(self) -> dict[str, float]:
+        """SOURCE_RATE_LIMITS as {source: requests per second} (validated at start-up)."""
+        return parse_rate_limits(self.source_rate_limits)
 
     @property
     def scorers_in_chain(self) -> list[str]:

@@ -25,7 +25,7 @@ from internal.sources.walmart import WalmartSource
 from internal.stack.postgres import EmbeddedPostgres
 from internal.state.manager import StateManager
 from internal.temporal_client import connect_client, metrics_runtime
-from internal.worker import build_worker
+from internal.worker import build_fetch_workers, build_worker
 
 log = logging.getLogger(__name__)
 
@@ -115,9 +115,36 @@ async def run_worker(settings: Settings, dsn: str, stop: asyncio.Event, adapters
             adapters.scorers,
             max_concurrent_activities=settings.worker_max_concurrent_activities,
             max_concurrent_workflow_tasks=settings.worker_max_concurrent_workflow_tasks,
+            rate_limited=settings.rate_limits,
         )
-        async with worker:
+        # A worker without the source would take its fetches only to fail them: it leaves that queue to others.
+        limits = {source: rate for source, rate in settings.rate_limits.items() if source in adapters.sources}
+        for source in settings.rate_limits.keys() - limits.keys():
+            log.warning(
+                "SOURCE_RATE_LIMITS names %s, which this worker has not configured (REVIEW_SOURCE=%s): "
+                "not serving its fetch queue",
+                source,
+                settings.review_source,
+            )
+        fetchers = build_fetch_workers(
+            client,
+            settings.temporal_task_queue,
+            limits,
+            state,
+            adapters.sources,
+            max_concurrent_activities=settings.worker_max_concurrent_activities,
+        )
+        async with AsyncExitStack() as polling:
+            await polling.enter_async_context(worker)
             log.info("worker polling task queue %r on %s", settings.temporal_task_queue, settings.temporal_address)
+            for source, fetcher in fetchers.items():
+                await polling.enter_async_context(fetcher)
+                log.info(
+                    "worker fetching %s pages on task queue %r, at most %g requests/s across all workers",
+                    source,
+                    fetcher.task_queue,
+                    limits[source],
+                )
             await stop.wait()
             log.info("worker stopping: finishing in-flight tasks")
 
@@ -137,4 +164,7 @@ async def open_enricher(settings: Settings, dsn: str) -> AsyncIterator[tuple[Enr
             yield channel, state
         else:
             client = await connect_client(settings)
-            yield TemporalEnricher(state, client, settings.temporal_task_queue), state
+            yield (
+                TemporalEnricher(state, client, settings.temporal_task_queue, rate_limited=settings.rate_limits),
+                state,
+            )

@@ -9,11 +9,15 @@ Tuned for throughput on a small machine (each choice measured in docs/performanc
   (tests/unit/test_layout.py).
 - Poller counts scale with the backlog instead of a fixed five, so a burst of child starts finds pollers waiting.
 - Enough cached workflows that every in-flight child and its parent stay sticky (a cache miss replays history).
+
+A source named in SOURCE_RATE_LIMITS also gets a fetch worker on its own task queue (`fetch_task_queue`), which
+runs only the one-page fetch activity and asks the server to dispatch at most the source's rate from that queue:
+the limit is the server's, so it holds however many worker processes poll (docs/sources.md, "Rate limits").
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -24,6 +28,7 @@ from internal.activities.enrichment import EnrichmentActivities
 from internal.activities.schedules import ScheduleActivities
 from internal.activities.state import StateActivities
 from internal.config import DEFAULT_WORKER_SLOTS
+from internal.domain.options import fetch_task_queue
 from internal.scorers.base import Scorer
 from internal.sources.base import ReviewSource
 from internal.state.manager import StateManager
@@ -41,13 +46,26 @@ HEARTBEAT_THROTTLE = timedelta(seconds=2)
 
 
 def activities(
-    state: StateManager, sources: Mapping[str, ReviewSource], scorers: Mapping[str, Scorer]
+    state: StateManager,
+    sources: Mapping[str, ReviewSource],
+    scorers: Mapping[str, Scorer],
+    rate_limited: Collection[str] = (),
 ) -> list[Callable[..., Any]]:
     return [
         *StateActivities(state).all(),
         *EnrichmentActivities(state, sources, scorers).all(),
-        *ScheduleActivities(state).all(),
+        *ScheduleActivities(state, rate_limited).all(),
     ]
+
+
+def _common_options() -> dict[str, Any]:
+    return {
+        "activity_task_poller_behavior": PollerBehaviorAutoscaling(),
+        # Cancellation reaches activities only through heartbeats; give in-flight work time to finish on SIGTERM.
+        "graceful_shutdown_timeout": timedelta(seconds=20),
+        "max_heartbeat_throttle_interval": HEARTBEAT_THROTTLE,
+        "default_heartbeat_throttle_interval": HEARTBEAT_THROTTLE,
+    }
 
 
 def build_worker(
@@ -59,21 +77,45 @@ def build_worker(
     *,
     max_concurrent_activities: int = DEFAULT_WORKER_SLOTS,
     max_concurrent_workflow_tasks: int = DEFAULT_WORKER_SLOTS,
+    rate_limited: Collection[str] = (),
 ) -> Worker:
+    """`rate_limited`: the sources of SOURCE_RATE_LIMITS, whose fetch queue the jobs a schedule makes here use."""
     return Worker(
         client,
         task_queue=task_queue,
         workflows=WORKFLOWS,
-        activities=activities(state, sources, scorers),
+        activities=activities(state, sources, scorers, rate_limited),
         workflow_runner=UnsandboxedWorkflowRunner(),
         max_concurrent_activities=max_concurrent_activities,
         max_concurrent_workflow_tasks=max_concurrent_workflow_tasks,
         max_concurrent_local_activities=max_concurrent_activities,
         max_cached_workflows=MAX_CACHED_WORKFLOWS,
         workflow_task_poller_behavior=PollerBehaviorAutoscaling(),
-        activity_task_poller_behavior=PollerBehaviorAutoscaling(),
-        # Cancellation reaches activities only through heartbeats; give in-flight work time to finish on SIGTERM.
-        graceful_shutdown_timeout=timedelta(seconds=20),
-        max_heartbeat_throttle_interval=HEARTBEAT_THROTTLE,
-        default_heartbeat_throttle_interval=HEARTBEAT_THROTTLE,
+        **_common_options(),
     )
+
+
+def build_fetch_workers(
+    client: Client,
+    task_queue: str,
+    rate_limits: Mapping[str, float],
+    state: StateManager,
+    sources: Mapping[str, ReviewSource],
+    *,
+    max_concurrent_activities: int = DEFAULT_WORKER_SLOTS,
+) -> dict[str, Worker]:
+    """One worker per rate-limited source (by source name) that runs only the one-page fetch activity — one
+    request each — with `max_task_queue_activities_per_second`, which the server applies to the queue as a whole.
+    The server keeps the value of the latest poll, so every process must be given the same SOURCE_RATE_LIMITS."""
+    fetch = EnrichmentActivities(state, sources, {}).fetch_reviews
+    return {
+        source: Worker(
+            client,
+            task_queue=fetch_task_queue(task_queue, source),
+            activities=[fetch],
+            max_concurrent_activities=max_concurrent_activities,
+            max_task_queue_activities_per_second=rate,
+            **_common_options(),
+        )
+        for source, rate in rate_limits.items()
+    }

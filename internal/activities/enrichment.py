@@ -221,9 +221,17 @@ class EnrichmentActivities:
             attempt=inp.attempt,
             workflow_id=inp.workflow_id,
         )
-        cursor, new, _known = await self._fetch_page(source, inp.job_id, inp.row_num, inp.product_id, inp.cursor)
+        cursor, new, known = await self._fetch_page(source, inp.job_id, inp.row_num, inp.product_id, inp.cursor)
         stored = await self._state.count_reviews(inp.job_id, inp.row_num)
-        return io.FetchResult(new_reviews=new, stored_reviews=stored, next_cursor=cursor, meta=None)
+        return io.FetchResult(
+            new_reviews=new, stored_reviews=stored, next_cursor=cursor, meta=None, reached_known=known
+        )
+
+    @activity.defn(name=io.CLAIM_REVIEWS)
+    async def claim_reviews(self, inp: io.ClaimInput) -> io.ReviewClaim:
+        """The claim of a rate-limited source's row, as a local activity (internal/workflows/fetch.py)."""
+        await self._state.set_row_state(inp.job_id, inp.row_num, "running", stage="looking for stored reviews")
+        return await self._claim(inp)
 
     @activity.defn(name=io.SCORE_REVIEWS)
     async def score_reviews(self, inp: io.ScoreInput) -> io.ScoreResult:
@@ -392,6 +400,7 @@ class EnrichmentActivities:
         return [
             self.fetch_attempt,
             self.fetch_reviews,
+            self.claim_reviews,
             self.score_reviews,
             self.analyze_feedback,
             self.summarize_product,

@@ -25,10 +25,14 @@ FINISH_JOB = "finish_job"
 SET_JOB_STATUS = "set_job_status"
 CLOSE_OPEN_ROWS = "close_open_rows"
 SET_ROW_STATE = "set_row_state"
-# One page per activity: runs on steps version 1 (EnrichmentWorkflow) still call it.
+# One page (one request) per activity: runs on steps version 1 (EnrichmentWorkflow) call it, and so do rows of a
+# rate-limited source, on that source's fetch queue.
 FETCH_REVIEWS = "fetch_reviews"
 # One activity per attempt, reading the attempt's whole page budget.
 FETCH_ATTEMPT = "fetch_attempt"
+# Steps version 3, rate-limited source: the claim on the product's stored reviews, a local activity of its own
+# (a page fetch on the limited queue would spend a request token on a product that needs no request).
+CLAIM_REVIEWS = "claim_reviews"
 SUMMARIZE_PRODUCT = "summarize_product"
 SCORE_REVIEWS = "score_reviews"
 ANALYZE_FEEDBACK = "analyze_feedback"
@@ -110,6 +114,8 @@ class FetchResult:
     stored_reviews: int
     next_cursor: str | None
     meta: dict[str, Any] | None = None
+    # The page held a review the row already had (what a refresh stops at).
+    reached_known: bool = False
 
 
 @dataclass(frozen=True)
@@ -230,6 +236,8 @@ class ScheduledJobResult:
     # The job's stored options, which the workflow parses into the job workflow's input.
     options: dict[str, Any] = field(default_factory=dict)
     filename: str | None = None
+    # The sources the worker that made the job rate-limits (SOURCE_RATE_LIMITS): JobInput.from_stored's choice.
+    rate_limited: list[str] = field(default_factory=list)
 
 
 # The per-row activity inputs, built here once for both enrichers (the workflow and the channel pipeline).
@@ -256,6 +264,22 @@ def fetch_attempt_input(
         page_budget=at.page_budget(options.pages_per_attempt),
         workflow_id=workflow_id,
         claim=claim_input(job_id, row_num, product_id, options) if claim else None,
+    )
+
+
+def fetch_page_input(
+    job_id: str, row_num: int, product_id: str, options: EnrichmentOptions, at: RowAttempt, workflow_id: str
+) -> FetchInput:
+    """The next page of attempt `at` (one request): steps version 1, and rate-limited sources."""
+    return FetchInput(
+        job_id=job_id,
+        row_num=row_num,
+        product_id=product_id,
+        source=options.source,
+        cursor=at.cursor,
+        attempt=at.attempt,
+        page_number=at.pages + 1,
+        workflow_id=workflow_id,
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from temporalio import activity
@@ -19,8 +19,9 @@ RUN_OPTIONS: dict[str, Any] = {"refresh": True}
 
 
 class ScheduleActivities:
-    def __init__(self, state: StateManager) -> None:
+    def __init__(self, state: StateManager, rate_limited: Collection[str] = ()) -> None:
         self._state = state
+        self._rate_limited = sorted(rate_limited)
 
     @activity.defn(name=io.CREATE_SCHEDULED_JOB)
     async def create_scheduled_job(self, inp: io.ScheduledJobInput) -> io.ScheduledJobResult:
@@ -56,6 +57,7 @@ class ScheduleActivities:
             total_rows=job.total_rows,
             options=job.options,
             filename=job.filename,
+            rate_limited=self._rate_limited,
         )
 
     def all(self) -> list[Callable[..., Any]]:

@@ -24,6 +24,17 @@ DEFAULT_SOURCE: SourceName = "demo"
 DEFAULT_SCORER: ScorerName = "vader"
 
 
+def fetch_task_queue(task_queue: str, source: str) -> str:
+    """The task queue a rate-limited source's page fetches run on (SOURCE_RATE_LIMITS): its workers set the
+    server-side dispatch rate, so the limit holds across every worker process. Shown in the Temporal UI."""
+    return f"{task_queue}.fetch.{source}"
+
+
+def rate_limited_queue(task_queue: str, source: str, rate_limited: Collection[str]) -> str | None:
+    """The fetch queue of `source` when it is one of the rate-limited sources, else None (the workflow's queue)."""
+    return fetch_task_queue(task_queue, source) if source in rate_limited else None
+
+
 class InvalidOptions(ValueError):
     """Options a job cannot run with; `problems` names each field and what is wrong with it."""
 
@@ -54,6 +65,10 @@ class EnrichmentOptions:
     # Attempts before a weak result is accepted as it is (low_confidence).
     max_retries: int = 3
     policy: FeedbackPolicy = field(default_factory=FeedbackPolicy)
+    # Set by the process that starts the job when SOURCE_RATE_LIMITS limits `source`: each page is then fetched
+    # by one activity on this queue (one request per activity, so the queue's rate limit counts requests).
+    # None: the whole attempt is one activity on the workflow's own queue. Never a stored or API option.
+    fetch_task_queue: str | None = None
     # Reuse a product's reviews fetched within this many seconds (0: always fetch). None for jobs stored before
     # reuse existed, which therefore never reuse; new jobs get REVIEW_MAX_AGE (internal/domain/reuse.py).
     review_max_age: int | None = None
@@ -73,6 +88,10 @@ class EnrichmentOptions:
         return self.scorer_chain[escalation - 1] if escalation > 0 else None
 
 
+# EnrichmentOptions fields that the starting process fills from its own settings, never from a job's options.
+_SET_AT_START = frozenset({"fetch_task_queue"})
+
+
 @dataclass(frozen=True)
 class JobRunOptions:
     """How the job workflow runs a job (`JobInput`), and what each of its rows gets."""
@@ -87,7 +106,7 @@ class JobRunOptions:
     def from_stored(cls, options: Mapping[str, Any]) -> JobRunOptions:
         """Parse a job's stored options (run-level and per-row keys side by side; None or absent = the default)."""
         run_keys = {f.name for f in dataclasses.fields(cls)} - {"enrichment"}
-        row_keys = {f.name for f in dataclasses.fields(EnrichmentOptions)}
+        row_keys = {f.name for f in dataclasses.fields(EnrichmentOptions)} - _SET_AT_START
         unknown = set(options) - run_keys - row_keys
         if unknown:
             raise InvalidOptions(

@@ -25,7 +25,7 @@ from internal.domain.attempt import RowAttempt, next_attempt
 from internal.domain.options import JobRunOptions
 from internal.enricher.base import Enricher, InvalidJobState
 from internal.state.manager import InvalidTransition, StateManager
-from internal.workflows.enrichment import FETCH_RETRY, SCORE_RETRY
+from internal.workflows.policies import FETCH_RETRY, SCORE_RETRY
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

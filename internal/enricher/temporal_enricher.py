@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Collection
 from typing import Any
 
 from temporalio.client import Client, WorkflowHandle
@@ -21,16 +22,21 @@ from internal.state.models import Job, JobStatus
 from internal.workflows.job import JOB_ID, JobInput, JobWorkflow, job_workflow_id
 
 
-def job_input(job_id: str, options: dict[str, Any]) -> JobInput:
-    """A stored job's options, parsed once, as the job workflow's first input."""
-    return JobInput.from_stored(job_id, options)
+def job_input(job_id: str, options: dict[str, Any], task_queue: str, rate_limited: Collection[str] = ()) -> JobInput:
+    """A stored job's options, parsed once, as the job workflow's first input (with the fetch queue of its source
+    when this process rate-limits it: JobInput.from_stored)."""
+    return JobInput.from_stored(job_id, options, task_queue=task_queue, rate_limited=rate_limited)
 
 
 class TemporalEnricher(Enricher):
-    def __init__(self, state: StateManager, client: Client, task_queue: str) -> None:
+    def __init__(
+        self, state: StateManager, client: Client, task_queue: str, *, rate_limited: Collection[str] = ()
+    ) -> None:
         super().__init__(state)
         self._client = client
         self._task_queue = task_queue
+        # Sources whose page fetches go through their rate-limited fetch queue (SOURCE_RATE_LIMITS' names).
+        self._rate_limited = frozenset(rate_limited)
 
     @property
     def client(self) -> Client:
@@ -63,7 +69,7 @@ class TemporalEnricher(Enricher):
     async def _start_run(self, job: Job, reuse: WorkflowIDReusePolicy, summary: str) -> WorkflowHandle[Any, Any]:
         return await self._client.start_workflow(
             JobWorkflow.run,
-            job_input(job.job_id, job.options),
+            job_input(job.job_id, job.options, self._task_queue, self._rate_limited),
             id=job_workflow_id(job.job_id),
             task_queue=self._task_queue,
             id_reuse_policy=reuse,

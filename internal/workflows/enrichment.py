@@ -7,7 +7,9 @@ which activities keep in PostgreSQL. Every path ends the row in exactly one term
 Steps version 2, the current shape (docs/performance.md says what each part bought): one regular activity
 fetches the attempt's whole page budget, an in-process scorer (VADER) scores as a local activity, and feedback runs
 as a local activity, so a product that finishes on its first attempt costs the server one activity and two
-workflow tasks. Network scorers stay regular activities, and so does the optional LLM summary.
+workflow tasks. Network scorers stay regular activities, and so does the optional LLM summary. A rate-limited
+source (SOURCE_RATE_LIMITS; the job's input then names the source's fetch queue) is read one page per activity on
+that queue instead, so that the queue's server-side rate limit counts requests (`_fetch`).
 
 The version travels in the input rather than as a `workflow.patched` marker: a patch costs every product a marker
 and a search-attribute upsert (an extra visibility write on the server), while the input field costs nothing.
@@ -23,29 +25,14 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, is_cancelled_exception
 
 from internal.activities import io
 from internal.domain.adapters import IN_PROCESS_SCORERS
 from internal.domain.attempt import RowAttempt, next_attempt
 from internal.domain.options import EnrichmentOptions
-from internal.domain.reuse import FETCH_LEASE_SECONDS
-
-# Sources rate-limit and flake: back off up to a minute, give up after ten tries (then the row fails).
-FETCH_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1),
-    backoff_coefficient=2.0,
-    maximum_interval=timedelta(seconds=60),
-    maximum_attempts=10,
-)
-SCORE_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=2),
-    backoff_coefficient=2.0,
-    maximum_interval=timedelta(seconds=60),
-    maximum_attempts=8,
-)
-DB_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
+from internal.workflows.fetch import fetch_pages, page_summary
+from internal.workflows.policies import DB_RETRY, FETCH_RETRY, FETCH_TIMEOUT_PER_PAGE, SCORE_RETRY
 
 # 1: one activity per page, score and feedback as regular activities (runs recorded before version 2 existed).
 # 2: one fetch activity per attempt, in-process scoring and feedback as local activities.
@@ -56,10 +43,6 @@ STEPS_PAGE_PER_ACTIVITY = 1
 STEPS_LOCAL = 2
 STEPS_CLAIM = 3
 CURRENT_STEPS = STEPS_CLAIM
-# A fetch attempt heartbeats once it runs long; a silent worker is noticed after this.
-FETCH_HEARTBEAT_TIMEOUT = timedelta(seconds=30)
-# Per page of the attempt's budget: a slow source gets longer, a hung one is still cut off.
-FETCH_TIMEOUT_PER_PAGE = timedelta(seconds=60)
 
 
 @dataclass(frozen=True)
@@ -133,31 +116,7 @@ class EnrichmentWorkflow:
             # Steps 3: the first attempt's fetch first claims the product's stored reviews (reuse, refresh).
             claiming = inp.steps_version >= STEPS_CLAIM and at.attempt == 1 and at.pages == 0 and opts.claims_reviews
             if at.wants_pages(per_attempt):
-                budget = at.page_budget(per_attempt)
-                workflow.set_current_details(
-                    f"attempt {at.attempt}: fetching from page {at.pages + 1} of {opts.source}"
-                )
-                fetched = await workflow.execute_activity(
-                    io.FETCH_ATTEMPT,
-                    io.fetch_attempt_input(
-                        inp.job_id,
-                        inp.row_num,
-                        inp.product_id,
-                        opts,
-                        at,
-                        workflow.info().workflow_id,
-                        claim=claiming,
-                    ),
-                    result_type=io.FetchAttemptResult,
-                    # A claim may wait for another job's fetch of the product, for at most its lease.
-                    start_to_close_timeout=FETCH_TIMEOUT_PER_PAGE * (budget - at.pages)
-                    + (timedelta(seconds=FETCH_LEASE_SECONDS) if claiming else timedelta(0)),
-                    heartbeat_timeout=FETCH_HEARTBEAT_TIMEOUT,
-                    retry_policy=FETCH_RETRY,
-                    summary=f"fetch pages {at.pages + 1} to {budget} (at most) of {inp.product_id} from {opts.source}"
-                    + (" unless stored reviews are fresh" if claiming else ""),
-                )
-                at = _after_fetch(at, fetched, per_attempt)
+                at = await fetch_pages(inp, at, claim=claiming)
             scorer = opts.scorer_at(at.escalation)
             workflow.set_current_details(f"attempt {at.attempt}: scoring with {scorer}")
             if scorer in IN_PROCESS_SCORERS:
@@ -210,20 +169,11 @@ class EnrichmentWorkflow:
             while at.wants_pages(per_attempt):
                 fetched = await workflow.execute_activity(
                     io.FETCH_REVIEWS,
-                    io.FetchInput(
-                        job_id=inp.job_id,
-                        row_num=inp.row_num,
-                        product_id=inp.product_id,
-                        source=opts.source,
-                        cursor=at.cursor,
-                        attempt=at.attempt,
-                        page_number=at.pages + 1,
-                        workflow_id=workflow.info().workflow_id,
-                    ),
+                    io.fetch_page_input(inp.job_id, inp.row_num, inp.product_id, opts, at, workflow.info().workflow_id),
                     result_type=io.FetchResult,
-                    start_to_close_timeout=timedelta(seconds=60),
+                    start_to_close_timeout=FETCH_TIMEOUT_PER_PAGE,
                     retry_policy=FETCH_RETRY,
-                    summary=f"fetch page {at.pages + 1} of {inp.product_id} from {opts.source}",
+                    summary=page_summary(inp.product_id, inp.options.source, at),
                 )
                 at = at.fetched(fetched.next_cursor, at.pages + 1, per_attempt)
             await _score_remotely(inp, at)
@@ -288,15 +238,6 @@ class EnrichmentWorkflow:
             retry_policy=DB_RETRY,
             summary=f"row {inp.row_num} {status}",
         )
-
-
-def _after_fetch(at: RowAttempt, fetched: io.FetchAttemptResult, per_attempt: int) -> RowAttempt:
-    """Where the row stands after its fetch: read on from the fetch's cursor, or, when its reviews came from the
-    store (reused, or a refresh that reached the stored ones), from where the stored fetch stopped."""
-    c = fetched.claim
-    if c is not None and (c.action == "reuse" or (c.action == "refresh" and fetched.reached_known)):
-        return at.reusing(c, fetched.pages_fetched, per_attempt)
-    return at.fetched(fetched.next_cursor, fetched.pages_fetched, per_attempt)
 
 
 def _score_summary(inp: EnrichmentInput, scorer: str) -> str:

@@ -11,7 +11,7 @@ orphans on cancel).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
@@ -21,7 +21,7 @@ from temporalio.common import RetryPolicy, SearchAttributeKey, SearchAttributePa
 from temporalio.exceptions import ChildWorkflowError, is_cancelled_exception
 
 from internal.activities import io
-from internal.domain.options import EnrichmentOptions, JobRunOptions
+from internal.domain.options import EnrichmentOptions, JobRunOptions, rate_limited_queue
 
 with workflow.unsafe.imports_passed_through():
     from internal.workflows.enrichment import CURRENT_STEPS, EnrichmentInput, EnrichmentWorkflow
@@ -91,9 +91,20 @@ class JobInput:
         )
 
     @classmethod
-    def from_stored(cls, job_id: str, options: Mapping[str, Any]) -> JobInput:
-        """The first run's input of a stored job: its options parsed once (JobService and schedules start here)."""
-        return cls.start(job_id, JobRunOptions.from_stored(options))
+    def from_stored(
+        cls, job_id: str, options: Mapping[str, Any], *, task_queue: str, rate_limited: Collection[str] = ()
+    ) -> JobInput:
+        """The first run's input of a stored job: its options parsed once (JobService and schedules start here).
+
+        When the starting process rate-limits the job's source (SOURCE_RATE_LIMITS), its pages are fetched one
+        activity per request on the source's fetch queue. The choice is made here, once, and recorded in the
+        input: the job's workflows keep it (and replay it) whatever the processes that run them later are given.
+        """
+        run = JobRunOptions.from_stored(options)
+        queue = rate_limited_queue(task_queue, run.enrichment.source, rate_limited)
+        if queue is not None:
+            run = replace(run, enrichment=replace(run.enrichment, fetch_task_queue=queue))
+        return cls.start(job_id, run)
 
 
 @dataclass(frozen=True)

@@ -73,7 +73,9 @@ class ScheduledRunWorkflow:
         try:
             result = await workflow.execute_child_workflow(
                 JobWorkflow.run,
-                JobInput.from_stored(job_id, made.options),
+                JobInput.from_stored(
+                    job_id, made.options, task_queue=workflow.info().task_queue, rate_limited=made.rate_limited
+                ),
                 id=job_workflow_id(job_id),
                 parent_close_policy=ParentClosePolicy.ABANDON,
                 search_attributes=TypedSearchAttributes([SearchAttributePair(JOB_ID, job_id)]),

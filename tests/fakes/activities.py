@@ -34,7 +34,14 @@ class FakeActivities:
     # What each claim of the stored reviews decides, in order (internal/domain/reuse.py); past the end, "fetch".
     claims: list[io.ReviewClaim] = field(default_factory=list)
     claimed: list[io.ClaimInput] = field(default_factory=list)
-    fetches: int = 0  # fetch attempts that read pages
+    # Pages the one-page fetch (FETCH_REVIEWS) finds before the source runs out, and the first page it says holds a
+    # review the row already had (what a refresh stops at; None: never).
+    source_pages: int = 1_000
+    known_from_page: int | None = None
+    # What each fetch activity was asked: (task queue, row, page) of every one-page fetch, (row, attempt) of
+    # every whole-attempt fetch.
+    page_fetches: list[tuple[str, int, int]] = field(default_factory=list)
+    attempt_fetches: list[tuple[int, int]] = field(default_factory=list)
 
     def all(self) -> list[Callable[..., Any]]:
         return [
@@ -43,6 +50,8 @@ class FakeActivities:
             self.close_open_rows,
             self.set_row_state,
             self.fetch_attempt,
+            self.fetch_reviews,
+            self.claim_reviews,
             self.score_reviews,
             self.analyze_feedback,
         ]
@@ -81,16 +90,14 @@ class FakeActivities:
     async def fetch_attempt(self, inp: io.FetchAttemptInput) -> io.FetchAttemptResult:
         self.row_status[inp.row_num] = "running"
         self.attempts[inp.row_num] = inp.attempt
+        self.attempt_fetches.append((inp.row_num, inp.attempt))
         claim = None
         if inp.claim is not None:
-            n = len(self.claimed)
-            self.claimed.append(inp.claim)
-            claim = self.claims[n] if n < len(self.claims) else io.ReviewClaim(action="fetch")
+            claim = self._claim(inp.claim)
             if claim.action == "reuse":
                 return io.FetchAttemptResult(
                     next_cursor=claim.cursor, pages_fetched=claim.pages, new_reviews=0, stored_reviews=1, claim=claim
                 )
-        self.fetches += 1
         # A source with pages for ever: every attempt fetches, as a row that keeps asking for more would.
         return io.FetchAttemptResult(
             next_cursor=f"page-{inp.pages_fetched + 2}",
@@ -98,6 +105,29 @@ class FakeActivities:
             new_reviews=1,
             stored_reviews=1,
             claim=claim,
+        )
+
+    def _claim(self, inp: io.ClaimInput) -> io.ReviewClaim:
+        n = len(self.claimed)
+        self.claimed.append(inp)
+        return self.claims[n] if n < len(self.claims) else io.ReviewClaim(action="fetch")
+
+    @activity.defn(name=io.CLAIM_REVIEWS)
+    async def claim_reviews(self, inp: io.ClaimInput) -> io.ReviewClaim:
+        return self._claim(inp)
+
+    @activity.defn(name=io.FETCH_REVIEWS)
+    async def fetch_reviews(self, inp: io.FetchInput) -> io.FetchResult:
+        self.row_status[inp.row_num] = "running"
+        self.attempts[inp.row_num] = inp.attempt
+        self.page_fetches.append((activity.info().task_queue, inp.row_num, inp.page_number))
+        last = inp.page_number >= self.source_pages
+        known = self.known_from_page is not None and inp.page_number >= self.known_from_page
+        return io.FetchResult(
+            new_reviews=1,
+            stored_reviews=inp.page_number,
+            next_cursor=None if last else f"page-{inp.page_number + 1}",
+            reached_known=known,
         )
 
     @activity.defn(name=io.SCORE_REVIEWS)

@@ -36,6 +36,7 @@ class FakeWalmart:
         self.key_version = key_version
         self.catalog: dict[str, int] = {}
         self.requests: Counter[str] = Counter()  # by path, so tests can count attempts per product
+        self.times: list[float] = []  # time.monotonic() of every request, so tests can measure the request rate
         self.rejections: list[str] = []  # why each 401 was sent
         self._seen: set[str] = set()
         self.app = Starlette(routes=[Route("/reviews/{item_id}", self._reviews)])
@@ -60,6 +61,7 @@ class FakeWalmart:
     async def _reviews(self, request: Request) -> Response:
         item_id = request.path_params["item_id"]
         self.requests[request.url.path] += 1
+        self.times.append(time.monotonic())
         problem = self._auth_problem(request)
         if problem is not None:
             self.rejections.append(problem)

@@ -17,7 +17,9 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
+from internal.domain.options import EnrichmentOptions
 from internal.worker import WORKFLOWS
+from internal.workflows.enrichment import CURRENT_STEPS, EnrichmentInput, EnrichmentResult, EnrichmentWorkflow
 from tests.fakes.activities import FakeActivities
 
 TEST_SERVER = Path(sys.executable).parent / "temporal-test-server"
@@ -44,3 +46,15 @@ async def fake_worker(client: Client, fakes: FakeActivities) -> AsyncIterator[st
         workflow_runner=UnsandboxedWorkflowRunner(),
     ):
         yield queue
+
+
+async def run_row(env: WorkflowEnvironment, fakes: FakeActivities, options: EnrichmentOptions) -> EnrichmentResult:
+    """One EnrichmentWorkflow (row 1, product p0) on the current steps, to its result."""
+    async with fake_worker(env.client, fakes) as queue:
+        handle = await env.client.start_workflow(
+            EnrichmentWorkflow.run,
+            EnrichmentInput(job_id="j", row_num=1, product_id="p0", options=options, steps_version=CURRENT_STEPS),
+            id=f"row-{uuid.uuid4().hex[:8]}",
+            task_queue=queue,
+        )
+        return await handle.result()

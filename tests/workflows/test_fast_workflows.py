@@ -13,25 +13,14 @@ from temporalio.testing import WorkflowEnvironment
 
 from internal.activities import io
 from internal.domain.options import EnrichmentOptions
-from internal.workflows.enrichment import CURRENT_STEPS, EnrichmentInput, EnrichmentResult, EnrichmentWorkflow
 from internal.workflows.job import JobInput, JobResult, JobWorkflow, job_workflow_id
 from tests.fakes.activities import FakeActivities
 from tests.workflows.conftest import fake_worker
+from tests.workflows.conftest import run_row as _row
 
 
 def _ids(n: int) -> list[str]:
     return [f"p{i}" for i in range(n)]
-
-
-async def _row(env: WorkflowEnvironment, fakes: FakeActivities, options: EnrichmentOptions) -> EnrichmentResult:
-    async with fake_worker(env.client, fakes) as queue:
-        handle = await env.client.start_workflow(
-            EnrichmentWorkflow.run,
-            EnrichmentInput(job_id="j", row_num=1, product_id="p0", options=options, steps_version=CURRENT_STEPS),
-            id=f"row-{uuid.uuid4().hex[:8]}",
-            task_queue=queue,
-        )
-        return await handle.result()
 
 
 async def test_feedback_loop_reads_more_pages_then_finishes(skipping_env: WorkflowEnvironment) -> None:
@@ -66,17 +55,17 @@ async def test_a_reused_row_reads_no_page_and_goes_on_from_the_stored_fetch(
     assert result.status == "completed" and result.attempts == 2
     # Attempt 1 reused (no page read); attempt 2 reads on from the stored fetch's cursor, without claiming again.
     assert len(fakes.claimed) == 1 and fakes.claimed[0].max_age_seconds == 3600
-    assert fakes.fetches == 1 and fakes.attempts[1] == 2
+    assert fakes.attempt_fetches == [(1, 1), (1, 2)] and fakes.attempts[1] == 2
 
 
 async def test_only_a_job_that_reuses_or_refreshes_claims(skipping_env: WorkflowEnvironment) -> None:
     refresh = io.ReviewClaim(action="refresh", from_job="j0", fetched_at="2026-12-01T10:00:00+00:00", reviews=12)
     fakes = FakeActivities(_ids(1), claims=[refresh])
     await _row(skipping_env, fakes, EnrichmentOptions(refresh=True))
-    assert len(fakes.claimed) == 1 and fakes.claimed[0].refresh and fakes.fetches == 1
+    assert len(fakes.claimed) == 1 and fakes.claimed[0].refresh and len(fakes.attempt_fetches) == 1
     plain = FakeActivities(_ids(1))
     await _row(skipping_env, plain, EnrichmentOptions(review_max_age=0))
-    assert plain.claimed == [] and plain.fetches == 1
+    assert plain.claimed == [] and len(plain.attempt_fetches) == 1
 
 
 async def _job(client: Client, queue: str, **kw: Any) -> WorkflowHandle[Any, JobResult]:

@@ -1,0 +1,26 @@
+"""Retry policies and timeouts of EnrichmentWorkflow's steps, each defined once (docs/architecture.md)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from temporalio.common import RetryPolicy
+
+# Sources rate-limit and flake: back off up to a minute, give up after ten tries (then the row fails).
+FETCH_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(seconds=60),
+    maximum_attempts=10,
+)
+SCORE_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=2),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(seconds=60),
+    maximum_attempts=8,
+)
+DB_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
+# A fetch attempt heartbeats once it runs long; a silent worker is noticed after this.
+FETCH_HEARTBEAT_TIMEOUT = timedelta(seconds=30)
+# Per page of the attempt's budget: a slow source gets longer, a hung one is still cut off.
+FETCH_TIMEOUT_PER_PAGE = timedelta(seconds=60)
