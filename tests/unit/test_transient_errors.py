@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from internal.activities.enrichment import MAX_RETRY_AFTER, _transient
+from internal.activities.beats import MAX_RETRY_AFTER
+from internal.activities.beats import transient as _transient
 from internal.scorers.base import ScorerError
 from internal.sources.base import SourceError
 
