@@ -85,42 +85,39 @@ class FeedbackActivities:
         )
 
     async def _publish(self, inp: io.FeedbackInput, result: RowResult, reviews: int) -> RowResult:
-        """Say where a decided row's reviews came from and how its score moved, and keep its reviews and scores
-        for its product, so that a later job reuses them (internal/state/products.py)."""
-        provenance = await self._state.row_provenance(inp.job_id, inp.row_num)
-        reused = provenance.reused
-        if reused is not None:
-            note = io.ReviewClaim(
-                action=reused["mode"],
-                from_job=reused["job_id"],
-                fetched_at=reused["fetched_at"],
-                reviews=int(reused["reviews"]),
-            ).note()
-            result = dataclasses.replace(
-                result,
-                reason=f"{result.reason}; {note}" if note else result.reason,
-                reused_from={"job_id": reused["job_id"], "fetched_at": reused["fetched_at"]},
-                score_change=score_change(reused.get("previous"), dataclasses.asdict(result.sentiment))
-                if reused["mode"] == "refresh"
-                else None,
-                new_reviews=reviews - int(reused["reviews"]),
-            )
-        # A row that only reused stored reviews has nothing new to keep (and must not make them look newer).
-        if inp.product_id and provenance.spent:
-            await self._state.publish_reviews(
-                inp.job_id,
-                inp.row_num,
-                inp.source,
-                inp.product_id,
-                cursor=inp.cursor,
-                pages=inp.pages,
-                exhausted=not inp.has_more_pages,
-                escalation=inp.escalation_level,
-                attempt=inp.attempt,
-                budget=inp.budget,
-                result=dataclasses.asdict(result.sentiment),
-            )
-        return result
+        """Keep a decided row's reviews and scores for its product, so that a later job reuses them
+        (internal/state/products.py; a row that only reused them keeps nothing), and say in its result where its
+        reviews came from and how its score moved."""
+        if not inp.product_id:
+            return result
+        reused = await self._state.publish_reviews(
+            inp.job_id,
+            inp.row_num,
+            inp.source,
+            inp.product_id,
+            cursor=inp.cursor,
+            pages=inp.pages,
+            exhausted=not inp.has_more_pages,
+            escalation=inp.escalation_level,
+            attempt=inp.attempt,
+            budget=inp.budget,
+            result=dataclasses.asdict(result.sentiment),
+        )
+        if reused is None:
+            return result
+        note = io.ReviewClaim(
+            action=reused["mode"], from_job=reused["job_id"], fetched_at=reused["fetched_at"], reviews=reused["reviews"]
+        ).note()
+        refreshed = reused["mode"] == "refresh"
+        return dataclasses.replace(
+            result,
+            reason=f"{result.reason}; {note}" if note else result.reason,
+            reused_from={"job_id": reused["job_id"], "fetched_at": reused["fetched_at"]},
+            score_change=score_change(reused.get("previous"), dataclasses.asdict(result.sentiment))
+            if refreshed
+            else None,
+            new_reviews=reviews - int(reused["reviews"]),
+        )
 
     @activity.defn(name=io.SUMMARIZE_PRODUCT)
     async def summarize_product(self, inp: io.SummaryInput) -> io.SummaryResult:

@@ -89,7 +89,6 @@ class StateManager:
 
         self.claim_reviews = self.products.claim_reviews
         self.publish_reviews = self.products.publish_reviews
-        self.row_provenance = self.products.row_provenance
 
         self.append_event = self.events.append_event
         self.list_events = self.events.list_events

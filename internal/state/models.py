@@ -110,14 +110,6 @@ class Costs:
 
 
 @dataclass(frozen=True, slots=True)
-class Provenance:
-    """Where a row's reviews came from, read when it finishes (internal/state/products.py)."""
-
-    reused: dict[str, Any] | None  # its `reused` record: set when a claim copied stored reviews into it
-    spent: bool  # it sent source requests or scorer calls: it has something of its own to keep
-
-
-@dataclass(frozen=True, slots=True)
 class Progress:
     job_id: str
     status: JobStatus

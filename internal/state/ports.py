@@ -21,7 +21,6 @@ from internal.state.models import (
     NewJob,
     NewRow,
     Progress,
-    Provenance,
     RowState,
     RowStatus,
 )
@@ -176,9 +175,7 @@ class Products(Protocol):
         attempt: int,
         budget: int,
         result: dict[str, Any] | None,
-    ) -> None: ...
-
-    async def row_provenance(self, job_id: str, row_num: int) -> Provenance: ...
+    ) -> dict[str, Any] | None: ...
 
 
 # ---- events ------------------------------------------------------------------------------------------------------

@@ -14,10 +14,15 @@ from typing import Any, Final
 import asyncpg
 
 from internal.domain.reuse import FETCH_LEASE_SECONDS, ReviewClaim
-from internal.state.models import OPEN_ROW_STATUSES, Provenance
+from internal.state.models import OPEN_ROW_STATUSES
 
-_LOCK_PRODUCT: Final = """
-INSERT INTO product_fetches (source, product_id) VALUES ($1, $2) ON CONFLICT DO NOTHING
+# A product nobody has claimed yet (the common case of a new product): this row holds it, in one statement.
+# $1 source, $2 product, $3 job, $4 row, $5 lease (s).
+_FIRST_CLAIM: Final = """
+INSERT INTO product_fetches (source, product_id, holder_job, holder_row, held_until)
+VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))
+ON CONFLICT DO NOTHING
+RETURNING true
 """
 # $1 source, $2 product, $3 max age (s), $4 job, $5 row, $6 open row statuses.
 _READ_PRODUCT: Final = """
@@ -55,38 +60,43 @@ WHERE job_id = $1 AND row_num = $2
 _COUNT_ROW_REVIEWS: Final = "SELECT count(*) FROM reviews WHERE job_id = $1 AND row_num = $2"
 _SET_STAGE: Final = "UPDATE job_rows SET stage = $3, updated_at = now() WHERE job_id = $1 AND row_num = $2"
 
-# $1 source, $2 product, $3 job, $4 row: the row's reviews and scores, into the product's. In key order, so that two
-# rows publishing the same product at once (both fetched it: max age 0, or refreshes) wait rather than deadlock.
-_PUBLISH_REVIEWS: Final = """
-INSERT INTO product_reviews (source, product_id, review_id, origin, body, rating, review_date)
-SELECT $1, $2, review_id, source, body, rating, review_date FROM reviews WHERE job_id = $3 AND row_num = $4
-ORDER BY review_id
-ON CONFLICT (source, product_id, review_id) DO NOTHING
-"""
-_PUBLISH_SCORES: Final = """
-INSERT INTO product_review_scores (source, product_id, review_id, scorer, sentiment, label, confidence, scored_at)
-SELECT $1, $2, review_id, scorer, sentiment, label, confidence, scored_at FROM review_scores
-WHERE job_id = $3 AND row_num = $4
-ORDER BY review_id, scorer
-ON CONFLICT (source, product_id, review_id, scorer) DO UPDATE SET
-    sentiment = EXCLUDED.sentiment, label = EXCLUDED.label, confidence = EXCLUDED.confidence,
-    scored_at = EXCLUDED.scored_at
-"""
-# Only a row that sent requests moves `fetched_at`: a row that reused reviews must not make them look newer.
+# A finished row keeps what it fetched and scored for its product, in one statement: its reviews (when it sent
+# requests), every verdict on them (when it sent requests or scorer calls), and where its fetch and attempts stood
+# (when it sent requests: a row that only reused reviews must not make them look newer), releasing the product if
+# it held it. In key order, so that two rows publishing one product at once (max age 0, refreshes) wait, not
+# deadlock. Returns the row's `reused` record.
 # $1 source, $2 product, $3 job, $4 row, $5 cursor, $6 pages, $7 exhausted, $8 escalation, $9 result,
 # $10 attempt, $11 budget.
-_PUBLISH_FETCH: Final = """
-INSERT INTO product_fetches AS f (source, product_id, fetched_at, job_id, row_num, next_cursor, pages, exhausted,
-                                  escalation, meta, result, attempt, budget)
-SELECT $1, $2, now(), $3, $4, $5, $6, $7, $8, r.product_meta, $9, $10, $11
-FROM job_rows r WHERE r.job_id = $3 AND r.row_num = $4 AND r.source_requests > 0
-ON CONFLICT (source, product_id) DO UPDATE SET
-    fetched_at = now(), job_id = $3, row_num = $4, next_cursor = $5, pages = $6, exhausted = $7, escalation = $8,
-    meta = EXCLUDED.meta, result = $9, attempt = $10, budget = $11
-"""
-_RELEASE: Final = """
-UPDATE product_fetches SET holder_job = NULL, holder_row = NULL, held_until = NULL
-WHERE source = $1 AND product_id = $2 AND holder_job = $3 AND holder_row = $4
+_PUBLISH: Final = """
+WITH r AS (
+    SELECT reused, source_requests, scorer_calls, product_meta FROM job_rows WHERE job_id = $3 AND row_num = $4
+), pr AS (
+    INSERT INTO product_reviews (source, product_id, review_id, origin, body, rating, review_date)
+    SELECT $1, $2, v.review_id, v.source, v.body, v.rating, v.review_date
+    FROM reviews v, r WHERE v.job_id = $3 AND v.row_num = $4 AND r.source_requests > 0
+    ORDER BY v.review_id
+    ON CONFLICT (source, product_id, review_id) DO NOTHING
+), ps AS (
+    INSERT INTO product_review_scores (source, product_id, review_id, scorer, sentiment, label, confidence,
+                                       scored_at)
+    SELECT $1, $2, s.review_id, s.scorer, s.sentiment, s.label, s.confidence, s.scored_at
+    FROM review_scores s, r WHERE s.job_id = $3 AND s.row_num = $4 AND r.source_requests + r.scorer_calls > 0
+    ORDER BY s.review_id, s.scorer
+    ON CONFLICT (source, product_id, review_id, scorer) DO UPDATE SET
+        sentiment = EXCLUDED.sentiment, label = EXCLUDED.label, confidence = EXCLUDED.confidence,
+        scored_at = EXCLUDED.scored_at
+), pf AS (
+    INSERT INTO product_fetches AS f (source, product_id, fetched_at, job_id, row_num, next_cursor, pages,
+                                      exhausted, escalation, meta, result, attempt, budget)
+    SELECT $1, $2, now(), $3, $4, $5, $6, $7, $8, r.product_meta, $9, $10, $11 FROM r WHERE r.source_requests > 0
+    ON CONFLICT (source, product_id) DO UPDATE SET
+        fetched_at = now(), job_id = $3, row_num = $4, next_cursor = $5, pages = $6, exhausted = $7,
+        escalation = $8, meta = EXCLUDED.meta, result = $9, attempt = $10, budget = $11,
+        holder_job = CASE WHEN f.holder_job = $3 AND f.holder_row = $4 THEN NULL ELSE f.holder_job END,
+        holder_row = CASE WHEN f.holder_job = $3 AND f.holder_row = $4 THEN NULL ELSE f.holder_row END,
+        held_until = CASE WHEN f.holder_job = $3 AND f.holder_row = $4 THEN NULL ELSE f.held_until END
+)
+SELECT reused FROM r
 """
 
 
@@ -98,12 +108,16 @@ class ProductStore:
         self, job_id: str, row_num: int, source: str, product_id: str, *, max_age_seconds: int, refresh: bool
     ) -> ReviewClaim:
         """Decide, under the product's row lock, whether this row reuses, waits, fetches or refreshes."""
+        lease = float(FETCH_LEASE_SECONDS)
+        if await self._pool.fetchval(_FIRST_CLAIM, source, product_id, job_id, row_num, lease):
+            return ReviewClaim(action="fetch")
         async with self._pool.acquire() as conn, conn.transaction():
-            await conn.execute(_LOCK_PRODUCT, source, product_id)
             f = await conn.fetchrow(
                 _READ_PRODUCT, source, product_id, float(max_age_seconds), job_id, row_num, list(OPEN_ROW_STATUSES)
             )
-            assert f is not None  # inserted just above, in this transaction
+            if f is None:  # dropped since (forget_all): nobody has it now
+                await conn.execute(_FIRST_CLAIM, source, product_id, job_id, row_num, lease)
+                return ReviewClaim(action="fetch")
             stored = f["fetched_at"] is not None
             if f["fresh"] and not refresh:
                 return await self._copy(conn, "reuse", f, job_id, row_num)
@@ -112,7 +126,7 @@ class ProductStore:
                     _SET_STAGE, job_id, row_num, f"waiting: job {f['holder_job']} is fetching this product"
                 )
                 return ReviewClaim(action="wait", holder_job=f["holder_job"])
-            await conn.execute(_HOLD, source, product_id, job_id, row_num, float(FETCH_LEASE_SECONDS))
+            await conn.execute(_HOLD, source, product_id, job_id, row_num, lease)
             if refresh and stored:
                 return await self._copy(conn, "refresh", f, job_id, row_num)
             return ReviewClaim(action="fetch")
@@ -163,40 +177,25 @@ class ProductStore:
         attempt: int,
         budget: int,
         result: dict[str, Any] | None,
-    ) -> None:
+    ) -> dict[str, Any] | None:
         """Keep a finished row's reviews and scores for its product, with where its fetch and attempts stood, and
-        release the product if it held it."""
-        async with self._pool.acquire() as conn, conn.transaction():
-            await conn.execute(_PUBLISH_REVIEWS, source, product_id, job_id, row_num)
-            await conn.execute(_PUBLISH_SCORES, source, product_id, job_id, row_num)
-            await conn.execute(
-                _PUBLISH_FETCH,
-                source,
-                product_id,
-                job_id,
-                row_num,
-                cursor,
-                pages,
-                exhausted,
-                escalation,
-                result,
-                attempt,
-                budget,
-            )
-            await conn.execute(_RELEASE, source, product_id, job_id, row_num)
-
-    async def row_provenance(self, job_id: str, row_num: int) -> Provenance:
-        """Where the row's reviews came from (its `reused` record, set by a reuse or refresh claim; None when it
-        fetched everything itself) and whether it fetched or scored anything of its own."""
-        r = await self._pool.fetchrow(
-            "SELECT reused, source_requests + scorer_calls > 0 AS spent FROM job_rows "
-            "WHERE job_id = $1 AND row_num = $2",
+        release the product if it held it. Returns where the row's reviews came from: its `reused` record, set by a
+        reuse or refresh claim; None when it fetched everything itself."""
+        reused = await self._pool.fetchval(
+            _PUBLISH,
+            source,
+            product_id,
             job_id,
             row_num,
+            cursor,
+            pages,
+            exhausted,
+            escalation,
+            result,
+            attempt,
+            budget,
         )
-        if r is None:
-            return Provenance(reused=None, spent=False)
-        return Provenance(reused=None if r["reused"] is None else dict(r["reused"]), spent=bool(r["spent"]))
+        return None if reused is None else dict(reused)
 
     async def forget_all(self) -> None:
         """Drop every product's kept reviews (a benchmark run that must fetch starts from here)."""
