@@ -10,32 +10,27 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from typing import Any
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from internal.activities import io, metrics
 from internal.activities.beats import heartbeat, heartbeating, local, transient
-from internal.activities.feedback import FeedbackActivities, FeedbackState
-from internal.activities.fetching import FetchActivities, FetchState
+from internal.activities.feedback import FeedbackActivities
+from internal.activities.fetching import FetchActivities
 from internal.scorers.base import PermanentScorerError, Scorer, ScorerError, Summarizer
 from internal.sources.base import ReviewSource
-from internal.state.ports import Reviews, RowWork
+from internal.state.ports import RowEnrichment
 
 SCORE_BATCH = 100
 # An escalated scorer looks again only at reviews the cheaper one was unsure about.
 UNCERTAIN_CONFIDENCE = 0.5
 
 
-class RowEnrichmentState(FetchState, FeedbackState, RowWork, Reviews, Protocol):
-    """What enriching a row reads and writes: its status, its product facts, its reviews and scores, and the
-    reviews kept per product."""
-
-
 class EnrichmentActivities:
     def __init__(
-        self, state: RowEnrichmentState, sources: Mapping[str, ReviewSource], scorers: Mapping[str, Scorer]
+        self, state: RowEnrichment, sources: Mapping[str, ReviewSource], scorers: Mapping[str, Scorer]
     ) -> None:
         self._state = state
         self._scorers = scorers

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol, cast
+from typing import Any, cast
 
 from temporalio import activity
 
@@ -17,17 +17,13 @@ from internal.domain.reuse import score_change
 from internal.domain.settle import RowResult, settle
 from internal.scorers.base import Summarizer
 from internal.state.models import RowStatus
-from internal.state.ports import Products, Reviews, RowMeta, RowWork
+from internal.state.ports import RowEnrichment
 
 log = logging.getLogger(__name__)
 
 
-class FeedbackState(RowWork, RowMeta, Reviews, Products, Protocol):
-    """What settling reads and writes: the row's reviews and scores, its facts and outcome, the product's store."""
-
-
 class FeedbackActivities:
-    def __init__(self, state: FeedbackState, summarizer: Summarizer | None) -> None:
+    def __init__(self, state: RowEnrichment, summarizer: Summarizer | None) -> None:
         self._state = state
         # A configured scorer that can summarise (Gemini) also writes each product's praise/complaint summary.
         self._summarizer = summarizer

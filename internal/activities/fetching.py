@@ -10,7 +10,7 @@ import asyncio
 import dataclasses
 import time
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Any
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -19,14 +19,10 @@ from internal.activities import io, metrics
 from internal.activities.beats import heartbeat, heartbeating, transient
 from internal.domain.reuse import CLAIM_WAIT_SECONDS
 from internal.sources.base import PermanentSourceError, ReviewSource, SourceError
-from internal.state.ports import Products, Reviews, RowMeta, RowWork
+from internal.state.ports import RowEnrichment
 
 # A fetch attempt shorter than this sends no heartbeat at all (see fetch_attempt).
 HEARTBEAT_AFTER = 5.0
-
-
-class FetchState(RowWork, RowMeta, Reviews, Products, Protocol):
-    """What fetching reads and writes: the row's status and product facts, its reviews, the product's stored ones."""
 
 
 def _resumed_fetch() -> tuple[str | None, int, io.ReviewClaim | None] | None:
@@ -42,7 +38,7 @@ def _resumed_fetch() -> tuple[str | None, int, io.ReviewClaim | None] | None:
 
 
 class FetchActivities:
-    def __init__(self, state: FetchState, sources: Mapping[str, ReviewSource]) -> None:
+    def __init__(self, state: RowEnrichment, sources: Mapping[str, ReviewSource]) -> None:
         self._state = state
         self._sources = sources
 
@@ -148,7 +144,8 @@ class FetchActivities:
 
     @activity.defn(name=io.FETCH_REVIEWS)
     async def fetch_reviews(self, inp: io.FetchInput) -> io.FetchResult:
-        """One page per activity: kept for runs on steps version 1 (see EnrichmentWorkflow)."""
+        """One page, one request, per activity: a rate-limited source's fetch queue runs these
+        (internal/workflows/fetch.py), and so do runs still on steps version 1."""
         source = self._source(inp.source)
         await self._state.set_row_state(
             inp.job_id,

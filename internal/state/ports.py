@@ -178,6 +178,11 @@ class Products(Protocol):
     ) -> dict[str, Any] | None: ...
 
 
+class RowEnrichment(RowWork, RowMeta, Reviews, Products, Protocol):
+    """What enriching a row reads and writes (the fetch, score and feedback activities): its status and product
+    facts, its reviews and scores, and the reviews kept per product."""
+
+
 # ---- events ------------------------------------------------------------------------------------------------------
 
 

@@ -9,7 +9,7 @@ the same values.
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import asyncpg
 
@@ -132,13 +132,18 @@ class ProductStore:
             return ReviewClaim(action="fetch")
 
     async def _copy(
-        self, conn: asyncpg.pool.PoolConnectionProxy, action: str, f: asyncpg.Record, job_id: str, row_num: int
+        self,
+        conn: asyncpg.pool.PoolConnectionProxy,
+        action: Literal["reuse", "refresh"],
+        f: asyncpg.Record,
+        job_id: str,
+        row_num: int,
     ) -> ReviewClaim:
         await conn.execute(_COPY_REVIEWS, f["source"], f["product_id"], job_id, row_num)
         await conn.execute(_COPY_SCORES, f["source"], f["product_id"], job_id, row_num)
         reviews = int(await conn.fetchval(_COUNT_ROW_REVIEWS, job_id, row_num))
         claim = ReviewClaim(
-            action="reuse" if action == "reuse" else "refresh",
+            action=action,
             from_job=f["job_id"],
             from_row=f["row_num"],
             fetched_at=f["fetched_at"].isoformat(timespec="seconds"),

@@ -16,6 +16,7 @@ HANG_SECONDS, longer than any client waits) and then answer normally, as a flaky
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections import Counter
 from typing import Any
@@ -29,6 +30,16 @@ API_KEY = "test-key-123"
 SIMPLE_PAGE_SIZE = 5
 # Longer than the sources' read timeout (internal/sources/common.py DEFAULT_TIMEOUT).
 HANG_SECONDS = 20.0
+
+
+def simple_source_settings(url: str) -> dict[str, Any]:
+    """The settings that point the generic JSON source (REVIEW_SOURCE=http) at this fake's simple dialect."""
+    return {
+        "review_source": "http",
+        "reviews_http_url": url + "/v1/products/{product_id}/reviews?cursor={cursor}",
+        "reviews_http_headers": json.dumps({"X-Api-Key": API_KEY}),
+        "reviews_http_mapping": "simple",
+    }
 
 
 class FakeReviewsApi:

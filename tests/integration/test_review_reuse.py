@@ -16,7 +16,7 @@ import pytest
 from temporalio.client import Client
 
 from internal.state.manager import StateManager
-from tests.fakes.reviews_api import API_KEY, FakeReviewsApi
+from tests.fakes.reviews_api import FakeReviewsApi, simple_source_settings
 from tests.fakes.server import serve_app
 from tests.integration.api_harness import Api, api_on
 
@@ -28,15 +28,7 @@ SAME = ["status", "score", "score_5", "label", "confidence", "review_count", "me
 def reviews_api() -> Iterator[tuple[FakeReviewsApi, dict[str, Any]]]:
     fake = FakeReviewsApi()
     with serve_app(fake.app) as url:
-        yield (
-            fake,
-            {
-                "review_source": "http",
-                "reviews_http_url": url + "/v1/products/{product_id}/reviews?cursor={cursor}",
-                "reviews_http_headers": json.dumps({"X-Api-Key": API_KEY}),
-                "reviews_http_mapping": "simple",
-            },
-        )
+        yield fake, simple_source_settings(url)
 
 
 async def _submit(http: httpx.AsyncClient, ids: list[str], options: dict[str, Any] | None = None) -> str:

@@ -18,16 +18,14 @@ import pytest
 from temporalio.client import Client
 from temporalio.worker import Replayer
 
-from internal.config import Settings
 from internal.stack.proc import free_port
 from internal.stack.temporal_server import TemporalDevServer
 from internal.state.manager import StateManager
-from internal.wiring import build_adapters
 from internal.workflows.scheduled import ScheduledRunWorkflow
-from tests.fakes.reviews_api import API_KEY, FakeReviewsApi
+from tests.fakes.reviews_api import FakeReviewsApi, simple_source_settings
 from tests.fakes.server import serve_app
 from tests.fakes.tcp_proxy import TcpProxy
-from tests.integration.api_harness import Api, serve
+from tests.integration.api_harness import Api, api_on, serve
 
 S = "/api/v1/schedules"
 EVERY = 5  # seconds: the interval, short enough for a test
@@ -69,28 +67,8 @@ class ScheduleApi:
 async def sched(temporal_client: Client, state: StateManager, tmp_path: Path) -> AsyncIterator[ScheduleApi]:
     fake = FakeReviewsApi()
     with serve_app(fake.app) as url:
-        overrides: dict[str, Any] = {
-            "review_source": "http",
-            "reviews_http_url": url + "/v1/products/{product_id}/reviews?cursor={cursor}",
-            "reviews_http_headers": json.dumps({"X-Api-Key": API_KEY}),
-            "reviews_http_mapping": "simple",
-        }
-        adapters = build_adapters(Settings(_env_file=None, **overrides))
-        try:
-            async with (
-                serve(
-                    temporal_client,
-                    state,
-                    tmp_path,
-                    settings_overrides=overrides,
-                    sources=adapters.sources,
-                    scorers=adapters.scorers,
-                ) as api,
-                api.client() as http,
-            ):
-                yield ScheduleApi(api, http, fake)
-        finally:
-            await adapters.aclose()
+        async with api_on(temporal_client, state, tmp_path, simple_source_settings(url)) as (api, http):
+            yield ScheduleApi(api, http, fake)
 
 
 async def test_a_schedule_runs_every_interval_until_deleted(sched: ScheduleApi) -> None:
