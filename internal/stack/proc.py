@@ -22,14 +22,14 @@ class PortInUse(Exception):
         self.port = port
 
 
-def die_with_parent() -> None:
-    """preexec_fn: have the kernel SIGTERM this child if its parent dies, even by SIGKILL.
+def die_with_parent(sig: signal.Signals = signal.SIGTERM) -> None:
+    """preexec_fn: have the kernel send `sig` to this child if its parent dies, even by SIGKILL.
 
     Without it a crashed `make up` would leave a Temporal server holding the port and the SQLite file.
     """
     try:
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        libc.prctl(_PR_SET_PDEATHSIG, sig)
     except OSError:
         pass  # not Linux: fall back to the normal shutdown path
 

@@ -22,6 +22,13 @@ async def _registered(pgdata: Path, pid: int, timeout: float = 60) -> None:
             await asyncio.sleep(0.2)
 
 
+def _cmdline(pid: int) -> str:
+    try:
+        return " ".join(psutil.Process(pid).cmdline())
+    except psutil.Error:
+        return f"pid {pid} (already gone)"
+
+
 async def test_sigkilled_attached_worker_does_not_keep_postgres_running(tmp_path: Path) -> None:
     up = Cmd("up.py", tmp_path, "--no-worker")
     addresses = await up.wait_ready()
@@ -68,9 +75,11 @@ async def test_processes_of_a_sigkilled_stack_go_with_it(tmp_path: Path) -> None
     children = [child.pid for child in psutil.Process(run.proc.pid).children(recursive=True)]
     started = children + postgres_processes(tmp_path / "postgres")
     assert len(children) >= 4, run.output  # Temporal, the Postgres reaper, the worker, the API
+    named = {pid: _cmdline(pid) for pid in started}  # to name a straggler if one is left
     run.proc.kill()
     run.proc.wait(10)
-    assert wait_gone(started, timeout=15) == [], leftovers(tmp_path)
+    still = wait_gone(started, timeout=15)
+    assert still == [], ([named[pid] for pid in still], leftovers(tmp_path))
     # The kernel dropped the lock with them: the next stack on this DATA_DIR starts.
     again = Cmd("up.py", tmp_path, "--no-worker")
     await again.wait_ready()
