@@ -117,28 +117,29 @@ class JobStore:
     async def nothing_could_run(self, job_id: str) -> str | None:
         """Why no row of the job could run, or None when at least one could: every row is invalid (a duplicate is
         always of a row that is not). Names the first invalid row, its column and its reason."""
+        # The counters decide (O(1)); the first invalid row is looked up only for a job that has nothing else, so
+        # a million-row job with runnable rows never scans its rows here.
         found = await self._pool.fetchrow(
             """
-            SELECT j.total_rows, j.header, c.n AS invalid, r.row_num, r.reason, r.error_column
+            SELECT j.total_rows, j.header, c.n AS invalid,
+                   (SELECT row(row_num, reason, error_column) FROM job_rows
+                    WHERE job_id = j.job_id AND status = 'invalid' ORDER BY row_num LIMIT 1) AS first
             FROM jobs j
             JOIN job_counts c ON c.job_id = j.job_id AND c.status = 'invalid'
-            LEFT JOIN LATERAL (
-                SELECT row_num, reason, error_column FROM job_rows
-                WHERE job_id = j.job_id AND status = 'invalid' ORDER BY row_num LIMIT 1
-            ) r ON true
             WHERE j.job_id = $1 AND j.intake_complete AND j.total_rows > 0 AND c.n >= j.total_rows
             """,
             job_id,
         )
         if found is None:
             return None
-        header, column = list(found["header"]), found["error_column"]
-        where = f"row {found['row_num']}"
+        header = list(found["header"])
+        row_num, reason, column = found["first"]
+        where = f"row {row_num}"
         if column is not None:
             named = 0 < column <= len(header)
             where += f", column {header[column - 1]!r}" if named else f", column {column}"
         counted = f"{int(found['invalid']):,} of {int(found['total_rows']):,} rows invalid"
-        return f"no row could run: {counted} (first: {where}: {found['reason']})"
+        return f"no row could run: {counted} (first: {where}: {reason})"
 
     async def fail_if_nothing_can_run(self, job_id: str) -> Job | None:
         """A job just stored in which no row can run is failed before it starts (with nothing_could_run's reason
