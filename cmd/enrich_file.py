@@ -50,9 +50,12 @@ async def _main(path: Path, window: int | None, poll: float) -> int:
                 print(f"{err}; it stays 'created'", file=sys.stderr)
                 return 1
         job_id = started.job.job_id
-        for bad in started.invalid_sample:
+        for bad in started.samples.invalid + started.samples.truncated:
             print(f"row {bad['row']}: {bad['reason']}")
-        print(f"job {job_id} started as {started.workflow_id}: {started.progress.total} rows")
+        if started.workflow_id is None:
+            print(f"job {job_id} {started.job.status}: {started.job.error}")
+        else:
+            print(f"job {job_id} started as {started.workflow_id}: {started.progress.total} rows")
         while True:
             p = await jobs.progress(job_id)
             counts = " ".join(f"{k}={v}" for k, v in p.counts.items() if v)

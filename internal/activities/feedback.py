@@ -44,6 +44,7 @@ class FeedbackActivities:
             final_attempt=inp.final_attempt,
             source=inp.source,
             meta=meta,
+            pages=inp.pages,
         )
         best = dataclasses.asdict(settled.best)
         result = settled.result

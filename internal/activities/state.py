@@ -37,7 +37,10 @@ class StateActivities:
             # the database is the record of truth, and failing the workflow over it helps nobody.
             activity.logger.warning("%s", err)
             return io.JobStatusResult(status=err.current, changed=False)
-        await self._state.append_event(inp.job_id, f"job.{inp.status}", inp.event)
+        # The store may end a job otherwise than asked (`completed` with no row that could run is `failed`): the
+        # event and the answer say what it did.
+        event = inp.event if job.status == inp.status else {**inp.event, "error": job.error}
+        await self._state.append_event(inp.job_id, f"job.{job.status}", event)
         return io.JobStatusResult(status=job.status, changed=True)
 
     @activity.defn(name=io.CLOSE_OPEN_ROWS)

@@ -19,7 +19,9 @@ RESULT_COLUMNS = [
     "score_5",
     "label",
     "confidence",
+    # Reviews scored, and how many the source says the product has (more: the score rests on a sample).
     "review_count",
+    "reviews_available",
     "mean_sentiment",
     "ci95_low",
     "ci95_high",
@@ -27,6 +29,8 @@ RESULT_COLUMNS = [
     "agreement",
     "attempts",
     "source",
+    # true: invented reviews (the demo source), and the reason starts with DEMO_REASON.
+    "demo_data",
     "scorers",
     "product_name",
     "price",
@@ -41,6 +45,9 @@ RESULT_COLUMNS = [
     "new_reviews",
 ]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Starts the reason of every CSV row whose result comes from the demo source: in a spreadsheet, the column a person
+# reads first after the score, so that invented reviews cannot pass for real ones.
+DEMO_REASON = "demo data (invented reviews): "
 
 
 def neutralise(value: object) -> str:
@@ -76,6 +83,7 @@ def result_cells(row: RowState) -> dict[str, Any]:
         "label": s.label,
         "confidence": s.confidence,
         "review_count": s.review_count,
+        "reviews_available": r.reviews_available,
         "mean_sentiment": s.mean_sentiment,
         "ci95_low": s.ci95_low,
         "ci95_high": s.ci95_high,
@@ -83,6 +91,7 @@ def result_cells(row: RowState) -> dict[str, Any]:
         "agreement": s.agreement,
         "attempts": r.attempts or (row.attempt or None),
         "source": r.source or None,
+        "demo_data": r.demo_data if r.source else None,
         # "vader:31,gemini:9": which scorer had the final word on how many reviews.
         "scorers": ",".join(f"{k}:{v}" for k, v in s.decided_by.items()) or ",".join(s.scorers),
         "product_name": meta.get("name"),
@@ -96,6 +105,15 @@ def result_cells(row: RowState) -> dict[str, Any]:
         "score_change": r.score_change,
         "new_reviews": r.new_reviews,
     }
+
+
+def csv_cells(cells: dict[str, Any]) -> dict[str, Any]:
+    """Result cells as the CSV writes them: demo data said in the reason, and true/false spelled out."""
+    demo = cells["demo_data"]
+    if demo is None:
+        return cells
+    reason = f"{DEMO_REASON}{cells['reason'] or ''}" if demo else cells["reason"]
+    return {**cells, "reason": reason, "demo_data": "true" if demo else "false"}
 
 
 async def csv_stream(state: StateManager, job: Job, page: int = 1000) -> AsyncIterator[str]:
@@ -113,7 +131,7 @@ async def csv_stream(state: StateManager, job: Job, page: int = 1000) -> AsyncIt
         rows = await state.get_results(job.job_id, after_row=after, limit=page)
         for row in rows:
             cells = list(row.cells) + [""] * (len(original) - len(row.cells))
-            extra = result_cells(row)
+            extra = csv_cells(result_cells(row))
             writer.writerow(
                 [neutralise(c) for c in cells[: len(original)]] + [neutralise(extra[c]) for c in RESULT_COLUMNS]
             )

@@ -107,11 +107,10 @@ class ProductIn(BaseModel):
 
     @model_validator(mode="after")
     def _extra_fields(self) -> ProductIn:
+        # No length limit here: an extra field is only echoed, and the intake truncates it as it does a CSV cell.
         for key, value in (self.model_extra or {}).items():
             if "\x00" in key or (isinstance(value, str) and "\x00" in value):
                 raise ValueError(f"extra field {key!r} must not contain a NUL character (\\u0000)")
-            if isinstance(value, str) and len(value) > _FIELD:
-                raise ValueError(f"extra field {key!r} is longer than {_FIELD:,} characters")
         return self
 
 
@@ -150,6 +149,12 @@ class JobCreated(BaseModel):
     duplicate_rows: int
     invalid_samples: list[InvalidRow]
     links: dict[str, str]
+    error: str | None = Field(None, description="why the job failed at once (no row could run: every row invalid)")
+    warnings: list[InvalidRow] = Field(
+        default_factory=list,
+        description="rows kept and run with a cell truncated (an echoed column over the length limit); the row's "
+        "reason in the results says it too",
+    )
 
 
 class Counts(BaseModel):
@@ -181,6 +186,7 @@ class ProgressOut(Counts):
     eta_seconds: float | None
     rows_per_second: float | None
     costs: CostsOut = Field(default_factory=CostsOut)
+    error: str | None = Field(None, description="why the job failed, e.g. no row could run")
 
 
 class JobOut(BaseModel):

@@ -37,6 +37,7 @@ def progress_out(p: ProgressView) -> ProgressOut:
             scorer_calls=p.costs.scorer_calls,
             reused_rows=p.costs.reused_rows,
         ),
+        error=p.error,
         **p.counts,
     )
 
@@ -68,7 +69,9 @@ def created_body(started: Started) -> JobCreated:
         total_rows=progress.total,
         invalid_rows=progress.counts["invalid"],
         duplicate_rows=progress.counts["duplicate"],
-        invalid_samples=[InvalidRow(**s) for s in started.invalid_sample],
+        invalid_samples=[InvalidRow(**s) for s in started.samples.invalid],
+        warnings=[InvalidRow(**s) for s in started.samples.truncated],
+        error=job.error,
         links={
             "self": f"/api/v1/jobs/{job.job_id}",
             "progress": f"/api/v1/jobs/{job.job_id}/progress",

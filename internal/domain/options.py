@@ -19,8 +19,10 @@ SourceName = Literal["demo", "walmart", "http", "file"]
 ScorerName = Literal["vader", "comprehend", "gemini"]
 SOURCE_NAMES: tuple[str, ...] = get_args(SourceName)
 SCORER_NAMES: tuple[str, ...] = get_args(ScorerName)
+# The source of invented reviews (internal/sources/demo.py): results from it say so (`demo_data`).
+DEMO_SOURCE: SourceName = "demo"
 # What a job uses when neither it nor the service (REVIEW_SOURCE, SCORER / SCORER_CHAIN) says otherwise.
-DEFAULT_SOURCE: SourceName = "demo"
+DEFAULT_SOURCE: SourceName = DEMO_SOURCE
 DEFAULT_SCORER: ScorerName = "vader"
 
 

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from internal.domain.aggregate import aggregate
 from internal.domain.feedback import Action, better, decide
 from internal.domain.models import ProductSentiment, ReviewScore
-from internal.domain.options import FeedbackPolicy
+from internal.domain.options import DEMO_SOURCE, FeedbackPolicy
 
 _SENTIMENT_FIELDS = frozenset(f.name for f in dataclasses.fields(ProductSentiment))
 
@@ -55,6 +55,14 @@ class RowResult:
     reused_from: dict[str, Any] | None = None
     score_change: float | None = None
     new_reviews: int | None = None
+    # How many reviews the source says the product has (its reported total); sentiment.review_count is how many
+    # were scored. None: the source does not say (or the result was stored before this field existed).
+    reviews_available: int | None = None
+
+    @property
+    def demo_data(self) -> bool:
+        """The reviews are invented (the demo source): every place that shows a result says so."""
+        return self.source == DEMO_SOURCE
 
     def to_dict(self) -> dict[str, Any]:
         """The stored JSON: the sentiment's fields flat, then how the row got there."""
@@ -69,6 +77,8 @@ class RowResult:
             "reused_from": self.reused_from,
             "score_change": self.score_change,
             "new_reviews": self.new_reviews,
+            "reviews_available": self.reviews_available,
+            "demo_data": self.demo_data,
         }
 
     @classmethod
@@ -88,6 +98,7 @@ class RowResult:
             reused_from=data.get("reused_from"),
             score_change=data.get("score_change"),
             new_reviews=data.get("new_reviews"),
+            reviews_available=data.get("reviews_available"),
         )
 
 
@@ -111,8 +122,12 @@ def settle(
     final_attempt: bool,
     source: str,
     meta: dict[str, Any] | None,
+    pages: int = 0,
 ) -> Settlement:
-    """Aggregate the decisive scores, apply the feedback rules and the retry budget, and pick the result."""
+    """Aggregate the decisive scores, apply the feedback rules and the retry budget, and pick the result.
+
+    `pages`: how many pages the row has read (0: unknown); with `has_more_pages` it tells a reason that the score
+    rests on a sample."""
     ratings = {review.review_id: review.rating for review, _ in reviews}
     current = aggregate(decisive_scores(reviews, scorer_chain), ratings)
     kept = better(best, current)
@@ -130,8 +145,40 @@ def settle(
     if action != "finish":
         return Settlement(action=action, reason=reason, best=kept, result=None)
     chosen = kept if status == "low_confidence" else current
-    result = RowResult(sentiment=chosen, attempts=attempt, source=source, status=status, reason=reason, meta=meta)
+    available = reported_total(meta)
+    sample = sample_note(chosen.review_count, available, more_pages=has_more_pages, pages=pages)
+    if sample:
+        reason = f"{reason}; {sample}"
+    result = RowResult(
+        sentiment=chosen,
+        attempts=attempt,
+        source=source,
+        status=status,
+        reason=reason,
+        meta=meta,
+        reviews_available=available,
+    )
     return Settlement(action=action, reason=reason, best=kept, result=result)
+
+
+def reported_total(meta: Mapping[str, Any] | None) -> int | None:
+    """How many reviews the source says the product has: ProductMeta.rating_count, which each source fills from its
+    reported total (docs/sources.md)."""
+    total = (meta or {}).get("rating_count")
+    return total if isinstance(total, int) and not isinstance(total, bool) and total >= 0 else None
+
+
+def sample_note(scored: int, available: int | None, *, more_pages: bool, pages: int) -> str | None:
+    """What a reason adds when the score rests on part of the product's reviews: "scored on 60 of 400 reviews (a
+    sample: the first 3 pages)". None when nothing was scored, or all the source has was."""
+    if scored == 0:
+        return None
+    read = "the first page" if pages == 1 else f"the first {pages} pages" if pages > 1 else "the pages read"
+    if available is not None and scored < available:
+        return f"scored on {scored} of {available} reviews" + (f" (a sample: {read})" if more_pages else "")
+    if available is None and more_pages:
+        return f"scored on {scored} reviews, a sample ({read}; the source does not say how many it has)"
+    return None
 
 
 def decisive_scores(

@@ -43,6 +43,7 @@ class ProgressView:
     eta_seconds: float | None
     rows_per_second: float | None
     costs: Costs = field(default_factory=Costs)
+    error: str | None = None
 
 
 class Enricher(ABC):
@@ -118,4 +119,5 @@ def progress_view(p: Progress) -> ProgressView:
         eta_seconds=0.0 if p.status in TERMINAL_JOB_STATUSES else eta,
         rows_per_second=None if rate is None else round(rate, 2),
         costs=p.costs,
+        error=p.error,
     )

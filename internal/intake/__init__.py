@@ -1,7 +1,7 @@
 """Streaming CSV intake for uploaded product lists (the format: docs/csv.md)."""
 
 from internal.intake.csv_intake import DEFAULT_LIMITS, CsvIntake, IntakeLimits, IntakeRow, IntakeSummary
-from internal.intake.errors import ERROR_CODES, CsvIntakeError, ErrorCode, RowError
+from internal.intake.errors import ERROR_CODES, CsvIntakeError, ErrorCode, RowError, RowNote
 from internal.intake.header import DELIMITERS, ID_COLUMN_NAMES
 
 __all__ = [
@@ -16,4 +16,5 @@ __all__ = [
     "IntakeRow",
     "IntakeSummary",
     "RowError",
+    "RowNote",
 ]

@@ -15,7 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO, Final
 
-from internal.intake.errors import CsvIntakeError, RowError, human_bytes
+from internal.intake.cells import extra_cells, long_cells
+from internal.intake.errors import CsvIntakeError, RowError, RowNote, human_bytes
 from internal.intake.header import Header, choose_delimiter, delimiter_name, is_blank, parse_header
 from internal.intake.source import MAX_CHUNK, SENTINEL, ByteProblem, CheckedSource
 
@@ -40,6 +41,8 @@ _EMPTY_ID: Final = "product id is empty"
 class IntakeLimits:
     max_bytes: int = 200 * 1024 * 1024
     max_rows: int = 1_000_000  # data rows; blank records do not count
+    # A longer cell makes its row invalid in a column the service uses, and is truncated in one it only echoes
+    # (internal/intake/cells.py).
     max_field_chars: int = 10_000
     max_columns: int = 200
     max_product_id_chars: int = 200
@@ -60,6 +63,7 @@ class IntakeRow:
     source: str | None
     data: dict[str, str]  # header name -> raw cell, every header column ("" for missing trailing cells)
     error: RowError | None  # set => the row is invalid for this reason
+    note: RowNote | None = None  # set => a cell was truncated (the row is kept as it is otherwise)
 
 
 @dataclass
@@ -75,6 +79,7 @@ class IntakeSummary:
     had_bom: bool
     data_rows: int = 0
     invalid_rows: int = 0
+    truncated_rows: int = 0  # rows with a note: an echoed cell cut to the length limit
     blank_rows_skipped: int = 0  # blank records anywhere, including any before the header
     header_row: int = 1
 
@@ -173,6 +178,7 @@ class CsvIntake:
         max_rows = self._limits.max_rows
         max_field = self._limits.max_field_chars
         max_id = self._limits.max_product_id_chars
+        used = header.used
         empty_id = RowError(_EMPTY_ID, id_col, id_name)
         source = self._source
         recno = self._recno
@@ -198,11 +204,6 @@ class CsvIntake:
                 data_rows += 1
                 summary.data_rows = data_rows
 
-                data = (
-                    dict(zip(names, record, strict=False))
-                    if n >= ncols
-                    else dict(zip(names, record + padding[n:], strict=False))
-                )
                 pid: str | None = record[id_idx].strip() if id_idx < n else ""
                 error: RowError | None = None
                 if not pid:
@@ -222,12 +223,22 @@ class CsvIntake:
                     )
                     pid = None
                 if error is None and n > ncols:
-                    error = _extra_cells(record, ncols)
-                if error is None and max(map(len, record)) > max_field:
-                    error = _long_field(record, names, max_field)
+                    error = extra_cells(record, ncols)
+                note: RowNote | None = None
+                if max(map(len, record)) > max_field:
+                    # After the id checks, which speak of the id's real length; what is stored is never longer.
+                    record, long_error, note = long_cells(record, names, used, max_field)
+                    error = error or long_error
+                    if note is not None:
+                        summary.truncated_rows += 1
                 if error is not None:
                     summary.invalid_rows += 1
 
+                data = (
+                    dict(zip(names, record, strict=False))
+                    if n >= ncols
+                    else dict(zip(names, record + padding[n:], strict=False))
+                )
                 yield IntakeRow(
                     recno,
                     pid,
@@ -236,6 +247,7 @@ class CsvIntake:
                     (record[source_idx].strip() or None) if 0 <= source_idx < n else None,
                     data,
                     error,
+                    note,
                 )
         except csv.Error as exc:
             raise _csv_error(exc, recno + 1) from exc
@@ -329,31 +341,3 @@ def _sample_text(body: bytes, at_eof: bool) -> str:
         if cut > 0:
             text = text[: cut + 1]
     return text
-
-
-def _extra_cells(record: list[str], ncols: int) -> RowError | None:
-    for i in range(ncols, len(record)):
-        if record[i].strip():
-            return RowError(
-                f"row has {len(record)} cells but the header has {ncols} columns; column {i + 1} holds a "
-                f"value ({_preview(record[i])}) under no header",
-                i + 1,
-                None,
-            )
-    return None  # only trailing delimiters: harmless
-
-
-def _long_field(record: list[str], names: list[str], max_field: int) -> RowError:
-    i = next(i for i, cell in enumerate(record) if len(cell) > max_field)
-    name = names[i] if i < len(names) else None
-    label = repr(name) if name is not None else str(i + 1)
-    return RowError(
-        f"value in column {label} is {len(record[i]):,} characters long; the limit is {max_field:,}",
-        i + 1,
-        name,
-    )
-
-
-def _preview(value: str) -> str:
-    value = value.strip()
-    return repr(value if len(value) <= 20 else value[:20] + "…")

@@ -75,6 +75,16 @@ class RowError:
     column_name: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class RowNote:
+    """What the intake changed in a row it kept (an echoed cell shortened to the limit). The note travels with the
+    row: the upload answer lists it, and the row's reason in the results says it."""
+
+    note: str
+    column: int  # the first column it concerns
+    column_name: str
+
+
 def human_bytes(n: int) -> str:
     for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
         if n >= size:

@@ -94,6 +94,12 @@ class Header:
     def id_column(self) -> str:
         return self.names[self.id_index]
 
+    @property
+    def used(self) -> frozenset[int]:
+        """Indexes of the columns the service reads (id, name, url, source); every other column is only echoed."""
+        indexes = (self.id_index, self.name_index, self.url_index, self.source_index)
+        return frozenset(i for i in indexes if i is not None)
+
 
 def parse_header(record: list[str], *, row: int, delimiter: str, max_columns: int) -> Header:
     """Validate the header row; raise CsvIntakeError naming the row and column of the first problem.

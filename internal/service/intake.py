@@ -10,13 +10,28 @@ from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
-from internal.intake import CsvIntake, CsvIntakeError, IntakeLimits, IntakeRow, IntakeSummary
+from internal.intake import CsvIntake, CsvIntakeError, IntakeLimits, IntakeRow, IntakeSummary, RowError
 from internal.service.errors import IntakeBusy
 from internal.state.manager import StateManager
 from internal.state.models import Job, NewJob, NewRow, Progress
 
-# How many invalid rows an upload response lists; the rest are in the results with their reasons.
+# How many invalid (and truncated) rows an upload response lists; the rest are in the results with their reasons.
 INVALID_SAMPLE = 20
+
+
+@dataclass
+class RowSamples:
+    """The first rows an upload answer names: invalid ones, and ones whose echoed cells were truncated (a warning:
+    they run, with a note in their reason). Each is {row, column, column_name, reason}."""
+
+    invalid: list[dict[str, Any]] = field(default_factory=list)
+    truncated: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, row: IntakeRow) -> None:
+        for found, into in ((row.error, self.invalid), (row.note, self.truncated)):
+            if found is not None and len(into) < INVALID_SAMPLE:
+                text = found.reason if isinstance(found, RowError) else found.note
+                into.append({"row": row.row, "column": found.column, "column_name": found.column_name, "reason": text})
 
 
 @dataclass
@@ -25,15 +40,13 @@ class IntakeOutcome:
     created: bool
     progress: Progress
     summary: IntakeSummary | None
-    invalid_sample: list[dict[str, Any]] = field(default_factory=list)
+    samples: RowSamples = field(default_factory=RowSamples)
 
 
-def _to_new_row(row: IntakeRow, header: list[str], sample: list[dict[str, Any]]) -> NewRow:
+def _to_new_row(row: IntakeRow, header: list[str], samples: RowSamples) -> NewRow:
     error = row.error
-    if error is not None and len(sample) < INVALID_SAMPLE:
-        sample.append(
-            {"row": row.row, "column": error.column, "column_name": error.column_name, "reason": error.reason}
-        )
+    if error is not None or row.note is not None:
+        samples.add(row)
     return NewRow(
         row_num=row.row,
         product_id=row.product_id,
@@ -43,6 +56,7 @@ def _to_new_row(row: IntakeRow, header: list[str], sample: list[dict[str, Any]])
         source=row.source,
         error=None if error is None else error.reason,
         error_column=None if error is None else error.column,
+        note=None if row.note is None else row.note.note,
     )
 
 
@@ -54,10 +68,10 @@ async def read_rows(
     batch_size: int,
     layout: Callable[[IntakeSummary], Awaitable[None]],
     store: Callable[[Iterator[NewRow], int], Awaitable[int]],
-) -> tuple[IntakeSummary, list[dict[str, Any]]]:
+) -> tuple[IntakeSummary, RowSamples]:
     """Parse a CSV and hand its layout and rows to `layout` and `store`: the one intake of a job's upload and of a
     schedule's template (internal/service/schedules.py). Raises CsvIntakeError; the caller removes what `store`
-    stored. Returns the summary and a sample of the invalid rows.
+    stored. Returns the summary and a sample of the invalid and the truncated rows.
 
     The parser is synchronous, but it works one batch at a time between awaits, so an API process stays
     responsive; memory is bounded by `batch_size`.
@@ -65,8 +79,8 @@ async def read_rows(
     intake = CsvIntake(stream, limits or IntakeLimits())
     summary = intake.open()
     await layout(summary)
-    sample: list[dict[str, Any]] = []
-    await store((_to_new_row(r, summary.header, sample) for r in intake.rows()), batch_size)
+    samples = RowSamples()
+    await store((_to_new_row(r, summary.header, samples) for r in intake.rows()), batch_size)
     if summary.data_rows == 0:
         # The parser reads such a file fine; as a job it would "complete" at 100 % having done nothing.
         raise CsvIntakeError(
@@ -75,7 +89,7 @@ async def read_rows(
             "there is nothing to enrich.",
             row=summary.header_row,
         )
-    return summary, sample
+    return summary, samples
 
 
 async def ingest_csv(
@@ -90,7 +104,7 @@ async def ingest_csv(
     """Fill an existing, empty job from a CSV. On a file-level problem the rows stored so far are removed and
     CsvIntakeError is raised."""
     try:
-        summary, sample = await read_rows(
+        summary, samples = await read_rows(
             stream,
             filename=filename,
             limits=limits,
@@ -112,13 +126,14 @@ async def ingest_csv(
             "rows": progress.total,
             "invalid": progress.counts["invalid"],
             "duplicate": progress.counts["duplicate"],
+            "truncated": summary.truncated_rows,
             "blank_rows_skipped": summary.blank_rows_skipped,
             "delimiter": summary.delimiter,
             "id_column": summary.id_column,
         },
     )
     return IntakeOutcome(
-        job=await state.get_job(job_id), created=True, progress=progress, summary=summary, invalid_sample=sample
+        job=await state.get_job(job_id), created=True, progress=progress, summary=summary, samples=samples
     )
 
 

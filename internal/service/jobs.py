@@ -20,7 +20,7 @@ from internal.config import Settings
 from internal.enricher.base import Enricher, ProgressView
 from internal.intake import CsvIntakeError, IntakeLimits
 from internal.service.errors import EnrichmentUnavailable, InvalidJobState, JobNotStarted, UploadTooLarge
-from internal.service.intake import create_job_from_csv, ingest_upload
+from internal.service.intake import RowSamples, create_job_from_csv, ingest_upload
 from internal.service.options import job_options
 from internal.service.products import product_list_error, products_csv
 from internal.service.retry import Retried, retry_failed
@@ -47,7 +47,7 @@ class Started:
     workflow_id: str | None
     # False when the request repeated an earlier one (same Idempotency-Key): that job stands as it was.
     created: bool = True
-    invalid_sample: list[dict[str, Any]] = field(default_factory=list)
+    samples: RowSamples = field(default_factory=RowSamples)
 
 
 @dataclass
@@ -93,7 +93,7 @@ class JobService:
             workflow_id = await self._start(job, progress) if self._start_failed(job) else job.workflow_id
             return Started(job, progress, workflow_id, created=False)
         self.on_created(progress.total)
-        return Started(job, progress, await self._start(job, progress), invalid_sample=outcome.invalid_sample)
+        return await self._start_new(job, progress, outcome.samples)
 
     async def create_from_products(
         self,
@@ -145,12 +145,7 @@ class JobService:
             with path.open("rb") as fh:
                 outcome = await ingest_upload(self.state, fh, job_id, filename=job.filename, limits=self.intake_limits)
         self.on_created(outcome.progress.total)
-        return Started(
-            outcome.job,
-            outcome.progress,
-            await self._start(outcome.job, outcome.progress),
-            invalid_sample=outcome.invalid_sample,
-        )
+        return await self._start_new(outcome.job, outcome.progress, outcome.samples)
 
     async def act(self, job_id: str, action: Action) -> str:
         """Cancel, pause or resume through the enricher facade; returns the status the action leads to."""
@@ -193,6 +188,14 @@ class JobService:
     def _start_failed(job: Job) -> bool:
         # Its rows are stored; only the start failed (Temporal was unreachable).
         return job.intake_complete and job.status == "created"
+
+    async def _start_new(self, job: Job, progress: Progress, samples: RowSamples) -> Started:
+        """Start a job whose rows were just stored; one in which no row can run (every row invalid) is failed at
+        once with the reason, and never started: the upload answer already says how it ended."""
+        failed = await self.state.fail_if_nothing_can_run(job.job_id)
+        if failed is not None:
+            return Started(failed, await self.state.get_progress(job.job_id), None, samples=samples)
+        return Started(job, progress, await self._start(job, progress), samples=samples)
 
     async def _start(self, job: Job, progress: Progress) -> str:
         try:

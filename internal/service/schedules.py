@@ -114,7 +114,7 @@ class ScheduleService:
             )
         )
         try:
-            _, sample = await read_rows(
+            _, samples = await read_rows(
                 stream,
                 filename=filename,
                 limits=self.intake_limits,
@@ -133,7 +133,7 @@ class ScheduleService:
             next_runs = list((await handle.describe(rpc_timeout=_RPC_TIMEOUT)).info.next_action_times[:5])
         except RPCError:
             next_runs = []  # created all the same; GET shows them once Temporal answers
-        return ScheduleCreated(await store.get_schedule(schedule_id), invalid, sample, next_runs)
+        return ScheduleCreated(await store.get_schedule(schedule_id), invalid, samples.invalid, next_runs)
 
     async def create_from_products(
         self,

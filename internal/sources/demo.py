@@ -12,6 +12,7 @@ import random
 from dataclasses import dataclass
 
 from internal.domain.models import ProductMeta, Review, ReviewPage
+from internal.domain.options import DEMO_SOURCE
 from internal.sources.base import ProductNotFound, SourceError
 
 # prefix -> (review count, mood); mood steers the phrase mix.
@@ -114,12 +115,12 @@ def _review(seed: int, product_id: str, index: int, mood: str) -> Review:
         text=text,
         rating=rating,
         date=f"2026-{1 + index % 12:02d}-{day:02d}",
-        source="demo",
+        source=DEMO_SOURCE,
     )
 
 
 class DemoSource:
-    name = "demo"
+    name: str = DEMO_SOURCE
 
     def __init__(self, seed: int = 0, latency_s: float = 0.0, failure_rate: float = 0.0, page_size: int = 20) -> None:
         self.seed = seed

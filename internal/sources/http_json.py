@@ -250,7 +250,7 @@ class HttpJsonSource:
 
     def _meta(self, body: Any) -> ProductMeta | None:
         m = self.mapping
-        if not any(getattr(m, f) for f in _META_FIELDS):
+        if not any(getattr(m, f) for f in (*_META_FIELDS, "total")):
             return None
 
         def at(path: str | None) -> Any:
@@ -262,7 +262,8 @@ class HttpJsonSource:
             currency=to_text(at(m.currency)),
             url=to_text(at(m.url)),
             rating_average=to_float(at(m.rating_average)),
-            rating_count=to_int(at(m.rating_count)),
+            # How many reviews the product has: results show it next to how many were scored (a sample or all).
+            rating_count=to_int(at(m.rating_count or m.total)),
         )
 
     def _next(self, body: Any, page: int, count: int) -> str | None:

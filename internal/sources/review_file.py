@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from internal.domain.ids import content_id
-from internal.domain.models import Review, ReviewPage
+from internal.domain.models import ProductMeta, Review, ReviewPage
 from internal.sources.base import PermanentSourceError, ProductNotFound, SourceError
 from internal.sources.common import to_float, to_text
 
@@ -158,7 +158,9 @@ class ReviewFileSource:
         chunk = offsets[start : start + self.page_size]
         reviews = await asyncio.to_thread(self._read, chunk)
         end = start + len(chunk)
-        return ReviewPage(reviews=reviews, next_cursor=str(end) if end < len(offsets) else None)
+        # The file holds every review of the product: its count is the total the results compare with.
+        meta = ProductMeta(rating_count=len(offsets)) if start == 0 else None
+        return ReviewPage(reviews=reviews, meta=meta, next_cursor=str(end) if end < len(offsets) else None)
 
     def _read_header(self) -> dict[str, int]:
         with self.path.open("rb") as handle:

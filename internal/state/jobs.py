@@ -8,6 +8,7 @@ import asyncpg
 
 from internal.state.db import InvalidTransition, JobNotFound, affected, from_record
 from internal.state.models import JOB_TRANSITIONS, ROW_STATUSES, Costs, Job, JobStatus, NewJob, Progress, RowStatus
+from internal.state.statements import INSERT_EVENT
 
 
 class JobStore:
@@ -77,7 +78,15 @@ class JobStore:
     async def set_job_status(
         self, job_id: str, status: JobStatus, *, error: str | None = None, workflow_id: str | None = None
     ) -> Job:
-        """Move a job along JOB_TRANSITIONS. Repeating the current status is a no-op (retried activities)."""
+        """Move a job along JOB_TRANSITIONS. Repeating the current status is a no-op (retried activities).
+
+        `completed` is what a job's run asks for when its rows ran out; a job in which no row could run at all
+        (every row invalid) is `failed` instead, with the reason (nothing_could_run): the store decides, so every
+        enricher and every recorded workflow history ends such a job the same way."""
+        if status == "completed":
+            reason = await self.nothing_could_run(job_id)
+            if reason is not None:
+                status, error = "failed", reason
         allowed = list(JOB_TRANSITIONS[status]) if status in JOB_TRANSITIONS else []
         row = await self._pool.fetchrow(
             """
@@ -104,6 +113,43 @@ class JobStore:
         if current.status == status:
             return current
         raise InvalidTransition(job_id, current.status, status)
+
+    async def nothing_could_run(self, job_id: str) -> str | None:
+        """Why no row of the job could run, or None when at least one could: every row is invalid (a duplicate is
+        always of a row that is not). Names the first invalid row, its column and its reason."""
+        # The counters decide (O(1)); the first invalid row is looked up only for a job that has nothing else, so
+        # a million-row job with runnable rows never scans its rows here.
+        found = await self._pool.fetchrow(
+            """
+            SELECT j.total_rows, j.header, c.n AS invalid,
+                   (SELECT row(row_num, reason, error_column) FROM job_rows
+                    WHERE job_id = j.job_id AND status = 'invalid' ORDER BY row_num LIMIT 1) AS first
+            FROM jobs j
+            JOIN job_counts c ON c.job_id = j.job_id AND c.status = 'invalid'
+            WHERE j.job_id = $1 AND j.intake_complete AND j.total_rows > 0 AND c.n >= j.total_rows
+            """,
+            job_id,
+        )
+        if found is None:
+            return None
+        header = list(found["header"])
+        row_num, reason, column = found["first"]
+        where = f"row {row_num}"
+        if column is not None:
+            named = 0 < column <= len(header)
+            where += f", column {header[column - 1]!r}" if named else f", column {column}"
+        counted = f"{int(found['invalid']):,} of {int(found['total_rows']):,} rows invalid"
+        return f"no row could run: {counted} (first: {where}: {reason})"
+
+    async def fail_if_nothing_can_run(self, job_id: str) -> Job | None:
+        """A job just stored in which no row can run is failed before it starts (with nothing_could_run's reason
+        and a `job.failed` event); None, and nothing changed, when some row can run."""
+        reason = await self.nothing_could_run(job_id)
+        if reason is None:
+            return None
+        job = await self.set_job_status(job_id, "failed", error=reason)
+        await self._pool.execute(INSERT_EVENT, job_id, None, "job.failed", {"error": reason, "before_start": True})
+        return job
 
     async def set_job_layout(
         self,
@@ -140,7 +186,7 @@ async def read_progress(pool: asyncpg.Pool, job_id: str) -> Progress:
     """The job's status and its row counters (`job_counts`, kept exact by every row transition): O(1) per job."""
     rows = await pool.fetch(
         """
-        SELECT j.status AS job_status, j.total_rows, j.started_at, j.updated_at, c.status, c.n,
+        SELECT j.status AS job_status, j.total_rows, j.started_at, j.updated_at, j.error, c.status, c.n,
                c.source_requests, c.scorer_calls, c.reused_rows
         FROM jobs j LEFT JOIN job_counts c USING (job_id)
         WHERE j.job_id = $1
@@ -164,4 +210,5 @@ async def read_progress(pool: asyncpg.Pool, job_id: str) -> Progress:
         started_at=first["started_at"],
         updated_at=first["updated_at"],
         costs=spent,
+        error=first["error"],
     )

@@ -63,6 +63,7 @@ class StateManager:
         self.get_job = self.jobs.get_job
         self.list_jobs = self.jobs.list_jobs
         self.set_job_status = self.jobs.set_job_status
+        self.fail_if_nothing_can_run = self.jobs.fail_if_nothing_can_run
         self.set_job_layout = self.jobs.set_job_layout
         self.delete_job = self.jobs.delete_job
         self.get_progress = self.jobs.get_progress

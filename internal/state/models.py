@@ -59,6 +59,8 @@ class NewRow:
     source: str | None = None
     error: str | None = None
     error_column: int | None = None
+    # What the intake changed in the row (an echoed cell truncated): the results add it to the row's reason.
+    note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +120,7 @@ class Progress:
     started_at: datetime | None
     updated_at: datetime
     costs: Costs = field(default_factory=Costs)
+    error: str | None = None  # why the job failed (jobs.error)
 
     @property
     def done(self) -> int:

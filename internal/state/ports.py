@@ -31,7 +31,9 @@ from internal.state.models import (
 class JobStatuses(Protocol):
     async def set_job_status(
         self, job_id: str, status: JobStatus, *, error: str | None = None, workflow_id: str | None = None
-    ) -> Job: ...
+    ) -> Job:
+        """`completed` for a job in which no row could run ends it `failed`, with the reason in `error`."""
+        ...
 
 
 class Jobs(JobStatuses, Protocol):
@@ -54,6 +56,8 @@ class Jobs(JobStatuses, Protocol):
     ) -> None: ...
 
     async def delete_job(self, job_id: str) -> bool: ...
+
+    async def fail_if_nothing_can_run(self, job_id: str) -> Job | None: ...
 
     async def get_progress(self, job_id: str) -> Progress: ...
 

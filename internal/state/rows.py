@@ -266,11 +266,14 @@ class RowStore:
         return cast("dict[str, Any] | None", meta)
 
     async def get_results(self, job_id: str, *, after_row: int = 0, limit: int = 100) -> list[RowState]:
-        """Rows in row order after `after_row` (keyset pagination). Duplicates carry their first row's result."""
+        """Rows in row order after `after_row` (keyset pagination). Duplicates carry their first row's result.
+
+        The reason ends with the intake's note (a truncated cell), which the row's run never overwrites."""
         rows = await self._pool.fetch(
             """
             SELECT r.job_id, r.row_num, r.product_id, r.name, r.url, r.source, r.cells, r.status, r.stage,
-                   r.attempt, COALESCE(r.result, o.result) AS result, r.reason, r.error_column,
+                   r.attempt, COALESCE(r.result, o.result) AS result,
+                   NULLIF(concat_ws('; ', r.reason, r.note), '') AS reason, r.error_column,
                    r.duplicate_of, r.workflow_id, r.updated_at, r.source_requests, r.scorer_calls, r.reused
             FROM job_rows r
             LEFT JOIN job_rows o ON o.job_id = r.job_id AND o.row_num = r.duplicate_of

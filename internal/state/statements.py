@@ -32,13 +32,25 @@ def intake_records(owner: str, rows: Sequence[NewRow]) -> list[tuple[Any, ...]]:
             "invalid" if r.error else "pending",
             r.error,
             r.error_column,
+            r.note,
         )
         for r in rows
     ]
 
 
 # What intake_records holds, after the owner's id column.
-INTAKE_COLUMNS: Final = ("row_num", "product_id", "name", "url", "source", "cells", "status", "reason", "error_column")
+INTAKE_COLUMNS: Final = (
+    "row_num",
+    "product_id",
+    "name",
+    "url",
+    "source",
+    "cells",
+    "status",
+    "reason",
+    "error_column",
+    "note",
+)
 
 
 async def copy_insert(

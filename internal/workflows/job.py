@@ -168,11 +168,13 @@ class JobWorkflow:
                     run_index=inp.run_index + 1,
                 )
             )
-        self._status = "completed"
-        await self._job_status("completed", event={"outcomes": self._outcomes, "runs": inp.run_index + 1})
+        # The store decides how the job ends: `completed`, or `failed` when no row could run (every row invalid).
+        # Reading its answer adds no command, so recorded histories replay unchanged.
+        ended = await self._job_status("completed", event={"outcomes": self._outcomes, "runs": inp.run_index + 1})
+        self._status = ended.status
         return JobResult(
             job_id=inp.job_id,
-            status="completed",
+            status=ended.status,
             rows_started=self._started,
             outcomes=self._outcomes,
             runs=inp.run_index + 1,
@@ -290,8 +292,8 @@ class JobWorkflow:
                 # A child that closed in the meantime answers "not found": nothing left to cancel there.
                 await asyncio.gather(*(h.cancel() for h in handles), return_exceptions=True)
 
-    async def _job_status(self, status: str, event: dict[str, Any] | None = None) -> None:
-        await workflow.execute_activity(
+    async def _job_status(self, status: str, event: dict[str, Any] | None = None) -> io.JobStatusResult:
+        answer: io.JobStatusResult = await workflow.execute_activity(
             io.SET_JOB_STATUS,
             io.JobStatusInput(
                 job_id=self._inp.job_id,
@@ -304,6 +306,7 @@ class JobWorkflow:
             retry_policy=_DB_RETRY,
             summary=f"job {status}",
         )
+        return answer
 
     @workflow.signal
     def pause(self) -> None:

@@ -82,7 +82,10 @@ async def test_bazaarvoice_preset_pages_by_offset_and_stops_at_total(api: Api) -
         assert [p.next_cursor for p in pages] == ["2", "3", None]
         first = pages[0].reviews[0]
         assert (first.review_id, first.text, first.rating) == ("bv-bv-250-0", "Title 0. Review 0 of bv-250.", 1.0)
-        assert pages[0].meta is None
+        # TotalResults is the product's review count, whatever page it came with: results compare it with the
+        # number scored (reviews_available).
+        assert [p.meta.rating_count if p.meta else None for p in pages] == [250, 250, 250]
+        assert pages[0].meta is not None and pages[0].meta.name is None
         api.fake.catalog["bv-200"] = 200
         assert len(await _all_pages(source, "bv-200")) == 2
         assert api.fake.requests["bv-200"] == 2  # TotalResults spares the request for an empty page

@@ -97,6 +97,9 @@ async def test_walmart_reviews_scored_by_comprehend(
         row = by_id[item]
         assert row["status"] in ("succeeded", "low_confidence"), row
         assert row["review_count"] == "25" and row["source"] == "walmart"
+        # Walmart's reviewStatistics.totalReviewCount, next to the number scored; real reviews, not demo data.
+        assert (row["reviews_available"], row["demo_data"]) == ("25", "false")
+        assert not row["reason"].startswith("demo data")
         assert row["product_name"] == f"Fake item {item}" and row["price"] == "19.99"
         assert row["product_url"] == f"https://www.walmart.com/ip/{item}"
         assert row["scorers"] == "comprehend:25" and row["category"] == "kitchen"

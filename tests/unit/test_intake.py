@@ -57,11 +57,16 @@ def test_corpus(name: str, expected: dict[str, Any]) -> None:
         else:
             assert row.error is None, f"row {row.row}: {row.error}"
         assert row.product_id == want["product_id"]
+        if "note_contains" in want:
+            assert row.note is not None and want["note_contains"] in row.note.note, row.row
+        else:
+            assert row.note is None, f"row {row.row}: {row.note}"
         for key in ("name", "url", "data"):
             if key in want:
                 assert getattr(row, key) == want[key], f"row {row.row} {key}"
     assert summary.data_rows == len(rows)
     assert summary.invalid_rows == sum(1 for e in expected["rows"] if e["status"] == "invalid")
+    assert summary.truncated_rows == sum(1 for e in expected["rows"] if "note_contains" in e)
 
 
 def test_corpus_files_match_their_generator() -> None:
@@ -163,6 +168,22 @@ def test_max_field_and_id_chars() -> None:
         "value in column 'name' is 6 characters long; the limit is 5",
     ]
     assert [r.product_id for r in rows] == ["ABC", None, "A"]
+
+
+def test_an_echoed_cell_over_the_limit_is_truncated_not_refused() -> None:
+    # Columns the service never reads cannot make a row invalid: they are cut to the limit, visibly, with a note.
+    limits = IntakeLimits(max_field_chars=5)
+    data = b"product_id,name,description,notes\nA1,Pot,abcdefgh,123456789\nB2,Kettle,short,ok\n"
+    summary, (first, second) = parse(data, limits)
+    assert first.error is None and first.name == "Pot"
+    assert first.data["description"] == "abcd…" and first.data["notes"] == "1234…"
+    assert first.note is not None and (first.note.column, first.note.column_name) == (3, "description")
+    assert "'description' truncated to 5 characters (it had 8" in first.note.note
+    assert "'notes' truncated to 5 characters (it had 9" in first.note.note
+    # `name` is a column the service uses: too long there still refuses the row, naming the column.
+    assert second.error is not None and "column 'name' is 6 characters long" in second.error.reason
+    assert second.note is None and second.data["description"] == "short"
+    assert (summary.truncated_rows, summary.invalid_rows) == (1, 1)
 
 
 def test_max_line_bytes_bounds_one_record() -> None:

@@ -119,3 +119,33 @@ def test_settle_reads_on_then_gives_up_at_the_last_attempt_with_the_best_result(
     assert last.action == "finish" and last.result is not None
     assert last.result.status == "low_confidence" and "gave up after 3 attempts" in last.result.reason
     assert last.result.sentiment.review_count == 4  # the best so far, not the last attempt's
+
+
+def test_a_score_on_part_of_the_reviews_says_it_rests_on_a_sample() -> None:
+    # The report: a product with 400 reviews scored on 60 (three pages of 20), and the page said "60 reviews".
+    done = _settle(_reviews(60, 0.8), meta={"name": "Kettle", "rating_count": 400}, pages=3)
+    assert done.result is not None and done.result.reviews_available == 400
+    assert done.result.sentiment.review_count == 60
+    assert (
+        done.result.reason == "60 reviews, high confidence; scored on 60 of 400 reviews (a sample: the first 3 pages)"
+    )
+    stored = done.result.to_dict()
+    assert (stored["review_count"], stored["reviews_available"], stored["demo_data"]) == (60, 400, True)
+    assert RowResult.from_dict(stored) == done.result
+    # Everything the source has was scored: nothing to add.
+    whole = _settle(_reviews(30, 0.8), meta={"rating_count": 30}, has_more_pages=False, pages=2)
+    assert whole.result is not None and whole.result.reason == "30 reviews, high confidence"
+    # More pages exist but the source gives no total: still a sample, said as such.
+    unknown = _settle(_reviews(30, 0.8), meta=None, source="http", pages=1)
+    assert unknown.result is not None and unknown.result.reviews_available is None
+    assert unknown.result.reason.endswith(
+        "scored on 30 reviews, a sample (the first page; the source does not say how many it has)"
+    )
+    assert not unknown.result.demo_data and unknown.result.to_dict()["demo_data"] is False
+
+
+def test_a_result_stored_before_reviews_available_existed_still_loads() -> None:
+    old = _settle(_reviews(30, 0.8)).result.to_dict()
+    del old["reviews_available"], old["demo_data"]
+    loaded = RowResult.from_dict(old)
+    assert loaded.reviews_available is None and loaded.sentiment.review_count == 30 and loaded.demo_data

@@ -68,6 +68,15 @@ async def test_pages_of_100_with_offset_cursors(tmp_path: Path, suffix: str) -> 
     assert source.index_builds == 1  # indexed once, not per product or page
 
 
+async def test_the_first_page_says_how_many_reviews_the_product_has(tmp_path: Path) -> None:
+    # Results compare it with how many were scored (reviews_available): 100 of 250 is a sample.
+    source = ReviewFileSource(_write_csv(tmp_path / "r.csv", _interleaved()))
+    first, second = await source.fetch_page("A", None), await source.fetch_page("A", "100")
+    assert first.meta is not None and first.meta.rating_count == 250 and second.meta is None
+    small = await source.fetch_page("B", None)
+    assert small.meta is not None and small.meta.rating_count == 3
+
+
 async def test_unknown_product_and_bad_cursor(tmp_path: Path) -> None:
     source = ReviewFileSource(_write_csv(tmp_path / "r.csv", _rows("A", 3)))
     with pytest.raises(ProductNotFound, match="product not found: Z"):
