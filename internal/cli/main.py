@@ -53,7 +53,9 @@ def watch(client: ApiClient, job_id: str, interval: float = 1.0) -> dict[str, An
                 break
             time.sleep(interval)
             p = client.progress(job_id)
-    console.print(render.costs_text(p))
+    # The bar's last line is cut to the terminal's width: the end state in full, under it.
+    for line in render.progress_lines(p):
+        console.print(line)
     return p
 
 

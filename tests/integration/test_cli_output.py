@@ -55,8 +55,12 @@ async def test_results_progress_and_submit_read_well_in_110_columns(
         code, out, err = await enrich("--api-url", api.url, "submit", str(upload), "--wait", cwd=tmp_path)
         assert code == 0, out + err
         job_id = out.split("job ", 1)[1].split()[0]
-        # The end of --wait says plainly that the demo source made the reviews up.
+        # The end of --wait: the job's end state in full (the bar's own line is cut to the width), and plainly that
+        # the demo source made the reviews up.
+        assert f"\njob {job_id}: completed, 4 of 4 rows done (100%)\n" in out, out
+        assert "  done:  succeeded 1 · low confidence 2 · failed 1\n" in out, out
         assert "Demo data: these reviews were invented by the offline demo source" in out
+        assert max(len(line) for line in out.splitlines()) <= WIDTH, out
 
         code, out, err = await enrich("--api-url", api.url, "results", job_id, cwd=tmp_path)
         assert code == 0, err
