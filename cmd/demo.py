@@ -7,14 +7,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import sys
 from contextlib import AsyncExitStack
 from pathlib import Path
 
 from internal.api.serve import check_api_settings, serve_api
+from internal.cli import render
 from internal.cli.client import ApiClient, ApiFailure
-from internal.cli.main import console, results_table, watch
+from internal.cli.main import console, watch
 from internal.config import load_settings
 from internal.logs import configure_logging
 from internal.stack.runner import Stack
@@ -32,13 +32,9 @@ def demo_flow(client: ApiClient, path: Path) -> int:
     )
     final = watch(client, created["job_id"], interval=0.5)
     rows = list(client.results(created["job_id"]))
-    console.print(results_table(rows, title=f"Results of job {created['job_id']}"))
-    counts = ", ".join(
-        f"{k.replace('_', ' ')}: {final[k]}"
-        for k in ("succeeded", "low_confidence", "no_reviews", "failed", "invalid", "duplicate")
-        if final[k]
-    )
-    console.print(f"\n{final['status']} — {counts}")
+    options = client.job(created["job_id"])["options"]
+    render.print_results(console, rows, options, title=f"Results of job {created['job_id']}")
+    console.print(f"\n{final['status']} — {render.counts_text(final, sep=', ')}")
     # Saved rather than linked: when the demo started its own stack, the API is gone once it exits.
     out = Path(f"results-{created['job_id']}.csv")
     with out.open("wb") as fh:
@@ -65,8 +61,7 @@ async def _with_own_stack(path: Path) -> int:
             await asyncio.gather(*tasks, return_exceptions=True)
 
         resources.push_async_callback(stop_services)
-        token = settings.api_token.get_secret_value() if settings.api_token else None
-        client = ApiClient(f"http://{settings.api_host}:{settings.api_port}", token)
+        client = ApiClient(f"http://{settings.api_host}:{settings.api_port}", settings.token)
         resources.callback(client.close)
         for _ in range(100):
             if await asyncio.to_thread(client.healthy):
@@ -92,9 +87,9 @@ def _demo() -> int:
     logging.getLogger("temporalio").setLevel(logging.ERROR)  # activity failures are expected in the demo
     try:
         settings = load_settings()
-        url = args.api_url or os.environ.get("API_URL") or f"http://{settings.api_host}:{settings.api_port}"
-        token = settings.api_token.get_secret_value() if settings.api_token else None
-        client = ApiClient(url, token)
+        # API_URL (environment or .env, as the CLI reads it), else the API this machine's settings would serve.
+        url = args.api_url or settings.api_url or f"http://{settings.api_host}:{settings.api_port}"
+        client = ApiClient(url, settings.token)
         if client.healthy():
             console.print(f"Using the API at {url}")
             try:

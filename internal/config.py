@@ -101,12 +101,42 @@ class GeminiSettings:
     base_url: str | None
 
 
-class Settings(BaseSettings):
+DEFAULT_API_URL = "http://127.0.0.1:8080"
+
+
+class ApiAccess(BaseSettings):
+    """Where the API is and its token: all a client of the API (the `enrich` CLI, `make demo`) reads, so a service
+    setting it has no use for never stops it. The service's Settings extend it, so both read the same variables
+    from the same places by one rule: the environment, then `.env` in the working directory (the environment
+    wins; a command-line flag, where there is one, wins over both)."""
+
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False)
 
+    # The API's token: the one the service requires, and the one a client sends.
+    api_token: SecretStr | None = None
+    # Where a client finds the API (the service itself listens on API_HOST:API_PORT).
+    api_url: str | None = None
+
+    @field_validator("api_token", mode="before")
+    @classmethod
+    def _api_token(cls, value: object) -> object:
+        # `API_TOKEN=` must mean "no token" (and so loopback only), never "the empty string is the token":
+        # an empty bearer would otherwise match it.
+        raw = value.get_secret_value() if isinstance(value, SecretStr) else value
+        return None if raw is None or (isinstance(raw, str) and not raw.strip()) else value
+
+    @property
+    def url(self) -> str:
+        return (self.api_url or DEFAULT_API_URL).rstrip("/")
+
+    @property
+    def token(self) -> str | None:
+        return self.api_token.get_secret_value() if self.api_token else None
+
+
+class Settings(ApiAccess):
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8080, ge=1, le=65535)
-    api_token: SecretStr | None = None
 
     data_dir: Path = Path(".data")
     max_upload_bytes: int = Field(default=200 * 1024 * 1024, ge=1024)
@@ -177,14 +207,6 @@ class Settings(BaseSettings):
 
     # S3 upload storage (UPLOAD_STORAGE=s3).
     s3_bucket: str | None = None
-
-    @field_validator("api_token", mode="before")
-    @classmethod
-    def _api_token(cls, value: object) -> object:
-        # `API_TOKEN=` must mean "no token" (and so loopback only), never "the empty string is the token":
-        # an empty bearer would otherwise match it.
-        raw = value.get_secret_value() if isinstance(value, SecretStr) else value
-        return None if raw is None or (isinstance(raw, str) and not raw.strip()) else value
 
     @field_validator("temporal_host_port")
     @classmethod

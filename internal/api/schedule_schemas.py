@@ -85,3 +85,13 @@ class ScheduleList(BaseModel):
 class ScheduleAction(BaseModel):
     schedule_id: str
     state: str
+
+
+class ScheduleTriggered(ScheduleAction):
+    run_workflow_id: str | None = Field(
+        description="the workflow of the run it started; null if Temporal had not started it within the wait"
+    )
+    job_id: str | None = Field(
+        description="the job the run made; null if not made within the wait (no worker running?): "
+        "GET /api/v1/schedules/{id} lists it under recent_runs once it is"
+    )

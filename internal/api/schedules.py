@@ -20,10 +20,11 @@ from internal.api.schedule_schemas import (
     ScheduleOut,
     ScheduleRunOut,
     ScheduleSummary,
+    ScheduleTriggered,
 )
 from internal.api.submit import create_body_schema, parse_json, product_dict, read_create_body
 from internal.service.schedule_spec import format_every
-from internal.service.schedules import ScheduleView
+from internal.service.schedules import TRIGGER_WAIT_SECONDS, ScheduleView
 from internal.state.schedules import Schedule
 from internal.workflows.scheduled import schedule_temporal_id
 
@@ -154,7 +155,14 @@ async def resume_schedule(request: Request, schedule_id: ScheduleIdPath) -> Sche
 
 
 @router.post(
-    "/schedules/{schedule_id}/trigger", status_code=202, response_model=ScheduleAction, summary="Start a run now"
+    "/schedules/{schedule_id}/trigger",
+    status_code=202,
+    response_model=ScheduleTriggered,
+    summary="Start a run now; answers with the run's workflow id and the job it made "
+    f"(waiting up to {TRIGGER_WAIT_SECONDS:.0f} s for them)",
 )
-async def trigger_schedule(request: Request, schedule_id: ScheduleIdPath) -> ScheduleAction:
-    return ScheduleAction(schedule_id=schedule_id, state=await services(request).schedules.trigger(schedule_id))
+async def trigger_schedule(request: Request, schedule_id: ScheduleIdPath) -> ScheduleTriggered:
+    run = await services(request).schedules.trigger(schedule_id)
+    return ScheduleTriggered(
+        schedule_id=schedule_id, state=run.state, run_workflow_id=run.run_workflow_id, job_id=run.job_id
+    )

@@ -54,6 +54,9 @@ class ApiClient:
             params["status"] = status
         return list(self._call("GET", "/api/v1/jobs", params=params).json()["jobs"])
 
+    def job(self, job_id: str) -> dict[str, Any]:
+        return dict(self._call("GET", f"/api/v1/jobs/{job_id}").json())
+
     def progress(self, job_id: str) -> dict[str, Any]:
         return dict(self._call("GET", f"/api/v1/jobs/{job_id}/progress").json())
 

@@ -1,5 +1,10 @@
 """`enrich`: the command line for the review enrichment API.
 
+The API is --api-url, else API_URL, else http://127.0.0.1:8080; the token is --token, else API_TOKEN. API_URL and
+API_TOKEN come from the environment or from a .env file in the current directory (the environment wins).
+Output is for people, as wide as the terminal; --json (progress, schedule show) and --format csv|json (results)
+are for scripts.
+
 Exit codes scripts can rely on: 0 done (for --wait: the job completed), 1 the job ended failed or cancelled,
 2 the request was refused (bad file, unknown job, impossible transition), 3 the API is unreachable or broken.
 """
@@ -9,7 +14,6 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -19,24 +23,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from internal.cli import schedules
+from internal.cli import render, schedules
 from internal.cli.client import ApiClient, ApiFailure
+from internal.config import DEFAULT_API_URL, ApiAccess
 
 TERMINAL = ("completed", "failed", "cancelled")
-STATUS_STYLE = {
-    "succeeded": "green",
-    "low_confidence": "yellow",
-    "no_reviews": "dim",
-    "failed": "red",
-    "cancelled": "red",
-    "invalid": "magenta",
-    "duplicate": "cyan",
-    "running": "blue",
-    "pending": "dim",
-}
-# Piped output (CI logs, files) gets a wide page instead of rich's 80-column default.
-console = Console(width=None if sys.stdout.isatty() else 160)
-err_console = Console(stderr=True)
+console = render.make_console()
+err_console = render.make_console(stderr=True)
 
 
 def watch(client: ApiClient, job_id: str, interval: float = 1.0) -> dict[str, Any]:
@@ -53,52 +46,17 @@ def watch(client: ApiClient, job_id: str, interval: float = 1.0) -> dict[str, An
     with Progress(*columns, console=console, transient=False) as bar:
         task = bar.add_task(f"job {job_id}", total=max(p["total"], 1), detail="")
         while True:
-            detail = "  ".join(
-                f"{k.replace('_', ' ')} {p[k]}"
-                for k in ("succeeded", "low_confidence", "no_reviews", "failed", "invalid", "duplicate")
-                if p.get(k)
-            )
+            detail = render.counts_text(p, sep="  ")
             eta = f"  eta {p['eta_seconds']:.0f}s" if p.get("eta_seconds") else ""
             bar.update(task, completed=p["done"], detail=f"[dim]{p['status']}[/]  {detail}{eta}")
             if p["status"] in TERMINAL:
                 break
             time.sleep(interval)
             p = client.progress(job_id)
-    c = p.get("costs") or {}
-    reused = f", {c['reused_rows']} rows reused stored reviews" if c.get("reused_rows") else ""
-    console.print(
-        f"spent: {c.get('source_requests', 0)} source requests, {c.get('scorer_calls', 0)} scorer calls{reused}"
-    )
+    # The bar's last line is cut to the terminal's width: the end state in full, under it.
+    for line in render.progress_lines(p):
+        console.print(line)
     return p
-
-
-def results_table(rows: list[dict[str, Any]], title: str = "") -> Table:
-    table = Table(title=title or None, show_lines=False)
-    for name, justify in [
-        ("row", "right"),
-        ("product", "left"),
-        ("reviews", "right"),
-        ("score", "right"),
-        ("label", "left"),
-        ("confidence", "left"),
-        ("status", "left"),
-        ("reason", "left"),
-    ]:
-        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
-    for r in rows:
-        res = r.get("result") or {}
-        status = r["status"]
-        table.add_row(
-            str(r["row"]),
-            r.get("product_id") or "",
-            str(res.get("review_count", "")),
-            res.get("score_display") or "",
-            res.get("label") or "",
-            res.get("confidence") or "",
-            f"[{STATUS_STYLE.get(status, '')}]{status}[/]",
-            (r.get("reason") or "")[:90],
-        )
-    return table
 
 
 def _options(pairs: list[str]) -> dict[str, Any]:
@@ -126,6 +84,9 @@ def cmd_submit(client: ApiClient, args: argparse.Namespace) -> int:
         print(created["job_id"])
         return 0
     final = watch(client, created["job_id"])
+    notice = render.demo_notice(client.job(created["job_id"])["options"])
+    if notice:
+        console.print(notice)
     return 0 if final["status"] == "completed" else 1
 
 
@@ -148,7 +109,12 @@ def cmd_progress(client: ApiClient, args: argparse.Namespace) -> int:
     if args.watch:
         final = watch(client, args.job_id)
         return 0 if final["status"] == "completed" else 1
-    console.print_json(data=client.progress(args.job_id))
+    progress = client.progress(args.job_id)
+    if args.json:
+        print(json.dumps(progress, indent=2))
+    else:
+        for line in render.progress_lines(progress):
+            console.print(line)
     return 0
 
 
@@ -165,13 +131,14 @@ def cmd_results(client: ApiClient, args: argparse.Namespace) -> int:
             text = json.dumps(rows, indent=1, ensure_ascii=False)
             (out.write(text.encode()) if out else print(text))
         else:
+            options = client.job(args.job_id)["options"]
             rows = list(client.results(args.job_id))
             if out:
-                table = Console(file=io.StringIO(), width=200, record=True)
-                table.print(results_table(rows))
-                out.write(table.export_text().encode())
+                page = Console(file=io.StringIO(), width=render.PIPED_WIDTH, record=True)
+                render.print_results(page, rows, options)
+                out.write(page.export_text().encode())
             else:
-                console.print(results_table(rows, title=f"job {args.job_id}"))
+                render.print_results(console, rows, options, title=f"job {args.job_id}")
     finally:
         if out:
             out.close()
@@ -196,10 +163,10 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--api-url",
-        default=os.environ.get("API_URL", "http://127.0.0.1:8080"),
-        help="API base URL (env API_URL; default http://127.0.0.1:8080)",
+        help=f"API base URL (default: API_URL from the environment, else from .env in the current directory, "
+        f"else {DEFAULT_API_URL})",
     )
-    p.add_argument("--token", default=os.environ.get("API_TOKEN"), help="bearer token (env API_TOKEN)")
+    p.add_argument("--token", help="bearer token (default: API_TOKEN from the environment, else from .env)")
     sub = p.add_subparsers(dest="command", required=True)
     s = sub.add_parser("submit", help="upload a CSV and start a job")
     s.add_argument("file", type=Path)
@@ -217,11 +184,19 @@ def parser() -> argparse.ArgumentParser:
     j.add_argument("--limit", type=int, default=20)
     j.add_argument("--status")
     j.set_defaults(run=cmd_jobs)
-    g = sub.add_parser("progress", help="counts per row status")
+    g = sub.add_parser("progress", help="a job's state, rows per status, pace and what it spent")
     g.add_argument("job_id")
     g.add_argument("--watch", action="store_true", help="live progress bar until the job ends")
+    g.add_argument("--json", action="store_true", help="print the API's JSON instead")
     g.set_defaults(run=cmd_progress)
-    r = sub.add_parser("results", help="results of a job")
+    r = sub.add_parser(
+        "results",
+        help="results of a job",
+        description="The results of a job. The table is one line per row, as wide as the terminal: product, name "
+        "and reason are cut with an ellipsis to fit (csv and json have everything). It shows your uploaded name, "
+        "then the source's if it differs; '60 of 400' reviews when the score rests on a sample; a change column "
+        "for a refresh job; and says so when the reviews come from the demo source.",
+    )
     r.add_argument("job_id")
     r.add_argument("--format", choices=["table", "csv", "json"], default="table")
     r.add_argument("-o", "--output", type=Path, help="write to this file instead of the terminal")
@@ -239,7 +214,9 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    client = ApiClient(args.api_url, args.token)
+    # Flags win over the environment, which wins over .env (the service's own rule: internal/config.py).
+    access = ApiAccess()
+    client = ApiClient(args.api_url or access.url, args.token or access.token)
     try:
         code: int = args.run(client, args)
         return code

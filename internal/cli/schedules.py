@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -10,12 +11,13 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from internal.cli import render
 from internal.cli.client import ApiClient
 
 _ACTIONS = {
     "pause": "pause a schedule (no runs until resumed; a run in progress finishes)",
     "resume": "resume a paused schedule",
-    "trigger": "start a run now (refused while one is in progress)",
+    "trigger": "start a run now (refused while one is in progress) and print the job it made",
     "delete": "delete a schedule: no further runs; the jobs it made stay",
 }
 
@@ -78,11 +80,24 @@ def add_commands(sub: Any, console: Console, parse_options: Callable[[list[str]]
 
     ls.set_defaults(run=list_)
 
-    sh = commands.add_parser("show", help="a schedule: state, next runs, its recent jobs")
+    sh = commands.add_parser("show", help="a schedule: state, timing, next runs, its latest jobs")
     sh.add_argument("schedule_id")
+    sh.add_argument("--json", action="store_true", help="print the API's JSON instead")
 
     def show(client: ApiClient, args: argparse.Namespace) -> int:
-        console.print_json(data=client.schedule(args.schedule_id))
+        shown = client.schedule(args.schedule_id)
+        if args.json:
+            print(json.dumps(shown, indent=2))
+            return 0
+        for line in render.schedule_lines(shown):
+            console.print(line)
+        if shown["recent_runs"]:
+            console.print(render.schedule_runs_table(shown["recent_runs"]))
+        else:
+            console.print("  no run yet")
+        notice = render.demo_notice(shown["options"])
+        if notice:
+            console.print(notice)
         return 0
 
     sh.set_defaults(run=show)
@@ -94,6 +109,19 @@ def add_commands(sub: Any, console: Console, parse_options: Callable[[list[str]]
         def act(client: ApiClient, args: argparse.Namespace) -> int:
             result = client.schedule_action(args.schedule_id, args.schedule_command)
             console.print(f"schedule {result['schedule_id']}: {result['state']}")
+            if args.schedule_command == "trigger":
+                console.print(_started(result))
             return 0
 
         a.set_defaults(run=act)
+
+
+def _started(triggered: dict[str, Any]) -> str:
+    """What a trigger started: its run and the job the run made, or that they are not known yet."""
+    schedule_id, run, job_id = triggered["schedule_id"], triggered.get("run_workflow_id"), triggered.get("job_id")
+    later = f"`enrich schedule show {schedule_id}` lists its job once it is made"
+    if job_id:
+        return f"run {run} started job [bold]{job_id}[/] (follow it: enrich progress {job_id} --watch)"
+    if run:
+        return f"run {run} started; its job is not made yet (is a worker running?): {later}"
+    return f"the run has not started yet: {later}"

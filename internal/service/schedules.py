@@ -9,6 +9,7 @@ Errors are those of internal/service/errors.py; a Temporal that cannot be reache
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import io
 import uuid
@@ -47,6 +48,9 @@ T = TypeVar("T")
 # A schedule call that hangs (Temporal gone mid-request) answers 503 after this, not after the client's default.
 _RPC_TIMEOUT = timedelta(seconds=10)
 RECENT_RUNS = 10
+# How long a trigger waits for its run to start and make its job, to answer with the job's id.
+TRIGGER_WAIT_SECONDS = 10.0
+_POLL_SECONDS = 0.1
 
 
 def new_schedule_id() -> str:
@@ -59,6 +63,15 @@ class ScheduleCreated:
     invalid_rows: int
     invalid_sample: list[dict[str, Any]]
     next_runs: list[datetime]
+
+
+@dataclass(frozen=True)
+class Triggered:
+    """What a trigger started: the run's workflow id and the job it made, each None while not yet known."""
+
+    state: str
+    run_workflow_id: str | None
+    job_id: str | None
 
 
 @dataclass(frozen=True)
@@ -178,7 +191,7 @@ class ScheduleService:
         await self._call(self._handle(schedule_id).unpause(note=note, rpc_timeout=_RPC_TIMEOUT), schedule_id)
         return await self._record(schedule_id, "active")
 
-    async def trigger(self, schedule_id: str) -> str:
+    async def trigger(self, schedule_id: str) -> Triggered:
         """Start a run now (also while paused). A run still going is a 409: the overlap policy would skip it."""
         schedule = await self._live(schedule_id, "trigger")
         handle = self._handle(schedule_id)
@@ -190,8 +203,22 @@ class ScheduleService:
                 "trigger it again once that one has finished",
                 code="run_in_progress",
             )
+        before = set(_started(described))
         await self._call(handle.trigger(rpc_timeout=_RPC_TIMEOUT), schedule_id)
-        return "paused" if schedule.status == "paused" else "active"
+        state = "paused" if schedule.status == "paused" else "active"
+        # Temporal's trigger answers before its scheduler has started the run, and the run makes its job in an
+        # activity: wait a little for both, so the answer can name the job (a run with no worker has none yet).
+        deadline = asyncio.get_running_loop().time() + TRIGGER_WAIT_SECONDS
+        run: str | None = None
+        while run is None:
+            described = await self._call(handle.describe(rpc_timeout=_RPC_TIMEOUT), schedule_id)
+            run = next((w for w in _started(described) if w not in before), None)
+            if run is None and not await _pause_until(deadline):
+                return Triggered(state, None, None)
+        job_id = await self.state.schedules.job_of_run(run)
+        while job_id is None and await _pause_until(deadline):
+            job_id = await self.state.schedules.job_of_run(run)
+        return Triggered(state, run, job_id)
 
     async def delete(self, schedule_id: str) -> str:
         """Delete the Temporal Schedule and mark the record deleted; the jobs it made stay (a run in progress
@@ -263,6 +290,25 @@ def _view(schedule: Schedule, described: ScheduleDescription, runs: list[Schedul
         skipped_overlap=info.num_actions_skipped_overlap,
         runs=runs,
     )
+
+
+def _started(described: ScheduleDescription) -> list[str]:
+    """Workflow ids of the schedule's runs, going or recently started."""
+    recent = [
+        r.action.workflow_id
+        for r in described.info.recent_actions
+        if isinstance(r.action, ScheduleActionExecutionStartWorkflow)
+    ]
+    return recent + _running(described)
+
+
+async def _pause_until(deadline: float) -> bool:
+    """Sleep a poll's interval; False (at once) when the deadline has passed."""
+    left = deadline - asyncio.get_running_loop().time()
+    if left <= 0:
+        return False
+    await asyncio.sleep(min(_POLL_SECONDS, left))
+    return True
 
 
 def _running(described: ScheduleDescription) -> list[str]:

@@ -26,7 +26,18 @@ def describe(stack: Stack) -> str:
     ]
     if stack.migrations_applied:
         lines.append(f"Migrations    : applied {', '.join(stack.migrations_applied)}")
+    # A whole line a user can paste into a shell (the comment included).
+    lines.append(f"{temporal_cli_env(stack.settings, stack.temporal_address)}   # for .venv/bin/temporal …")
     return "\n".join(lines)
+
+
+def temporal_cli_env(settings: Settings, address: str) -> str:
+    """What points the `temporal` CLI (.venv/bin/temporal) at this stack's server: it reads these variables, and
+    without them it asks 127.0.0.1:7233 whatever port the stack took."""
+    exports = [f"TEMPORAL_ADDRESS={address}"]
+    if settings.temporal_namespace != "default":
+        exports.append(f"TEMPORAL_NAMESPACE={settings.temporal_namespace}")
+    return "export " + " ".join(exports)
 
 
 async def run_foreground(

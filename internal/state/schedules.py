@@ -244,6 +244,11 @@ class ScheduleStore:
         )
         return [from_record(ScheduleRun, r) for r in rows]
 
+    async def job_of_run(self, run_key: str) -> str | None:
+        """The job a run (its workflow id) made; None while it has made none."""
+        job_id: str | None = await self._pool.fetchval("SELECT job_id FROM schedule_runs WHERE run_key = $1", run_key)
+        return job_id
+
     async def run_of_job(self, job_id: str) -> tuple[str, str | None] | None:
         """(schedule id, previous job id) of a job a schedule made; None for any other job."""
         row = await self._pool.fetchrow(

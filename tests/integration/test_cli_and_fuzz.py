@@ -21,8 +21,11 @@ DEMO = str(Path(__file__).resolve().parents[2] / "cmd" / "demo.py")
 
 
 async def _run(*args: str, timeout: float = 180, cwd: Path | None = None) -> tuple[int, str, str]:
+    # COLUMNS as a person's terminal: without env= the child would inherit the C environment, where a native
+    # library of this test process sets COLUMNS=80 behind os.environ's back.
+    env = {**os.environ, "COLUMNS": "110"}
     proc = await asyncio.create_subprocess_exec(
-        *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=cwd
+        *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=cwd, env=env
     )
     out, err = await asyncio.wait_for(proc.communicate(), timeout)
     assert proc.returncode is not None

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import re
 import sys
 import time
 from collections.abc import AsyncIterator
@@ -139,6 +141,11 @@ async def test_pause_stops_runs_resume_restarts_them_and_trigger_runs_at_once(sc
     assert triggered.status_code == 202 and triggered.json()["state"] == "active"
     runs = await sched.wait_runs(schedule_id, 1, timeout=30)
     assert len(runs) == 1 and runs[0]["status"] == "completed"
+    # The answer named the run it started and the job that run made.
+    assert (triggered.json()["run_workflow_id"], triggered.json()["job_id"]) == (
+        runs[0]["run_workflow_id"],
+        runs[0]["job_id"],
+    )
 
     paused = await sched.http.post(f"{S}/{schedule_id}/pause")
     assert paused.status_code == 202 and paused.json()["state"] == "paused"
@@ -259,6 +266,7 @@ async def _cli(api: Api, *args: str) -> tuple[int, str, str]:
         *args,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "COLUMNS": "110"},  # a person's terminal (the C environment here says 80)
     )
     out, err = await asyncio.wait_for(proc.communicate(), 60)
     assert proc.returncode is not None
@@ -276,8 +284,13 @@ async def test_enrich_schedule_commands(sched: ScheduleApi, tmp_path: Path) -> N
     assert code == 0 and schedule_id in out and "every 1h" in out and "active" in out
     code, out, _ = await _cli(sched.api, "schedule", "trigger", schedule_id)
     assert code == 0 and f"schedule {schedule_id}: active" in out
-    await sched.wait_runs(schedule_id, 1, timeout=30)
+    run = (await sched.wait_runs(schedule_id, 1, timeout=30))[0]
+    assert f"run {run['run_workflow_id']} started job {run['job_id']}" in out, out  # the job it started
     code, out, _ = await _cli(sched.api, "schedule", "show", schedule_id)
+    assert code == 0 and out.startswith(f"schedule {schedule_id} (schedule-{schedule_id}): active, every 1h"), out
+    assert "2 rows from p.csv" in out and "window=3" in out and "next runs: " in out
+    assert re.search(rf"^{run['job_id']}\s+completed\s+2\s", out, re.M), out  # its jobs, one line each
+    code, out, _ = await _cli(sched.api, "schedule", "show", schedule_id, "--json")
     shown = json.loads(out)
     assert code == 0 and shown["options"]["window"] == 3 and len(shown["recent_runs"]) == 1
     for action, state in [("pause", "paused"), ("resume", "active"), ("delete", "deleted")]:

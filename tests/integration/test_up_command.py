@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -21,12 +23,17 @@ async def test_up_prints_live_addresses_stops_cleanly_and_keeps_data(tmp_path: P
     addresses = await up.wait_ready()
     assert addresses["Temporal gRPC"] == f"127.0.0.1:{up.port}"
     assert addresses["Temporal UI"].startswith("http://127.0.0.1:")
+    # The line to paste for the `temporal` CLI, which asks 127.0.0.1:7233 unless TEMPORAL_ADDRESS says otherwise.
+    export = re.search(r"^export TEMPORAL_ADDRESS=(\S+)   # for \.venv/bin/temporal", up.output, re.M)
+    assert export and export.group(1) == addresses["Temporal gRPC"], up.output
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TEMPORAL_")}
     listing = await asyncio.to_thread(
         subprocess.run,
-        [str(TEMPORAL), "workflow", "list", "--address", addresses["Temporal gRPC"]],
+        [str(TEMPORAL), "workflow", "list"],
         capture_output=True,
         text=True,
         timeout=30,
+        env={**env, "TEMPORAL_ADDRESS": export.group(1)},
     )
     assert listing.returncode == 0, listing.stderr
     state = await StateManager.connect(addresses["Postgres URI"])
