@@ -50,6 +50,7 @@ async def test_results_progress_and_submit_read_well_in_110_columns(
         "weak-pillow-p,Pillow P\n"
         "few-tripod-t,A tripod with a rather long name for the column\n"
         "notfound-kettle,Kettle\n"
+        "many-lamp-1,Lamp\n"
     )
     async with serve(temporal_client, state, tmp_path) as api:
         code, out, err = await enrich("--api-url", api.url, "submit", str(upload), "--wait", cwd=tmp_path)
@@ -57,8 +58,8 @@ async def test_results_progress_and_submit_read_well_in_110_columns(
         job_id = out.split("job ", 1)[1].split()[0]
         # The end of --wait: the job's end state in full (the bar's own line is cut to the width), and plainly that
         # the demo source made the reviews up.
-        assert f"\njob {job_id}: completed, 4 of 4 rows done (100%)\n" in out, out
-        assert "  done:  succeeded 1 · low confidence 2 · failed 1\n" in out, out
+        assert f"\njob {job_id}: completed, 5 of 5 rows done (100%)\n" in out, out
+        assert "  done:  succeeded 2 · low confidence 2 · failed 1\n" in out, out
         assert "Demo data: these reviews were invented by the offline demo source" in out
         assert max(len(line) for line in out.splitlines()) <= WIDTH, out
 
@@ -67,7 +68,7 @@ async def test_results_progress_and_submit_read_well_in_110_columns(
         lines = out.splitlines()
         assert max(len(line) for line in lines) <= WIDTH, out
         rows = _table_rows(out)
-        assert sorted(rows) == [2, 3, 4, 5], out  # one line per row: nothing wrapped
+        assert sorted(rows) == [2, 3, 4, 5, 6], out  # one line per row: nothing wrapped
         # title, header, rule, the rows, the notice: no line more
         assert len([line for line in lines if line.strip()]) == 3 + len(rows) + 1, out
         # The user's own name (the source's, "Demo <id>", follows only where it fits whole: see the wide terminal
@@ -76,6 +77,8 @@ async def test_results_progress_and_submit_read_well_in_110_columns(
         assert "A tripod" in rows[4] and rows[4].rstrip().endswith("…"), out
         assert "product not found" in rows[5] and "failed" in rows[5]
         assert "positive, high" in rows[2] and "succeeded" in rows[2]
+        # A score on a sample says so: 60 of the 400 reviews the source reports were scored (3 pages of 20).
+        assert " 60 of 400 " in rows[6], out
         assert "change" not in lines[1]  # not a refresh job
         assert lines[-1].startswith("Demo data: these reviews were invented by the offline demo source.")
         # A wider terminal shows more of each: the source's name after the user's, the reason whole.
@@ -85,11 +88,11 @@ async def test_results_progress_and_submit_read_well_in_110_columns(
 
         code, out, err = await enrich("--api-url", api.url, "progress", job_id, cwd=tmp_path)
         assert code == 0, err
-        assert out.splitlines()[0] == f"job {job_id}: completed, 4 of 4 rows done (100%)", out
-        assert "done:  succeeded 1 · low confidence 2 · failed 1" in out
+        assert out.splitlines()[0] == f"job {job_id}: completed, 5 of 5 rows done (100%)", out
+        assert "done:  succeeded 2 · low confidence 2 · failed 1" in out
         assert "spent: " in out and "source requests" in out and "{" not in out
         code, out, _ = await enrich("--api-url", api.url, "progress", job_id, "--json", cwd=tmp_path)
-        assert code == 0 and json.loads(out)["succeeded"] == 1
+        assert code == 0 and json.loads(out)["succeeded"] == 2
 
         # A refresh job of the same products: its table has the change of score since the stored result.
         code, out, err = await enrich(
@@ -100,7 +103,8 @@ async def test_results_progress_and_submit_read_well_in_110_columns(
         code, out, err = await enrich("--api-url", api.url, "results", refresh_id, cwd=tmp_path)
         assert code == 0, err
         header = out.splitlines()[1].split()
-        assert header[:6] == ["row", "product", "name", "reviews", "score", "change"], out
+        # (the widest reviews cell, "60 of 400", leaves no room for the score at 110 columns: it goes first)
+        assert header[:4] == ["row", "product", "name", "reviews"] and "change" in header, out
         assert "+0.00" in _table_rows(out)[2], out  # the same demo reviews again: no change
         assert max(len(line) for line in out.splitlines()) <= WIDTH, out
 
