@@ -6,11 +6,13 @@ import asyncio
 import secrets
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response, Security
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -21,15 +23,21 @@ from internal.api.errors import ApiError, BodyReadTimeout, install_error_handler
 from internal.api.schedule_schemas import CreateScheduleJson
 from internal.api.schemas import CreateJobJson, Health
 
+# Declared in the OpenAPI document so that /docs has an Authorize button; the check itself is require_token's, and
+# auto_error=False keeps a missing header our 401 with our error body.
+_bearer = HTTPBearer(auto_error=False, description="API_TOKEN, when the service runs with one (else not needed)")
 
-async def require_token(request: Request) -> None:
+
+async def require_token(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)]
+) -> None:
     """With API_TOKEN set, every /api/v1 route needs `Authorization: Bearer <token>`."""
     expected = services(request).settings.api_token
     if expected is None:
         return
-    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    given = "" if credentials is None else credentials.credentials
     # compare_digest: the time taken must not tell an attacker how much of the token was right.
-    if scheme.lower() != "bearer" or not secrets.compare_digest(given.encode(), expected.get_secret_value().encode()):
+    if credentials is None or not secrets.compare_digest(given.encode(), expected.get_secret_value().encode()):
         raise ApiError(401, "unauthorized", "missing or wrong bearer token (Authorization: Bearer <API_TOKEN>)")
 
 
@@ -81,10 +89,14 @@ def _openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
 
 
 def create_app(svc: Services) -> FastAPI:
-    app = FastAPI(
+    # /docs (Swagger UI) and /redoc with their scripts and styles served from the fastapi-offline package under
+    # /docs/assets: the docs work where no CDN can be reached, like the rest of the page. Public, as is
+    # /openapi.json; the operations themselves need the token (the Authorize button sends it).
+    app = FastAPIOffline(
         title="Review enrichment API",
         version="1.0",
         description="Upload products, watch their reviews get fetched and scored, read product-level sentiment.",
+        static_url="/docs/assets",
     )
     app.state.services = svc
     app.openapi = _openapi(app)  # type: ignore[method-assign]

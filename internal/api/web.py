@@ -1,7 +1,8 @@
 """The web page: HTML shells at / and /jobs/{id}, and the fragments their JavaScript fetches.
 
-The shells hold no data, so they need no token; every fragment sits behind the same bearer check as /api/v1
-(the page keeps the token in sessionStorage and sends it as a header, so it never lands in a URL or a log)."""
+The shells hold no data (only which sources and scorers this service offers), so they need no token; every
+fragment sits behind the same bearer check as /api/v1 (the page keeps the token in sessionStorage and sends it as a
+header, so it never lands in a URL or a log)."""
 
 from __future__ import annotations
 
@@ -19,8 +20,10 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from internal.api.deps import JobIdPath, services
 from internal.api.export import result_cells
 from internal.api.histogram import histogram
+from internal.api.schemas import ProgressOut
 from internal.api.views import progress_out
-from internal.domain.options import SCORER_NAMES
+from internal.domain.options import SCORER_NAMES, SOURCE_NAMES
+from internal.sources.demo import DemoSource
 from internal.state.models import JOB_TRANSITIONS, TERMINAL_JOB_STATUSES, RowState, RowStatus
 
 _env = Environment(loader=PackageLoader("internal.api", "templates"), autoescape=select_autoescape(["html", "svg"]))
@@ -34,7 +37,8 @@ PAGE_SIZE = 50
 # table says it covers only the first ones rather than making one page view read a million rows.
 SCAN_LIMIT = 20_000
 _LIST_JOBS = 30
-_FINISHED = ("completed", "failed", "cancelled")
+# The offline generator whose reviews are invented: everything it produced is marked as such on the page.
+DEMO_SOURCE = DemoSource.name
 
 
 def install(app: FastAPI, auth: Sequence[Depends]) -> None:
@@ -43,13 +47,35 @@ def install(app: FastAPI, auth: Sequence[Depends]) -> None:
     app.mount("/static", StaticFiles(packages=[("internal.api", "static")]), name="static")
 
 
+# How to configure what this service has not: shown next to what the upload form offers (docs/scorers.md and
+# docs/sources.md have the whole story). Restarting the worker and the API with the variables set adds it.
+_HOW_TO_ADD: dict[str, str] = {
+    "comprehend": "comprehend (AWS_REGION and AWS credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or a role)",
+    "gemini": "gemini (GEMINI_API_KEY)",
+    "walmart": "walmart (WM_CONSUMER_ID, WM_PRIVATE_KEY_PATH)",
+    "http": "http (REVIEWS_HTTP_URL, REVIEWS_HTTP_MAPPING)",
+    "file": "file (REVIEWS_FILE)",
+}
+
+
 @pages.get("/", response_class=HTMLResponse)
 async def index(request: Request) -> HTMLResponse:
-    svc = services(request)
+    settings = services(request).settings
+    configured = settings.configured_sources
     return templates.TemplateResponse(
         request,
         "index.html",
-        {"scorers": SCORER_NAMES, "needs_token": svc.settings.api_token is not None},
+        {
+            "needs_token": settings.api_token is not None,
+            # Cheapest first, as a chain is written; only what a job here can use (else it is refused with 422).
+            "scorers": [s for s in SCORER_NAMES if s in settings.configured_scorers],
+            "default_chain": settings.scorers_in_chain,
+            "missing_scorers": [_HOW_TO_ADD[s] for s in SCORER_NAMES if s not in settings.configured_scorers],
+            # The service's default source first: what a job gets when nobody changes it.
+            "sources": [settings.review_source, *(s for s in configured if s != settings.review_source)],
+            "missing_sources": [_HOW_TO_ADD[s] for s in SOURCE_NAMES if s not in configured],
+            "demo_source": DEMO_SOURCE,
+        },
     )
 
 
@@ -65,18 +91,26 @@ async def job_page(request: Request, job_id: JobIdPath) -> HTMLResponse:
             "temporal_ui": settings.temporal_ui,
             "namespace": settings.temporal_namespace,
             "statuses": get_args(RowStatus),
+            "demo_source": DEMO_SOURCE,
             # Which job statuses each button works from: the state machine's own table, not a copy in JS.
             "actions": json.dumps(
                 {
                     "pause": JOB_TRANSITIONS["paused"],
                     "resume": ("paused",),
                     "cancel": JOB_TRANSITIONS["cancelling"],
-                    # POST /retry-failed: a finished job with failed rows (internal/service/retry.py).
-                    "retry-failed": TERMINAL_JOB_STATUSES,
+                    # POST /retry: a finished job with failed or cancelled rows (internal/service/retry.py).
+                    "retry": TERMINAL_JOB_STATUSES,
                 }
             ),
         },
     )
+
+
+def share_ran(p: ProgressOut) -> float:
+    """Percent of the rows that ran (finished, and not by being cancelled): what a cancelled job's bar shows, so that
+    it does not look like a complete one. app.js computes the same for the job page from the same counts."""
+    ran = p.total - p.cancelled - p.pending - p.running
+    return 100.0 if p.total == 0 else round(100.0 * ran / p.total, 2)
 
 
 @fragments.get("/jobs", response_class=HTMLResponse)
@@ -84,7 +118,7 @@ async def jobs_fragment(request: Request) -> HTMLResponse:
     svc = services(request)
     listed = await svc.jobs.list_jobs(limit=_LIST_JOBS, status=None, before=None)
     rows = [(job, progress_out(await svc.jobs.progress(job.job_id))) for job in listed]
-    return templates.TemplateResponse(request, "_jobs.html", {"rows": rows})
+    return templates.TemplateResponse(request, "_jobs.html", {"rows": rows, "share_ran": share_ran})
 
 
 StatusFilter = Literal["", RowStatus]
@@ -104,14 +138,29 @@ async def _scan(request: Request, job_id: str) -> tuple[list[RowState], bool]:
     return rows[:SCAN_LIMIT], True
 
 
-def _view(row: RowState) -> dict[str, Any]:
+def reviews_shown(count: int | None, available: object) -> str:
+    """ "60 of 400" when the source reports more reviews than were scored, else the count (— for none)."""
+    if count is None:
+        return "—"
+    if isinstance(available, int) and not isinstance(available, bool) and available > count:
+        return f"{count} of {available}"
+    return str(count)
+
+
+def row_view(row: RowState) -> dict[str, Any]:
     cells = result_cells(row)
+    result = row.result or {}
+    source_name = cells["product_name"]
     return {
         **cells,
         "row": row.row_num,
         "product_id": row.product_id,
-        "product_name": cells["product_name"] or row.name,
+        # The name column of the user's own CSV first; the source's name for the product beside it.
+        "own_name": row.name or None,
+        "source_name": source_name if source_name and source_name != row.name else None,
         "product_url": cells["product_url"] or row.url,
+        "reviews": reviews_shown(cells["review_count"], result.get("reviews_available")),
+        "demo": result.get("source") == DEMO_SOURCE,
     }
 
 
@@ -124,7 +173,7 @@ async def results_fragment(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> HTMLResponse:
     rows, truncated = await _scan(request, job_id)
-    views = [_view(r) for r in rows if not status or r.status == status]
+    views = [row_view(r) for r in rows if not status or r.status == status]
     if sort != "row":
         scored = [v for v in views if v["score_5"] is not None]
         scored.sort(key=lambda v: v["score_5"], reverse=sort == "score_desc")

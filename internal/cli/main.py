@@ -151,9 +151,14 @@ def cmd_action(client: ApiClient, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_retry_failed(client: ApiClient, args: argparse.Namespace) -> int:
-    result = client.action(args.job_id, "retry-failed")
-    console.print(f"job {result['job_id']}: {result['status']}, {result['rows']} failed rows sent back to pending")
+# `enrich retry-failed` and `enrich retry`: the API route each posts to, and which rows it sends back to pending.
+_RETRIES = {"retry-failed": "failed", "retry": "failed or cancelled"}
+
+
+def cmd_retry(client: ApiClient, args: argparse.Namespace) -> int:
+    result = client.action(args.job_id, args.command)
+    rows = _RETRIES[args.command]
+    console.print(f"job {result['job_id']}: {result['status']}, {result['rows']} {rows} rows sent back to pending")
     return 0
 
 
@@ -205,9 +210,10 @@ def parser() -> argparse.ArgumentParser:
         a = sub.add_parser(name, help=text)
         a.add_argument("job_id")
         a.set_defaults(run=cmd_action)
-    rf = sub.add_parser("retry-failed", help="run the failed rows of a finished job again")
-    rf.add_argument("job_id")
-    rf.set_defaults(run=cmd_retry_failed)
+    for name, rows in _RETRIES.items():
+        rf = sub.add_parser(name, help=f"run again the {rows} rows of a finished job")
+        rf.add_argument("job_id")
+        rf.set_defaults(run=cmd_retry)
     schedules.add_commands(sub, console, _options)
     return p
 

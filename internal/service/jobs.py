@@ -23,7 +23,7 @@ from internal.service.errors import EnrichmentUnavailable, InvalidJobState, JobN
 from internal.service.intake import RowSamples, create_job_from_csv, ingest_upload
 from internal.service.options import job_options
 from internal.service.products import product_list_error, products_csv
-from internal.service.retry import Retried, retry_failed
+from internal.service.retry import FAILED_ROWS, UNFINISHED_ROWS, Retried, retry_rows
 from internal.state.manager import StateManager
 from internal.state.models import TERMINAL_JOB_STATUSES, Event, Job, JobStatus, NewJob, Progress, RowState
 
@@ -160,7 +160,11 @@ class JobService:
 
     async def retry_failed(self, job_id: str) -> Retried:
         """Run the failed rows of a finished job again (semantics: internal/service/retry.py)."""
-        return await retry_failed(self.state, self.enricher, job_id)
+        return await retry_rows(self.state, self.enricher, job_id, FAILED_ROWS)
+
+    async def retry_unfinished(self, job_id: str) -> Retried:
+        """Run the failed and the cancelled rows of a finished job again (internal/service/retry.py)."""
+        return await retry_rows(self.state, self.enricher, job_id, UNFINISHED_ROWS)
 
     async def get(self, job_id: str) -> Job:
         return await self.state.get_job(job_id)

@@ -8,6 +8,7 @@ statement.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 import asyncpg
@@ -24,8 +25,9 @@ from internal.state.db import (
 from internal.state.events import EventStore
 from internal.state.intakes import IntakeLedger
 from internal.state.jobs import JobStore
+from internal.state.models import RowStatus
 from internal.state.products import ProductStore
-from internal.state.retry import Reopened, reopen_failed_rows
+from internal.state.retry import Reopened, reopen_rows
 from internal.state.reviews import ReviewStore
 from internal.state.rows import RowStore
 from internal.state.schedules import ScheduleStore
@@ -101,8 +103,8 @@ class StateManager:
     async def close(self) -> None:
         await self._pool.close()
 
-    async def reopen_failed_rows(self, job_id: str) -> Reopened:
-        return await reopen_failed_rows(self._pool, job_id)
+    async def reopen_rows(self, job_id: str, statuses: Collection[RowStatus], event: str) -> Reopened:
+        return await reopen_rows(self._pool, job_id, statuses, event)
 
     async def ping(self) -> bool:
         return bool(await self._pool.fetchval("SELECT true"))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import re
 from pathlib import Path
 
 from playwright.async_api import Browser, Page, expect
@@ -54,6 +55,16 @@ async def test_upload_example_watch_it_finish_filter_sort_and_download(
         bars = await page.locator("#histogram rect.bar").evaluate_all("bs => bs.map(b => Number(b.dataset.count))")
         assert sum(bars) == scored > 0 and len(bars) == 8
         await expect(page.locator("#results-summary")).to_contain_text(f"{total} rows")
+        # Demo data says so: a banner on the job, a mark on each row whose result came from the demo source.
+        await expect(page.locator("#job-demo-banner")).to_be_visible()
+        await expect(page.locator("#job-demo-banner")).to_contain_text("invented")
+        from_demo = sum(1 for r in rows if r["result"] and r["result"].get("source") == "demo")
+        assert from_demo > 0
+        await expect(page.locator("table.results .demo-mark")).to_have_count(from_demo)
+        # The product is named as the user's CSV names it, with the source's name beside it.
+        blender = page.locator("table.results tbody tr").first.locator("td.product")
+        await expect(blender.locator(".own-name")).to_have_text("Blender 200")
+        await expect(blender.locator(".source-name")).to_contain_text("Demo pos-blender-200")
         IMG.mkdir(parents=True, exist_ok=True)
         await page.screenshot(path=IMG / "web-job.png")
 
@@ -84,9 +95,10 @@ async def test_upload_example_watch_it_finish_filter_sort_and_download(
         assert len(list(csv.reader(io.StringIO(expected.decode("utf-8-sig"))))) == total + 1
 
         # One row failed (a product the source does not know): the retry button runs it again, and it ends the same.
-        await expect(page.locator("#btn-retry-failed")).to_be_enabled()
-        await page.click("#btn-retry-failed")
-        await expect(page.locator("#action-result")).to_contain_text("retry-failed: job is now running")
+        await expect(page.locator("#btn-retry")).to_be_enabled()
+        await expect(page.locator("#btn-retry")).to_contain_text("1 failed")
+        await page.click("#btn-retry")
+        await expect(page.locator("#action-result")).to_contain_text("1 row sent to run again")
         async with asyncio.timeout(60):
             while True:
                 events = (await http.get(f"/api/v1/jobs/{job_id}/events")).json()["events"]
@@ -95,6 +107,7 @@ async def test_upload_example_watch_it_finish_filter_sort_and_download(
                 await asyncio.sleep(0.2)
         assert (await http.get(f"/api/v1/jobs/{job_id}/progress")).json()["failed"] == counts["failed"] == 1
         await expect(page.locator("#job-status")).to_have_text("completed", timeout=30_000)
+        await expect(page.locator("#action-result")).to_be_empty()  # the job moved on: the message went with it
 
         # The jobs list: this job, completed, at 100 %.
         await page.goto(api.url + "/")
@@ -105,13 +118,14 @@ async def test_upload_example_watch_it_finish_filter_sort_and_download(
         await page.close()
 
 
-async def test_pause_resume_and_cancel_a_larger_job(
+async def test_pause_resume_cancel_after_asking_and_run_the_cancelled_rows_again(
     temporal_client: Client, state: StateManager, tmp_path: Path, browser: Browser
 ) -> None:
     big = tmp_path / "big.csv"
-    big.write_text("product_id,name\n" + "".join(f"pos-item-{i},Item {i}\n" for i in range(400)))
+    big.write_text("product_id,name\n" + "".join(f"pos-item-{i},Item {i}\n" for i in range(150)))
     async with serve(temporal_client, state, tmp_path) as api, api.client() as http:
-        page = await browser.new_page()
+        context = await browser.new_context(viewport={"width": 1280, "height": 900})
+        page = await context.new_page()
         await page.goto(api.url + "/")
         await page.set_input_files("#file-input", big)
         await page.click("text=Job options")
@@ -124,16 +138,56 @@ async def test_pause_resume_and_cancel_a_larger_job(
         await page.click("#btn-pause")
         await expect(page.locator("#job-status")).to_have_text("paused")
         await expect(page.locator("#btn-pause")).to_be_disabled()
+        message = page.locator("#action-result")
+        await expect(message).to_contain_text("Paused")
         await page.click("#btn-resume")
         await expect(page.locator("#job-status")).to_have_text("running")
+        await expect(message).not_to_contain_text("Paused")
+
+        # Cancel asks first, saying how many rows would not run; "keep running" changes nothing.
+        confirm = page.locator("#cancel-confirm")
         await page.click("#btn-cancel")
+        await expect(confirm).to_be_visible()
+        await expect(confirm).to_contain_text(re.compile(r"\b\d+ of the 150 rows have not run"))
+        await page.click("#cancel-no")
+        await expect(confirm).to_be_hidden()
+        assert (await http.get(f"/api/v1/jobs/{job_id}")).json()["status"] == "running"
+        await page.click("#btn-cancel")
+        await page.click("#cancel-yes")
         await expect(page.locator("#job-status")).to_have_text("cancelled", timeout=60_000)
+        await expect(message).to_be_empty()  # "cancelling…" was about a state that has passed
         await expect(page.locator("#btn-cancel")).to_be_disabled()
-        await expect(page.locator("#btn-retry-failed")).to_be_disabled()  # finished, but no row failed
         progress = (await http.get(f"/api/v1/jobs/{job_id}/progress")).json()
         assert progress["status"] == "cancelled" and progress["cancelled"] > 0
-        assert sum((await _counts(page)).values()) == progress["total"] == 400
-        await page.close()
+        assert sum((await _counts(page)).values()) == progress["total"] == 150
+
+        # A cancelled job does not look complete: the bar shows the share that ran, in the cancelled colour.
+        ran = progress["total"] - progress["cancelled"]
+        bar = page.locator("#job-bar")
+        await expect(bar).to_have_class(re.compile(r"\bcancelled\b"))
+        assert round(float(await bar.get_attribute("value") or "-1")) == round(100 * ran / 150)
+        await expect(page.locator("#job-percent")).to_contain_text(f"{ran} of 150 rows ran")
+        await page.screenshot(path=IMG / "web-job-cancelled.png")
+        listing = await context.new_page()
+        await listing.goto(api.url + "/")
+        listed = listing.locator(f'tr[data-job="{job_id}"] progress')
+        await expect(listed).to_have_class(re.compile(r"\bcancelled\b"))
+        assert round(float(await listed.get_attribute("value") or "-1")) == round(100 * ran / 150)
+        await listing.close()
+
+        # The rows that did not run can: the retry button runs the cancelled (and failed) rows again.
+        retry = page.locator("#btn-retry")
+        await expect(retry).to_be_enabled()
+        await expect(retry).to_contain_text(f"{progress['cancelled']} cancelled")
+        await retry.click()
+        # About 145 rows, two at a time: a couple of minutes on a loaded machine.
+        await expect(page.locator("#job-status")).to_have_text("completed", timeout=240_000)
+        done = (await http.get(f"/api/v1/jobs/{job_id}/progress")).json()
+        assert (done["cancelled"], done["succeeded"]) == (0, 150)
+        await expect(bar).not_to_have_class(re.compile(r"\bcancelled\b"))
+        await expect(page.locator("#job-percent")).to_have_text("100 %")
+        await expect(retry).to_be_disabled()
+        await context.close()
 
 
 async def test_broken_uploads_are_explained_in_words(
