@@ -80,6 +80,12 @@ def cmd_submit(client: ApiClient, args: argparse.Namespace) -> int:
     )
     for bad in created["invalid_samples"]:
         console.print(f"  [magenta]row {bad['row']}[/]: {bad['reason']}")
+    # Cells of echoed columns cut to the intake limit: the rows run, but the user is told what was shortened.
+    for cut in created.get("warnings") or []:
+        console.print(f"  [yellow]row {cut['row']}[/]: {cut['reason']}")
+    if created.get("error"):  # no row could run: the job ended before it started
+        console.print(f"[red]{created['status']}[/]: {created['error']}")
+        return 1
     if not args.wait:
         print(created["job_id"])
         return 0

@@ -136,3 +136,20 @@ async def test_the_cli_reads_api_url_and_token_from_dot_env(
         assert code == 0 and job_id in out, err
         code, out, err = await enrich("--token", "tok", "jobs", cwd=tmp_path)
         assert code == 0 and job_id in out, err
+
+
+async def test_submit_says_what_was_cut_and_when_no_row_can_run(
+    temporal_client: Client, state: StateManager, tmp_path: Path
+) -> None:
+    long_text = "x" * 25_200
+    cut = tmp_path / "cut.csv"
+    cut.write_text(f"product_id,description\npos-1,{long_text}\n")
+    empty = tmp_path / "empty.csv"
+    empty.write_text("product_id,name\n,Kettle\n,Toaster\n")
+    async with serve(temporal_client, state, tmp_path) as api:
+        code, out, err = await enrich("--api-url", api.url, "submit", str(cut), cwd=tmp_path)
+        assert code == 0, out + err
+        assert "0 invalid" in out and "row 2" in out and "truncated" in out, out
+        code, out, err = await enrich("--api-url", api.url, "submit", str(empty), "--wait", cwd=tmp_path)
+        assert code == 1, out + err
+        assert "failed: no row could run: 2 of 2 rows invalid" in out, out
