@@ -1,6 +1,7 @@
 """Logging set-up shared by the entry points: readable text by default, one JSON object per line with
 `LOG_FORMAT=json`. Either way a line logged inside a workflow or an activity carries its job id, row, workflow id
-(and for an activity its type and attempt), and the values of secret settings are masked."""
+(and for an activity its type and attempt), and the values of secret settings are masked. `LOG_LEVEL=debug` adds
+the SDK's debug lines, among them the traceback of every expected failure (internal/activities/beats.py)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from internal.workflows.job import parse_workflow_id
 
 _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 LOG_FORMATS: Final = ("text", "json")
+LOG_LEVELS: Final = ("debug", "info", "warning", "error")
 # The record attributes TemporalContext sets, in the order they are shown.
 CONTEXT_FIELDS: Final = ("job_id", "row", "workflow_id", "activity", "attempt")
 # Environment variables whose values are secrets (API_TOKEN, GEMINI_API_KEY, AWS_SECRET_ACCESS_KEY, …).
@@ -106,11 +108,23 @@ def log_handler(fmt: str, secrets: Iterable[str] = ()) -> logging.Handler:
     return handler
 
 
+def log_level(value: str | None, default: int) -> int:
+    """The level `LOG_LEVEL` names (unset or empty: the entry point's default)."""
+    name = (value or "").strip().lower()
+    if not name:
+        return default
+    if name not in LOG_LEVELS:
+        raise ValueError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {value!r}")
+    return int(getattr(logging, name.upper()))
+
+
 def configure_logging(level: int = logging.INFO) -> None:
-    """Root logging from `LOG_FORMAT` (text or json); exits with a clear message for any other value."""
+    """Root logging from `LOG_FORMAT` (text or json) and `LOG_LEVEL` (else `level`); exits with a clear message
+    for any other value."""
     fmt = os.environ.get("LOG_FORMAT", "text").strip().lower() or "text"
     try:
         handler = log_handler(fmt, secret_values(os.environ))
+        level = log_level(os.environ.get("LOG_LEVEL"), level)
     except ValueError as err:
         raise SystemExit(f"error: {err}") from None
     logging.basicConfig(level=level, handlers=[handler], force=True)

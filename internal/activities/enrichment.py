@@ -16,7 +16,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from internal.activities import io, metrics
-from internal.activities.beats import heartbeat, heartbeating, local, transient
+from internal.activities.beats import heartbeat, heartbeating, local, permanent, transient
 from internal.activities.feedback import FeedbackActivities
 from internal.activities.fetching import FetchActivities
 from internal.scorers.base import PermanentScorerError, Scorer, ScorerError, Summarizer
@@ -79,7 +79,7 @@ class EnrichmentActivities:
                 metrics.scorer_call(inp.scorer, err, time.monotonic() - started)
                 await self._state.add_costs(inp.job_id, inp.row_num, scorer_calls=1)
                 if isinstance(err, PermanentScorerError):
-                    raise ApplicationError(str(err), non_retryable=True, type=type(err).__name__) from err
+                    raise permanent(err) from err
                 raise transient(err, err.retry_after) from err
             metrics.scorer_call(inp.scorer, None, time.monotonic() - started)
             await self._state.store_scores(inp.job_id, inp.row_num, scores, calls=1)

@@ -16,7 +16,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from internal.activities import io, metrics
-from internal.activities.beats import heartbeat, heartbeating, transient
+from internal.activities.beats import heartbeat, heartbeating, permanent, transient
 from internal.domain.reuse import CLAIM_WAIT_SECONDS
 from internal.sources.base import PermanentSourceError, ReviewSource, SourceError
 from internal.state.ports import RowEnrichment
@@ -64,7 +64,7 @@ class FetchActivities:
             # A refused request was still sent (and a metered API may bill it).
             await self._state.add_costs(job_id, row_num, source_requests=1)
             if isinstance(err, PermanentSourceError):
-                raise ApplicationError(str(err), non_retryable=True, type=type(err).__name__) from err
+                raise permanent(err) from err
             raise transient(err, err.retry_after) from err
         new = await self._state.store_reviews(job_id, row_num, page.reviews, requests=1)
         metrics.fetch_page(source.name, None, new)

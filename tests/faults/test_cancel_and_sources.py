@@ -17,6 +17,7 @@ from tests.fakes.reviews_api import API_KEY, HANG_SECONDS, FakeReviewsApi
 from tests.fakes.server import serve_app
 from tests.faults.conftest import Record
 from tests.faults.harness import fault_stack
+from tests.integration.harness import wait_count
 
 TERMINAL = ("completed", "cancelled", "failed")
 
@@ -57,9 +58,7 @@ async def test_cancel_while_rows_retry_on_a_slow_scorer(tmp_path: Path, figure: 
                     assert job["status"] == "cancelled", job
                     assert took < 15, f"the cancel took {took:.1f} s"
                     query = f'JobId="{job_id}" AND ExecutionStatus="Running"'
-                    async with asyncio.timeout(10):
-                        while (await client.count_workflows(query)).count:
-                            await asyncio.sleep(0.25)
+                    await wait_count(client, query, 0, timeout=10)
                     # Nothing keeps spending the scorer's quota once the job is cancelled. A scoring activity
                     # hears of the cancel in its next heartbeat's reply (one every HEARTBEAT_EVERY, 5 s, while a
                     # call runs) and the calls it has queued then never go out.

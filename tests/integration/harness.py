@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import io
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 
-from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.client import Client, WorkflowExecution, WorkflowExecutionStatus
 from temporalio.worker import Worker
 
 from internal.scorers.base import Scorer
@@ -73,3 +73,45 @@ async def wait_until_done(state: StateManager, job_id: str, timeout: float = 300
 async def all_rows_terminal(state: StateManager, job_id: str) -> bool:
     p = await state.get_progress(job_id)
     return sum(p.counts[s] for s in TERMINAL_ROW_STATUSES) == p.total
+
+
+# Visibility (list/count) is eventually consistent, and a run closes a workflow task after it wrote the job's final
+# status: a test reading either right after PostgreSQL says the job is done waits for what it asserts.
+VISIBILITY_TIMEOUT = 30.0
+
+
+async def wait_runs(
+    client: Client,
+    query: str,
+    until: Callable[[list[WorkflowExecution]], bool],
+    timeout: float = VISIBILITY_TIMEOUT,
+) -> list[WorkflowExecution]:
+    """The runs a visibility query lists, once `until` holds for them; an AssertionError naming what was listed
+    last if it does not within `timeout`."""
+    seen: list[WorkflowExecution] = []
+    try:
+        async with asyncio.timeout(timeout):
+            while True:
+                seen = [w async for w in client.list_workflows(query)]
+                if until(seen):
+                    return seen
+                await asyncio.sleep(0.2)
+    except TimeoutError:
+        listed = [(w.run_id, w.status.name if w.status else None, w.close_time) for w in seen]
+        raise AssertionError(f"after {timeout:g} s, {query!r} lists {listed}") from None
+
+
+async def wait_count(client: Client, query: str, expected: int, timeout: float = VISIBILITY_TIMEOUT) -> None:
+    """Until a visibility count query answers `expected` (an AssertionError with the last count otherwise)."""
+    count = None
+    try:
+        async with asyncio.timeout(timeout):
+            while (count := (await client.count_workflows(query)).count) != expected:
+                await asyncio.sleep(0.2)
+    except TimeoutError:
+        raise AssertionError(f"after {timeout:g} s, {query!r} counts {count}, not {expected}") from None
+
+
+def all_completed(runs: int) -> Callable[[list[WorkflowExecution]], bool]:
+    """`until` for wait_runs: exactly `runs` runs, every one closed as completed."""
+    return lambda seen: len(seen) == runs and all(w.status == WorkflowExecutionStatus.COMPLETED for w in seen)

@@ -11,8 +11,15 @@ from temporalio.client import Client, WorkflowExecutionStatus
 
 from internal.enricher.temporal_enricher import TemporalEnricher
 from internal.state.manager import StateManager
-from internal.workflows.job import JobProgress, job_workflow_id
-from tests.integration.harness import all_rows_terminal, new_job, running_worker, wait_until_done
+from internal.workflows.job import JobProgress, JobWorkflow, job_workflow_id
+from tests.integration.harness import (
+    all_rows_terminal,
+    new_job,
+    running_worker,
+    wait_count,
+    wait_runs,
+    wait_until_done,
+)
 
 _CHILD_OPEN = EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED
 _CHILD_CLOSED = {
@@ -25,10 +32,6 @@ _CHILD_CLOSED = {
 }
 
 
-async def _runs(client: Client, workflow_id: str) -> list[str]:
-    return [w.run_id async for w in client.list_workflows(f'WorkflowId="{workflow_id}"')]
-
-
 async def _max_pending_children(client: Client, workflow_id: str, run_id: str) -> int:
     history = await client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
     pending = peak = 0
@@ -39,15 +42,6 @@ async def _max_pending_children(client: Client, workflow_id: str, run_id: str) -
         elif event.event_type in _CHILD_CLOSED:
             pending -= 1
     return peak
-
-
-async def _wait_visible(client: Client, query: str, expected: int, timeout: float = 20) -> int:
-    async with asyncio.timeout(timeout):
-        while True:
-            n = (await client.count_workflows(query)).count
-            if n == expected:
-                return n
-            await asyncio.sleep(0.25)
 
 
 async def test_large_job_bounded_window_and_continue_as_new(temporal_client: Client, state: StateManager) -> None:
@@ -63,10 +57,13 @@ async def test_large_job_bounded_window_and_continue_as_new(temporal_client: Cli
     assert await all_rows_terminal(state, job_id)
     progress = await state.get_progress(job_id)
     assert progress.status == "completed" and progress.total == 2500
-    runs = await _runs(temporal_client, job_workflow_id(job_id))
-    assert len(runs) >= 4, "600 children per run over 2,500 rows must continue-as-new at least 4 times"
-    for run_id in runs:
-        assert await _max_pending_children(temporal_client, job_workflow_id(job_id), run_id) <= window
+    result = await temporal_client.get_workflow_handle_for(JobWorkflow.run, job_workflow_id(job_id)).result()
+    assert result.runs >= 4, "600 children per run over 2,500 rows must continue-as-new at least 4 times"
+    # Every run, the last one included: visibility may list it a moment after the job reads completed.
+    query = f'WorkflowId="{job_workflow_id(job_id)}"'
+    runs = await wait_runs(temporal_client, query, lambda seen: len(seen) == result.runs)
+    for run in runs:
+        assert await _max_pending_children(temporal_client, job_workflow_id(job_id), run.run_id) <= window
 
 
 async def test_progress_query_and_search_attributes(temporal_client: Client, state: StateManager) -> None:
@@ -78,7 +75,7 @@ async def test_progress_query_and_search_attributes(temporal_client: Client, sta
         snapshot = await handle.query("progress", result_type=JobProgress)
         assert snapshot.job_id == job_id and snapshot.in_flight <= 4
         await wait_until_done(state, job_id, client=temporal_client)
-    await _wait_visible(temporal_client, f'JobId="{job_id}"', 13)  # parent + 12 children
+    await wait_count(temporal_client, f'JobId="{job_id}"', 13)  # parent + 12 children
     desc = await temporal_client.get_workflow_handle(job_workflow_id(job_id)).describe()
     assert desc.status == WorkflowExecutionStatus.COMPLETED
     assert (await desc.static_summary()) is not None
@@ -101,7 +98,7 @@ async def test_cancel_mid_job_stops_every_child(temporal_client: Client, state: 
     progress = await state.get_progress(job_id)
     assert progress.status == "cancelled"
     assert progress.counts["cancelled"] > 0 and progress.counts["running"] == progress.counts["pending"] == 0
-    await _wait_visible(temporal_client, f'JobId="{job_id}" AND ExecutionStatus="Running"', 0)
+    await wait_count(temporal_client, f'JobId="{job_id}" AND ExecutionStatus="Running"', 0)
     after = {r.row_num: r.result for r in await state.get_results(job_id, limit=100)}
     for row_num, result in finished_before.items():
         assert after[row_num] == result
@@ -186,8 +183,7 @@ async def test_feedback_reads_more_pages_then_escalates_and_keeps_the_best(
     sparse = rows["sparse-f1"]  # 2 reviews on page 1: continue-as-new with a larger page budget
     assert sparse.status == "succeeded" and sparse.attempt == 2
     assert sparse.result is not None and sparse.result["review_count"] == 22
-    runs = await _runs(temporal_client, sparse.workflow_id or "")
-    assert len(runs) == 2
+    await wait_runs(temporal_client, f'WorkflowId="{sparse.workflow_id}"', lambda seen: len(seen) == 2)
 
     weak = rows["weak-f2"]  # stays weak: escalates once, then gives up at max_retries with its best result
     assert weak.status == "low_confidence" and weak.attempt == 2

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 
 from temporalio.api.enums.v1 import IndexedValueType
@@ -12,6 +11,7 @@ from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSear
 from temporalio.worker import Worker
 
 from internal.stack.temporal_server import ensure_search_attributes
+from tests.integration.harness import wait_count
 from tests.integration.smoke_workflow import GreetInput, GreetResult, SmokeWorkflow, greet
 
 JOB_ID = SearchAttributeKey.for_keyword("JobId")
@@ -30,12 +30,7 @@ async def test_trivial_workflow_runs_and_is_searchable_by_job_id(temporal_client
         )
     assert result == GreetResult(greeting="hello temporal")
     # Visibility is eventually consistent; count() with the query is what `temporal workflow list` uses.
-    for _ in range(50):
-        count = await temporal_client.count_workflows(f'JobId="{job_id}"')
-        if count.count == 1:
-            break
-        await asyncio.sleep(0.1)
-    assert count.count == 1
+    await wait_count(temporal_client, f'JobId="{job_id}"', 1)
 
 
 async def test_search_attributes_are_registered_as_keywords(temporal_client: Client) -> None:

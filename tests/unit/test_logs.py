@@ -11,7 +11,7 @@ import pytest
 from temporalio import activity
 from temporalio.testing import ActivityEnvironment
 
-from internal.logs import log_handler, secret_values
+from internal.logs import log_handler, log_level, secret_values
 from internal.workflows.job import parse_workflow_id
 
 
@@ -63,6 +63,13 @@ def test_unknown_format_and_secret_names() -> None:
         log_handler("xml")
     env = {"API_TOKEN": "abcdefgh", "GEMINI_API_KEY": "k" * 10, "DATA_DIR": "/tmp/x", "AWS_SECRET_ACCESS_KEY": "z"}
     assert sorted(secret_values(env)) == sorted(["abcdefgh", "k" * 10, "z"])
+
+
+def test_log_level_names_a_level_or_keeps_the_default() -> None:
+    assert log_level(None, logging.INFO) == logging.INFO and log_level(" ", logging.WARNING) == logging.WARNING
+    assert log_level("DEBUG", logging.INFO) == logging.DEBUG and log_level("error", logging.INFO) == logging.ERROR
+    with pytest.raises(ValueError, match="LOG_LEVEL must be one of debug, info, warning, error, not 'loud'"):
+        log_level("loud", logging.INFO)
 
 
 def test_workflow_ids_name_job_and_row() -> None:

@@ -21,11 +21,7 @@ from internal.domain.options import EnrichmentOptions
 from internal.worker import WORKFLOWS
 from internal.workflows.job import JOB_ID, JobInput, JobWorkflow, job_workflow_id
 from tests.fakes.activities import FakeActivities
-
-
-async def _running(client: Client, job_id: str) -> int:
-    query = f'JobId="{job_id}" AND ExecutionStatus="Running"'
-    return (await client.count_workflows(query)).count
+from tests.integration.harness import wait_count
 
 
 async def test_cancel_reaches_children_that_continue_as_new(temporal_client: Client) -> None:
@@ -62,9 +58,7 @@ async def test_cancel_reaches_children_that_continue_as_new(temporal_client: Cli
         assert fakes.job_status[-1] == "cancelled"
         assert took < 15, f"cancel took {took:.1f} s"
         # Visibility lags a little behind the close of the last child.
-        async with asyncio.timeout(10):
-            while await _running(temporal_client, job_id):
-                await asyncio.sleep(0.25)
+        await wait_count(temporal_client, f'JobId="{job_id}" AND ExecutionStatus="Running"', 0, timeout=10)
         assert set(fakes.row_status.values()) == {"cancelled"}, fakes.row_status
         # The cancel path is new shape (behind a patch): it must replay in the sandbox, as a running job would.
         history = await handle.fetch_history()
