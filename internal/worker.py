@@ -27,7 +27,7 @@ from temporalio.worker import PollerBehaviorAutoscaling, UnsandboxedWorkflowRunn
 
 from internal.activities.enrichment import EnrichmentActivities
 from internal.activities.fetching import FetchActivities
-from internal.activities.limiter import SourceLimiter, paced_rate
+from internal.activities.limiter import SourceLimiter, fetches_held, paced_rate
 from internal.activities.schedules import ScheduleActivities
 from internal.activities.state import StateActivities
 from internal.config import DEFAULT_WORKER_SLOTS
@@ -109,15 +109,15 @@ def build_fetch_workers(
 ) -> dict[str, Worker]:
     """One worker per rate-limited source (by source name) that runs only the one-page fetch activity — one
     request each, sent when the shared limiter gives it a slot — with `max_task_queue_activities_per_second`, which
-    the server applies to the queue as a whole. The server keeps the value of the latest poll, so every process must
-    be given the same SOURCE_RATE_LIMITS."""
+    the server applies to the queue as a whole, and no more fetches at a time than the limiter lets it hold. The
+    server keeps the value of the latest poll, so every process must be given the same SOURCE_RATE_LIMITS."""
     fetch = FetchActivities(state, sources, SourceLimiter(state.rate_slots, rate_limits)).fetch_reviews
     return {
         source: Worker(
             client,
             task_queue=fetch_task_queue(task_queue, source),
             activities=[fetch],
-            max_concurrent_activities=max_concurrent_activities,
+            max_concurrent_activities=min(max_concurrent_activities, fetches_held(rate)),
             max_task_queue_activities_per_second=paced_rate(rate),
             **_common_options(),
         )

@@ -48,6 +48,15 @@ def max_in_window(times: Sequence[float], window: float) -> int:
     return best
 
 
+def per_second(times: Sequence[float]) -> list[int]:
+    """Requests in each whole second from the first one on."""
+    t0 = min(times)
+    counts = [0] * (int(max(times) - t0) + 1)
+    for t in times:
+        counts[int(t - t0)] += 1
+    return counts
+
+
 def rate_over(times: Sequence[float]) -> float:
     """Requests per second from the first request to the last."""
     ordered = sorted(times)

@@ -26,6 +26,7 @@ from tests.integration.rate_harness import (
     describe_activity_queue,
     limited_workers,
     max_in_window,
+    per_second,
     rate_over,
 )
 
@@ -98,11 +99,9 @@ async def test_three_workers_keep_one_source_under_its_rate_limit(
     busiest = max_in_window(times, 1.0)
     served, seconds = busy_period(fake.times, LIMIT)
     busy, overall = served / seconds, rate_over(times)
-    t0 = min(times)
     print(
         f"{len(times)} requests; busiest 1 s window: {busiest}, 5 s: {max_in_window(times, 5.0)}; rate "
-        f"{busy:.2f}/s busy, {overall:.2f}/s first to last; per second: "
-        f"{[sum(1 for t in times if k <= t - t0 < k + 1) for k in range(int(max(times) - t0) + 1)]}"
+        f"{busy:.2f}/s busy, {overall:.2f}/s first to last; per second: {per_second(times)}"
     )
     assert len(times) >= len(products) * 2 + len(THROTTLED)
     # A ceiling: never more than the limit in any second (the first second of the busy period included, where the

@@ -1,24 +1,32 @@
 """The shared limiter of SOURCE_RATE_LIMITS (internal/state/rate_slots.py, internal/activities/limiter.py) against a
 real PostgreSQL: reservations from several connection pools, as from several worker processes, come out one
-interval apart, and one that would wait too long takes nothing. The whole path through three worker processes and
-Temporal: tests/integration/test_rate_limits.py."""
+interval apart, one that would wait too long takes nothing, and an HTTP request that reaches the wire past its slot
+(or is a redirect) takes another. The whole path through three worker processes and Temporal:
+tests/integration/test_rate_limits.py."""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 
+import httpx
 import pytest
 import pytest_asyncio
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
 from temporalio.exceptions import ApplicationError
 
 from internal.activities.limiter import LATE_INTERVALS, MAX_SLOT_WAIT, SourceLimiter, paced_rate
+from internal.sources.common import get_json
 from internal.state.manager import StateManager
 from internal.state.models import SlotReservation
 from internal.state.rate_slots import RateSlotStore
+from tests.fakes.server import serve_app
 from tests.integration.rate_harness import CLOCK_EDGE, max_in_window
 
 PROCESSES = 3
@@ -124,3 +132,59 @@ async def test_a_fetch_whose_slot_is_too_far_ahead_is_retried_later(state: State
     assert raised.value.type == "SlotsTooFarAhead" and not raised.value.non_retryable
     assert raised.value.next_retry_delay is not None
     assert timedelta(seconds=5) <= raised.value.next_retry_delay <= timedelta(seconds=10)
+
+
+class CountingSlots:
+    def __init__(self, store: RateSlotStore) -> None:
+        self.store, self.reserved = store, 0
+
+    async def reserve_slot(self, source: str, interval: float, max_wait: float) -> SlotReservation:
+        self.reserved += 1
+        return await self.store.reserve_slot(source, interval, max_wait)
+
+
+@pytest.fixture
+def vendor() -> Iterator[str]:
+    async def page(_: Request) -> Response:
+        return JSONResponse({"reviews": []})
+
+    async def moved(_: Request) -> Response:
+        return RedirectResponse("/page")
+
+    with serve_app(Starlette(routes=[Route("/page", page), Route("/moved", moved)])) as url:
+        yield url
+
+
+async def _get(url: str) -> None:
+    async with httpx.AsyncClient(follow_redirects=True) as client:
+        await get_json(client, url, source="walmart", product_id="p")
+
+
+async def test_a_request_on_time_at_the_wire_keeps_its_slot(state: StateManager, vendor: str) -> None:
+    slots = CountingSlots(state.rate_slots)
+    await SourceLimiter(slots, {"walmart": 2.0}).wait_turn("walmart")
+    await _get(vendor + "/page")  # a new connection, on loopback: well within half an interval (0.26 s)
+    assert slots.reserved == 1
+
+
+async def test_a_request_late_at_the_wire_takes_another_slot(state: StateManager, vendor: str) -> None:
+    # Past its slot by the time it is written (a slow new connection, a busy event loop): it waits for a new slot.
+    slots = CountingSlots(state.rate_slots)
+    interval = 1 / paced_rate(2.0)
+    await SourceLimiter(slots, {"walmart": 2.0}).wait_turn("walmart")
+    await asyncio.sleep(interval)
+    started = time.monotonic()
+    await _get(vendor + "/page")
+    assert slots.reserved == 2
+    # Its new slot is one interval after the missed one, which it had overslept by an interval: no wait left.
+    assert time.monotonic() - started < interval
+
+
+async def test_a_redirect_is_a_request_of_its_own(state: StateManager, vendor: str) -> None:
+    slots = CountingSlots(state.rate_slots)
+    interval = 1 / paced_rate(2.0)
+    await SourceLimiter(slots, {"walmart": 2.0}).wait_turn("walmart")
+    started = time.monotonic()
+    await _get(vendor + "/moved")
+    assert slots.reserved == 2
+    assert time.monotonic() - started >= interval * 0.9  # the redirected request waited for the next slot
