@@ -11,8 +11,9 @@ Tuned for throughput on a small machine (each choice measured in docs/performanc
 - Enough cached workflows that every in-flight child and its parent stay sticky (a cache miss replays history).
 
 A source named in SOURCE_RATE_LIMITS also gets a fetch worker on its own task queue (`fetch_task_queue`), which
-runs only the one-page fetch activity and asks the server to dispatch at most the source's rate from that queue:
-the limit is the server's, so it holds however many worker processes poll (docs/sources.md, "Rate limits").
+runs only the one-page fetch activity and asks the server to dispatch about the source's rate from that queue. The
+ceiling is the shared limiter in PostgreSQL that each of those fetches waits for before its request
+(internal/activities/limiter.py); the server's dispatch keeps those waits short (docs/sources.md, "Rate limits").
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from temporalio.client import Client
 from temporalio.worker import PollerBehaviorAutoscaling, UnsandboxedWorkflowRunner, Worker
 
 from internal.activities.enrichment import EnrichmentActivities
+from internal.activities.fetching import FetchActivities
+from internal.activities.limiter import SourceLimiter, fetches_held, paced_rate
 from internal.activities.schedules import ScheduleActivities
 from internal.activities.state import StateActivities
 from internal.config import DEFAULT_WORKER_SLOTS
@@ -105,16 +108,17 @@ def build_fetch_workers(
     max_concurrent_activities: int = DEFAULT_WORKER_SLOTS,
 ) -> dict[str, Worker]:
     """One worker per rate-limited source (by source name) that runs only the one-page fetch activity — one
-    request each — with `max_task_queue_activities_per_second`, which the server applies to the queue as a whole.
-    The server keeps the value of the latest poll, so every process must be given the same SOURCE_RATE_LIMITS."""
-    fetch = EnrichmentActivities(state, sources, {}).fetch_reviews
+    request each, sent when the shared limiter gives it a slot — with `max_task_queue_activities_per_second`, which
+    the server applies to the queue as a whole, and no more fetches at a time than the limiter lets it hold. The
+    server keeps the value of the latest poll, so every process must be given the same SOURCE_RATE_LIMITS."""
+    fetch = FetchActivities(state, sources, SourceLimiter(state.rate_slots, rate_limits)).fetch_reviews
     return {
         source: Worker(
             client,
             task_queue=fetch_task_queue(task_queue, source),
             activities=[fetch],
-            max_concurrent_activities=max_concurrent_activities,
-            max_task_queue_activities_per_second=rate,
+            max_concurrent_activities=min(max_concurrent_activities, fetches_held(rate)),
+            max_task_queue_activities_per_second=paced_rate(rate),
             **_common_options(),
         )
         for source, rate in rate_limits.items()

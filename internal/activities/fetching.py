@@ -17,6 +17,7 @@ from temporalio.exceptions import ApplicationError
 
 from internal.activities import io, metrics
 from internal.activities.beats import heartbeat, heartbeating, permanent, transient
+from internal.activities.limiter import SourceLimiter
 from internal.domain.reuse import CLAIM_WAIT_SECONDS
 from internal.sources.base import PermanentSourceError, ReviewSource, SourceError
 from internal.state.ports import RowEnrichment
@@ -38,9 +39,13 @@ def _resumed_fetch() -> tuple[str | None, int, io.ReviewClaim | None] | None:
 
 
 class FetchActivities:
-    def __init__(self, state: RowEnrichment, sources: Mapping[str, ReviewSource]) -> None:
+    def __init__(
+        self, state: RowEnrichment, sources: Mapping[str, ReviewSource], limiter: SourceLimiter | None = None
+    ) -> None:
+        """`limiter`: the fetch workers' (internal/worker.py), which every request to a limited source waits for."""
         self._state = state
         self._sources = sources
+        self._limiter = limiter
 
     def _source(self, name: str) -> ReviewSource:
         try:
@@ -57,6 +62,10 @@ class FetchActivities:
     ) -> tuple[str | None, int, bool]:
         """Read one page and store its reviews (an idempotent upsert), counting the request in the row's costs.
         Returns the next cursor, how many reviews were new, and whether the page held one the row already had."""
+        if self._limiter is not None:
+            # Here, right before the request: a reused product never gets this far, and a retry (after a 429's
+            # Retry-After too) comes back through here for a slot of its own.
+            await self._limiter.wait_turn(source.name)
         try:
             page = await heartbeating(source.fetch_page(product_id, cursor), cursor)
         except (PermanentSourceError, SourceError) as err:

@@ -5,6 +5,8 @@ internal/domain/ids.py."""
 from __future__ import annotations
 
 import math
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -15,6 +17,15 @@ from internal.sources.base import CredentialsRejected, PermanentSourceError, Pro
 
 # Connect fails fast (a dead host is worth a quick retry); reads get longer because review pages can be large.
 DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+# Awaited right before each request's bytes go on the wire (after any new connection is made), when set: a rate
+# limit's last word on the request (internal/activities/limiter.py sets it; the sources know nothing of limits).
+REQUEST_GATE: ContextVar[Callable[[], Awaitable[None]] | None] = ContextVar("request_gate", default=None)
+
+
+async def _on_the_wire(event: str, info: dict[str, Any]) -> None:
+    """httpcore's trace hook: "http11.send_request_headers.started" comes once per request, redirects included."""
+    if event.endswith("send_request_headers.started") and (gate := REQUEST_GATE.get()) is not None:
+        await gate()
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
@@ -69,7 +80,7 @@ async def get_json(
     Messages never include the URL: templates often carry an API key in the query string.
     """
     try:
-        response = await client.get(url, params=params, headers=headers)
+        response = await client.get(url, params=params, headers=headers, extensions={"trace": _on_the_wire})
     except httpx.TimeoutException as err:
         raise SourceError(f"{source}: request timed out ({type(err).__name__})") from err
     except httpx.HTTPError as err:

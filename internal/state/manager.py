@@ -1,9 +1,10 @@
 """StateManager: owns the one asyncpg pool and hands out the stores that share it.
 
-The SQL lives in the stores, one per aggregate (jobs.py, rows.py, reviews.py, events.py, intakes.py); what
-callers may ask of each is spelled out in ports.py. Every write is idempotent on a natural key so that a retried
-Temporal activity is harmless, and row transitions keep the per-status counters in `job_counts` exact in the same
-statement.
+The SQL lives in the stores, one per aggregate (jobs.py, rows.py, reviews.py, events.py, intakes.py, rate_slots.py,
+…); what callers may ask of each is spelled out in ports.py. Every write is idempotent on a natural key so that a
+retried Temporal activity is harmless (the one exception, a rate limit's slot reservation, takes a new slot when
+retried: a slot left unused only slows the source down), and row transitions keep the per-status counters in
+`job_counts` exact in the same statement.
 """
 
 from __future__ import annotations
@@ -27,13 +28,14 @@ from internal.state.intakes import IntakeLedger
 from internal.state.jobs import JobStore
 from internal.state.models import RowStatus
 from internal.state.products import ProductStore
+from internal.state.rate_slots import RateSlotStore
 from internal.state.retry import Reopened, reopen_rows
 from internal.state.reviews import ReviewStore
 from internal.state.rows import RowStore
 from internal.state.schedules import ScheduleStore
 
 if TYPE_CHECKING:
-    from internal.state.ports import Events, Jobs, Products, Reviews, Rows
+    from internal.state.ports import Events, Jobs, Products, RateSlots, Reviews, Rows
 
 # Callers import the errors from here; they are defined next to the pool (db.py).
 __all__ = [
@@ -60,6 +62,7 @@ class StateManager:
         self.intakes = IntakeLedger(pool)
         self.products = ProductStore(pool)
         self.schedules = ScheduleStore(pool)
+        self.rate_slots = RateSlotStore(pool)
 
         self.create_job = self.jobs.create_job
         self.get_job = self.jobs.get_job
@@ -114,5 +117,5 @@ if TYPE_CHECKING:
     # mypy checks here that each store, and the manager, satisfies the protocols callers are typed against.
     def _conforms(
         m: StateManager,
-    ) -> tuple[Jobs, Rows, Reviews, Events, Products, Jobs, Rows, Reviews, Events, Products]:
-        return m.jobs, m.rows, m.reviews, m.events, m.products, m, m, m, m, m
+    ) -> tuple[Jobs, Rows, Reviews, Events, Products, RateSlots, Jobs, Rows, Reviews, Events, Products]:
+        return m.jobs, m.rows, m.reviews, m.events, m.products, m.rate_slots, m, m, m, m, m

@@ -163,3 +163,14 @@ class Event:
     kind: str
     details: dict[str, Any]
     created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SlotReservation:
+    """A rate-limited source's answer to "when may I send my request?" (internal/state/rate_slots.py).
+
+    granted: the slot is this request's; send it in `wait` seconds (0 when the source is idle). Not granted: the
+    next free slot is further away than the caller would wait, `wait` seconds from now, and nothing was taken."""
+
+    granted: bool
+    wait: float

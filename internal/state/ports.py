@@ -23,6 +23,7 @@ from internal.state.models import (
     Progress,
     RowState,
     RowStatus,
+    SlotReservation,
 )
 
 # ---- jobs ----------------------------------------------------------------------------------------------------
@@ -185,6 +186,15 @@ class Products(Protocol):
 class RowEnrichment(RowWork, RowMeta, Reviews, Products, Protocol):
     """What enriching a row reads and writes (the fetch, score and feedback activities): its status and product
     facts, its reviews and scores, and the reviews kept per product."""
+
+
+# ---- rate limits -------------------------------------------------------------------------------------------------
+
+
+class RateSlots(Protocol):
+    """The request slots of rate-limited sources, shared by every worker process (internal/state/rate_slots.py)."""
+
+    async def reserve_slot(self, source: str, interval: float, max_wait: float) -> SlotReservation: ...
 
 
 # ---- events ------------------------------------------------------------------------------------------------------

@@ -27,18 +27,15 @@ from internal.wiring import open_enricher
 from tests.faults.harness import Proc
 from tests.integration.harness import new_job, wait_until_done
 
-# The Temporal server splits a task queue into 4 partitions by default (matching.numTaskqueueReadPartitions) and
-# gives each a token bucket of rate/4 per second holding ceil(rate/4) tokens (service/matching/
-# rate_limit_manager.go, updateRatelimitLocked). A queue that has been idle can so dispatch that many tasks at
-# once on top of the steady rate: the server's burst.
-TASK_QUEUE_PARTITIONS = 4
-# Requests are timed where the fake receives them, not where the server dispatches them: delivery through three
-# worker processes on a shared 2-core machine moves single requests by some tens of milliseconds either way.
-TIMING_TOLERANCE = 2
+# Requests are timed where the fake receives them, not where their slots were reserved: delivery through worker
+# processes on a shared 2-core machine moves single requests by some tens of milliseconds either way, so a window
+# may catch one request more than the limit's spacing allows.
+CLOCK_EDGE = 1
 
 
-def server_burst(rate: float, partitions: int = TASK_QUEUE_PARTITIONS) -> int:
-    return partitions * max(1, math.ceil(rate / partitions))
+def ceiling(rate: float, window: float) -> float:
+    """The most requests SOURCE_RATE_LIMITS allows a source in any `window` seconds, as the fake measures them."""
+    return rate * window + CLOCK_EDGE
 
 
 def max_in_window(times: Sequence[float], window: float) -> int:
@@ -51,6 +48,15 @@ def max_in_window(times: Sequence[float], window: float) -> int:
     return best
 
 
+def per_second(times: Sequence[float]) -> list[int]:
+    """Requests in each whole second from the first one on."""
+    t0 = min(times)
+    counts = [0] * (int(max(times) - t0) + 1)
+    for t in times:
+        counts[int(t - t0)] += 1
+    return counts
+
+
 def rate_over(times: Sequence[float]) -> float:
     """Requests per second from the first request to the last."""
     ordered = sorted(times)
@@ -60,8 +66,8 @@ def rate_over(times: Sequence[float]) -> float:
 def busy_period(by_product: Mapping[str, Sequence[float]], rate: float) -> tuple[int, float]:
     """(requests, seconds) while the job kept the source busy: from the first request until fewer than `rate`
     products (one second's worth of requests at the limit) still had pages to ask for. After that the job is
-    ending: its last pages come no faster than their round trips, and the server's per-partition share of the rate
-    (see TASK_QUEUE_PARTITIONS) leaves a short backlog below the limit."""
+    ending: its last pages come no faster than their round trips, and the server splits a task queue into
+    partitions (4 by default) that each release only their share of the rate, so a short backlog goes below it."""
     everything = sorted(t for times in by_product.values() for t in times)
     end = sorted(max(times) for times in by_product.values())[-math.ceil(rate)]
     served = sum(1 for t in everything if t <= end)
