@@ -29,15 +29,18 @@ _bearer = HTTPBearer(auto_error=False, description="API_TOKEN, when the service 
 
 
 async def require_token(
-    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)]
+    request: Request, _declared: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)]
 ) -> None:
-    """With API_TOKEN set, every /api/v1 route needs `Authorization: Bearer <token>`."""
+    """With API_TOKEN set, every /api/v1 route needs `Authorization: Bearer <token>`.
+
+    The header is read as sent, not through HTTPBearer's parse (which strips what follows the scheme, so
+    `Bearer  <token>` would pass): the token must follow `Bearer ` exactly."""
     expected = services(request).settings.api_token
     if expected is None:
         return
-    given = "" if credentials is None else credentials.credentials
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
     # compare_digest: the time taken must not tell an attacker how much of the token was right.
-    if credentials is None or not secrets.compare_digest(given.encode(), expected.get_secret_value().encode()):
+    if scheme.lower() != "bearer" or not secrets.compare_digest(given.encode(), expected.get_secret_value().encode()):
         raise ApiError(401, "unauthorized", "missing or wrong bearer token (Authorization: Bearer <API_TOKEN>)")
 
 
