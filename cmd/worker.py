@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 from contextlib import AsyncExitStack
 
 from internal.config import load_settings
 from internal.logs import configure_logging
-from internal.startup import guarded, stop_on_signals
+from internal.startup import exit_skipping_finalization, guarded, stop_on_signals
 from internal.wiring import build_adapters, database, run_worker
 
 
@@ -39,4 +38,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Not sys.exit: the Temporal client's native threads can abort interpreter finalization (internal/startup.py).
+    exit_skipping_finalization(main())

@@ -109,8 +109,12 @@ async def test_three_workers_keep_one_source_under_its_rate_limit(
     assert busiest <= LIMIT + CLOCK_EDGE
     for window in (1.0, 2.0, 5.0, 10.0):
         assert max_in_window(times, window) <= ceiling(LIMIT, window), window
-    # ... and the limit is used, not just respected.
-    assert busy >= 0.9 * LIMIT
+    # ... and the limit is used, not just respected: while the source is saturated, over the busiest 10 s, at least
+    # 90 % of it. (Not over busy_period's whole span: under load its end reaches into the job's tail, where each
+    # product's pages come one round trip after another and no limiter is the bottleneck; a loaded CI run measured
+    # 7.05/s there with every second before the tail at 7 or 8.)
+    sustained = max_in_window(times, 10.0) / 10.0
+    assert sustained >= 0.9 * LIMIT, (sustained, busy)
     # A 429 still backs off for its Retry-After (3 s) before the page is asked for again.
     for product in THROTTLED:
         first, second = fake.times[product][:2]
