@@ -32,22 +32,22 @@ import psutil  # noqa: E402
 from temporalio.client import Client  # noqa: E402
 from temporalio.worker import Worker  # noqa: E402
 
+from bench.channel_enricher import ChannelEnricher  # noqa: E402
 from bench.cpu import cpu_seconds, postgres_since, postgres_snapshot  # noqa: E402
 from bench.fanout import BareChild, BareParent, FanoutInput, bare_step  # noqa: E402
 from bench.histories import RunCost, history_cost, median, server_actions, workflow_runs  # noqa: E402
 from bench.report import write_section  # noqa: E402
 from bench.stack import scratch_stack  # noqa: E402
-from internal.activities.enrichment import EnrichmentActivities  # noqa: E402
+from internal.adapters.scorers.vader import VaderScorer  # noqa: E402
+from internal.adapters.sources.demo import DemoSource  # noqa: E402
+from internal.app.state import StateManager  # noqa: E402
+from internal.app.worker import build_worker  # noqa: E402
 from internal.domain.reuse import DEFAULT_REVIEW_MAX_AGE  # noqa: E402
-from internal.enricher.base import Enricher  # noqa: E402
-from internal.enricher.channel_enricher import ChannelEnricher  # noqa: E402
-from internal.enricher.temporal_enricher import TemporalEnricher  # noqa: E402
-from internal.scorers.vader import VaderScorer  # noqa: E402
-from internal.service.intake import create_job_from_csv  # noqa: E402
-from internal.sources.demo import DemoSource  # noqa: E402
-from internal.state.manager import StateManager  # noqa: E402
-from internal.worker import build_worker  # noqa: E402
-from internal.workflows.job import job_workflow_id  # noqa: E402
+from internal.enrichment.activities import EnrichmentActivities  # noqa: E402
+from internal.jobs.enricher import TemporalEnricher  # noqa: E402
+from internal.jobs.facade import Enricher  # noqa: E402
+from internal.jobs.upload import create_job_from_csv  # noqa: E402
+from internal.jobs.workflow import job_workflow_id  # noqa: E402
 
 WINDOW = 100
 # (seconds per page, rows): a real API's latency, and a slow one where the channel's 16 fetchers are the limit.

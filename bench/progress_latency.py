@@ -24,7 +24,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.report import write_section
-from internal.stack.proc import free_port
+from internal.platform.stack.proc import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 PROFILES = ("pos-", "neg-", "mixed-")

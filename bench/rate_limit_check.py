@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: E402
 from temporalio.client import Client  # noqa: E402
 
 from bench.stack import scratch_stack  # noqa: E402
-from internal.state.manager import StateManager  # noqa: E402
+from internal.app.state import StateManager  # noqa: E402
 from tests.fakes.server import serve_app  # noqa: E402
 from tests.fakes.walmart import PAGE_SIZE, FakeWalmart  # noqa: E402
 from tests.integration.rate_harness import (  # noqa: E402

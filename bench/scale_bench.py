@@ -35,11 +35,11 @@ from bench.cpu import cpu_seconds, postgres_since, postgres_snapshot  # noqa: E4
 from bench.histories import history_cost, median, percentile  # noqa: E402
 from bench.report import write_section  # noqa: E402
 from bench.stack import scratch_stack  # noqa: E402
-from internal.enricher.temporal_enricher import TemporalEnricher  # noqa: E402
-from internal.service.intake import create_job_from_csv  # noqa: E402
-from internal.stack.proc import free_port, wait_for_port  # noqa: E402
-from internal.state.manager import StateManager  # noqa: E402
-from internal.workflows.job import job_workflow_id  # noqa: E402
+from internal.app.state import StateManager  # noqa: E402
+from internal.jobs.enricher import TemporalEnricher  # noqa: E402
+from internal.jobs.upload import create_job_from_csv  # noqa: E402
+from internal.jobs.workflow import job_workflow_id  # noqa: E402
+from internal.platform.stack.proc import free_port, wait_for_port  # noqa: E402
 
 SECTION = "bench-scale"
 WINDOW_S = 30.0

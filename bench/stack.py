@@ -9,10 +9,10 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from internal.stack.postgres import EmbeddedPostgres
-from internal.stack.proc import free_port
-from internal.stack.temporal_server import TemporalDevServer
-from internal.state.migrate import apply_migrations
+from internal.platform.migrate import apply_migrations
+from internal.platform.stack.postgres import EmbeddedPostgres
+from internal.platform.stack.proc import free_port
+from internal.platform.stack.temporal_server import TemporalDevServer
 
 
 @dataclass(frozen=True)

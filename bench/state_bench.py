@@ -27,11 +27,11 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.report import write_section  # noqa: E402
+from internal.app.state import StateManager  # noqa: E402
 from internal.intake import IntakeLimits  # noqa: E402
-from internal.service.intake import create_job_from_csv  # noqa: E402
-from internal.stack.postgres import EmbeddedPostgres  # noqa: E402
-from internal.state.manager import StateManager  # noqa: E402
-from internal.state.migrate import apply_migrations  # noqa: E402
+from internal.jobs.upload import create_job_from_csv  # noqa: E402
+from internal.platform.migrate import apply_migrations  # noqa: E402
+from internal.platform.stack.postgres import EmbeddedPostgres  # noqa: E402
 
 SECTION = "bench-state"
 TARGETS = {"seconds": 60.0, "rss_mb": 300.0, "progress_ms": 5.0}

@@ -11,15 +11,15 @@ import sys
 from contextlib import AsyncExitStack
 from pathlib import Path
 
-from internal.api.serve import check_api_settings, serve_api
+from internal.app.wiring import run_worker
 from internal.cli import render
 from internal.cli.client import ApiClient, ApiFailure
 from internal.cli.main import console, watch
-from internal.config import load_settings
-from internal.logs import configure_logging
-from internal.stack.runner import Stack
-from internal.startup import guarded
-from internal.wiring import run_worker
+from internal.http.serve import check_api_settings, serve_api
+from internal.platform.config import load_settings
+from internal.platform.logs import configure_logging
+from internal.platform.stack.runner import Stack
+from internal.platform.startup import guarded
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "products.csv"
 

@@ -12,13 +12,13 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from internal.api.schemas import JobOptions
-from internal.config import load_settings
+from internal.app.wiring import database, open_enricher
+from internal.http.schemas import JobOptions
 from internal.intake import CsvIntakeError, IntakeLimits
-from internal.service.errors import InvalidOptions, JobNotStarted
-from internal.service.jobs import JobService
-from internal.startup import guarded
-from internal.wiring import database, open_enricher
+from internal.jobs.service import JobService
+from internal.platform.config import load_settings
+from internal.platform.errors import InvalidOptions, JobNotStarted
+from internal.platform.startup import guarded
 
 
 async def _main(path: Path, window: int | None, poll: float) -> int:

@@ -9,15 +9,15 @@ import argparse
 import asyncio
 import sys
 
-from internal.api.serve import check_api_settings
-from internal.config import load_settings
-from internal.logs import configure_logging
-from internal.stack.children import API, WORKER
-from internal.stack.foreground import run_foreground
-from internal.stack.proc import wait_for_port
-from internal.stack.runner import Stack
-from internal.startup import guarded
-from internal.wiring import build_adapters
+from internal.app.wiring import build_adapters
+from internal.http.serve import check_api_settings
+from internal.platform.config import load_settings
+from internal.platform.logs import configure_logging
+from internal.platform.stack.children import API, WORKER
+from internal.platform.stack.foreground import run_foreground
+from internal.platform.stack.proc import wait_for_port
+from internal.platform.stack.runner import Stack
+from internal.platform.startup import guarded
 
 READY_TIMEOUT_S = 60.0
 

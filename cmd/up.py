@@ -7,12 +7,12 @@ import argparse
 import asyncio
 import sys
 
-from internal.config import load_settings
-from internal.logs import configure_logging
-from internal.stack.foreground import run_foreground
-from internal.stack.runner import Stack
-from internal.startup import guarded
-from internal.wiring import run_worker
+from internal.app.wiring import run_worker
+from internal.platform.config import load_settings
+from internal.platform.logs import configure_logging
+from internal.platform.stack.foreground import run_foreground
+from internal.platform.stack.runner import Stack
+from internal.platform.startup import guarded
 
 
 def main() -> int:

@@ -9,10 +9,10 @@ import argparse
 import asyncio
 from contextlib import AsyncExitStack
 
-from internal.config import load_settings
-from internal.logs import configure_logging
-from internal.startup import exit_skipping_finalization, guarded, stop_on_signals
-from internal.wiring import build_adapters, database, run_worker
+from internal.app.wiring import build_adapters, database, run_worker
+from internal.platform.config import load_settings
+from internal.platform.logs import configure_logging
+from internal.platform.startup import exit_skipping_finalization, guarded, stop_on_signals
 
 
 async def _main() -> int:
@@ -38,5 +38,6 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    # Not sys.exit: the Temporal client's native threads can abort interpreter finalization (internal/startup.py).
+    # Not sys.exit: the Temporal client's native threads can abort interpreter finalization
+    # (internal/platform/startup.py).
     exit_skipping_finalization(main())

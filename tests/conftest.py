@@ -11,12 +11,12 @@ import pytest
 import pytest_asyncio
 from temporalio.client import Client
 
-from internal.config import Settings
-from internal.stack.postgres import EmbeddedPostgres
-from internal.stack.proc import free_port
-from internal.stack.temporal_server import TemporalDevServer
-from internal.state.manager import StateManager
-from internal.state.migrate import apply_migrations, ensure_database, with_database
+from internal.app.state import StateManager
+from internal.platform.config import Settings
+from internal.platform.migrate import apply_migrations, ensure_database, with_database
+from internal.platform.stack.postgres import EmbeddedPostgres
+from internal.platform.stack.proc import free_port
+from internal.platform.stack.temporal_server import TemporalDevServer
 
 # History limits lowered so continue-as-new paths run in seconds rather than after thousands of events.
 TEST_DYNAMIC_CONFIG = ("limit.historyCount.suggestContinueAsNew=400",)

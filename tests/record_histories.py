@@ -23,9 +23,9 @@ sys.path.insert(0, str(REPO))
 from temporalio.client import Client  # noqa: E402
 
 from bench.stack import scratch_stack  # noqa: E402
-from internal.enricher.temporal_enricher import TemporalEnricher  # noqa: E402
-from internal.state.manager import StateManager  # noqa: E402
-from internal.workflows.job import child_workflow_id, job_workflow_id  # noqa: E402
+from internal.app.state import StateManager  # noqa: E402
+from internal.jobs.enricher import TemporalEnricher  # noqa: E402
+from internal.jobs.workflow import child_workflow_id, job_workflow_id  # noqa: E402
 from tests.integration.harness import new_job, running_worker, wait_until_done  # noqa: E402
 
 OUT = REPO / "tests" / "data" / "histories"

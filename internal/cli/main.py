@@ -25,7 +25,7 @@ from rich.table import Table
 
 from internal.cli import render, schedules
 from internal.cli.client import ApiClient, ApiFailure
-from internal.config import DEFAULT_API_URL, ApiAccess
+from internal.platform.config import DEFAULT_API_URL, ApiAccess
 
 TERMINAL = ("completed", "failed", "cancelled")
 console = render.make_console()
@@ -226,7 +226,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    # Flags win over the environment, which wins over .env (the service's own rule: internal/config.py).
+    # Flags win over the environment, which wins over .env (the service's own rule: internal/platform/config.py).
     access = ApiAccess()
     client = ApiClient(args.api_url or access.url, args.token or access.token)
     try:

@@ -1,6 +1,6 @@
 """A job's options, typed, with every default defined here once.
 
-The API validates a request's `options` (internal/api/schemas.py), `resolve_job_options` lays them over the
+The API validates a request's `options` (internal/http/schemas.py), `resolve_job_options` lays them over the
 service defaults and checks them against what this service has configured, and the result is stored with the job
 as the sparse dict the client sees in `GET /jobs/{id}`. Starting a job parses that dict once
 (`JobRunOptions.from_stored`); from there on the options travel typed: in `JobInput.enrichment` and
@@ -19,7 +19,7 @@ SourceName = Literal["demo", "walmart", "http", "file"]
 ScorerName = Literal["vader", "comprehend", "gemini"]
 SOURCE_NAMES: tuple[str, ...] = get_args(SourceName)
 SCORER_NAMES: tuple[str, ...] = get_args(ScorerName)
-# The source of invented reviews (internal/sources/demo.py): results from it say so (`demo_data`).
+# The source of invented reviews (internal/adapters/sources/demo.py): results from it say so (`demo_data`).
 DEMO_SOURCE: SourceName = "demo"
 # What a job uses when neither it nor the service (REVIEW_SOURCE, SCORER / SCORER_CHAIN) says otherwise.
 DEFAULT_SOURCE: SourceName = DEMO_SOURCE

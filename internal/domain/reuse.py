@@ -1,10 +1,10 @@
 """Reviews reused instead of bought twice: what a row is told when it asks for its product's stored reviews.
 
-A row about to fetch first claims its (source, product) in PostgreSQL (internal/state/products.py). The answer is
-one of four: its reviews and scores were fetched recently and are now copied into the row (`reuse`); another row
-is fetching them right now, so wait and ask again (`wait`); nobody has them fresh, so this row fetches them and
-holds the product until it finishes (`fetch`); or the job refreshes, so the stored ones are copied and only newer
-reviews are fetched (`refresh`). Pure records and rules, no I/O: workflow code imports this module.
+A row about to fetch first claims its (source, product) in PostgreSQL (internal/enrichment/product_store.py). The
+answer is one of four: its reviews and scores were fetched recently and are now copied into the row (`reuse`);
+another row is fetching them right now, so wait and ask again (`wait`); nobody has them fresh, so this row fetches
+them and holds the product until it finishes (`fetch`); or the job refreshes, so the stored ones are copied and only
+newer reviews are fetched (`refresh`). Pure records and rules, no I/O: workflow code imports this module.
 """
 
 from __future__ import annotations

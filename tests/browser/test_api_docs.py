@@ -9,7 +9,7 @@ from pathlib import Path
 from playwright.async_api import Browser, Route, expect
 from temporalio.client import Client
 
-from internal.state.manager import StateManager
+from internal.app.state import StateManager
 from tests.integration.api_harness import serve
 
 

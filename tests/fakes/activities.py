@@ -1,4 +1,4 @@
-"""In-memory activities registered under the real names the workflows call (internal/activities/io.py).
+"""In-memory activities registered under the real names the workflows call (internal/enrichment/contracts.py).
 
 Workflows call activities by name, so a test can swap the whole persistence and adapter layer for these and run
 JobWorkflow / EnrichmentWorkflow on the real Temporal server without PostgreSQL. Each fake keeps what a workflow
@@ -14,7 +14,7 @@ from typing import Any
 
 from temporalio import activity
 
-from internal.activities import io
+from internal.enrichment import contracts
 
 
 @dataclass
@@ -32,8 +32,8 @@ class FakeActivities:
     row_reason: dict[int, str] = field(default_factory=dict)
     attempts: dict[int, int] = field(default_factory=dict)
     # What each claim of the stored reviews decides, in order (internal/domain/reuse.py); past the end, "fetch".
-    claims: list[io.ReviewClaim] = field(default_factory=list)
-    claimed: list[io.ClaimInput] = field(default_factory=list)
+    claims: list[contracts.ReviewClaim] = field(default_factory=list)
+    claimed: list[contracts.ClaimInput] = field(default_factory=list)
     # Pages the one-page fetch (FETCH_REVIEWS) finds before the source runs out, and the first page it says holds a
     # review the row already had (what a refresh stops at; None: never).
     source_pages: int = 1_000
@@ -56,38 +56,38 @@ class FakeActivities:
             self.analyze_feedback,
         ]
 
-    @activity.defn(name=io.PAGE_ROWS)
-    async def page_rows(self, inp: io.PageRowsInput) -> io.PageRowsResult:
+    @activity.defn(name=contracts.PAGE_ROWS)
+    async def page_rows(self, inp: contracts.PageRowsInput) -> contracts.PageRowsResult:
         rows = [
-            io.RowRef(row_num=n, product_id=p)
+            contracts.RowRef(row_num=n, product_id=p)
             for n, p in enumerate(self.product_ids, start=1)
             if n > inp.after_row and self.row_status.get(n, "pending") == "pending"
         ]
-        return io.PageRowsResult(rows=rows[: inp.limit])
+        return contracts.PageRowsResult(rows=rows[: inp.limit])
 
-    @activity.defn(name=io.SET_JOB_STATUS)
-    async def set_job_status(self, inp: io.JobStatusInput) -> io.JobStatusResult:
+    @activity.defn(name=contracts.SET_JOB_STATUS)
+    async def set_job_status(self, inp: contracts.JobStatusInput) -> contracts.JobStatusResult:
         self.job_status.append(inp.status)
-        return io.JobStatusResult(status=inp.status, changed=True)
+        return contracts.JobStatusResult(status=inp.status, changed=True)
 
-    @activity.defn(name=io.CLOSE_OPEN_ROWS)
-    async def close_open_rows(self, inp: io.CloseRowsInput) -> io.CloseRowsResult:
+    @activity.defn(name=contracts.CLOSE_OPEN_ROWS)
+    async def close_open_rows(self, inp: contracts.CloseRowsInput) -> contracts.CloseRowsResult:
         moved = 0
         for n in range(1, len(self.product_ids) + 1):
             if self.row_status.get(n, "pending") in ("pending", "running"):
                 self.row_status[n], self.row_reason[n] = inp.status, inp.reason
                 moved += 1
-        return io.CloseRowsResult(moved=moved)
+        return contracts.CloseRowsResult(moved=moved)
 
-    @activity.defn(name=io.SET_ROW_STATE)
-    async def set_row_state(self, inp: io.RowStateInput) -> io.RowStateResult:
+    @activity.defn(name=contracts.SET_ROW_STATE)
+    async def set_row_state(self, inp: contracts.RowStateInput) -> contracts.RowStateResult:
         previous = self.row_status.get(inp.row_num)
         self.row_status[inp.row_num] = inp.status
         self.row_reason[inp.row_num] = inp.reason or ""
-        return io.RowStateResult(previous=previous)
+        return contracts.RowStateResult(previous=previous)
 
-    @activity.defn(name=io.FETCH_ATTEMPT)
-    async def fetch_attempt(self, inp: io.FetchAttemptInput) -> io.FetchAttemptResult:
+    @activity.defn(name=contracts.FETCH_ATTEMPT)
+    async def fetch_attempt(self, inp: contracts.FetchAttemptInput) -> contracts.FetchAttemptResult:
         self.row_status[inp.row_num] = "running"
         self.attempts[inp.row_num] = inp.attempt
         self.attempt_fetches.append((inp.row_num, inp.attempt))
@@ -95,11 +95,11 @@ class FakeActivities:
         if inp.claim is not None:
             claim = self._claim(inp.claim)
             if claim.action == "reuse":
-                return io.FetchAttemptResult(
+                return contracts.FetchAttemptResult(
                     next_cursor=claim.cursor, pages_fetched=claim.pages, new_reviews=0, stored_reviews=1, claim=claim
                 )
         # A source with pages for ever: every attempt fetches, as a row that keeps asking for more would.
-        return io.FetchAttemptResult(
+        return contracts.FetchAttemptResult(
             next_cursor=f"page-{inp.pages_fetched + 2}",
             pages_fetched=inp.pages_fetched + 1,
             new_reviews=1,
@@ -107,42 +107,44 @@ class FakeActivities:
             claim=claim,
         )
 
-    def _claim(self, inp: io.ClaimInput) -> io.ReviewClaim:
+    def _claim(self, inp: contracts.ClaimInput) -> contracts.ReviewClaim:
         n = len(self.claimed)
         self.claimed.append(inp)
-        return self.claims[n] if n < len(self.claims) else io.ReviewClaim(action="fetch")
+        return self.claims[n] if n < len(self.claims) else contracts.ReviewClaim(action="fetch")
 
-    @activity.defn(name=io.CLAIM_REVIEWS)
-    async def claim_reviews(self, inp: io.ClaimInput) -> io.ReviewClaim:
+    @activity.defn(name=contracts.CLAIM_REVIEWS)
+    async def claim_reviews(self, inp: contracts.ClaimInput) -> contracts.ReviewClaim:
         return self._claim(inp)
 
-    @activity.defn(name=io.FETCH_REVIEWS)
-    async def fetch_reviews(self, inp: io.FetchInput) -> io.FetchResult:
+    @activity.defn(name=contracts.FETCH_REVIEWS)
+    async def fetch_reviews(self, inp: contracts.FetchInput) -> contracts.FetchResult:
         self.row_status[inp.row_num] = "running"
         self.attempts[inp.row_num] = inp.attempt
         self.page_fetches.append((activity.info().task_queue, inp.row_num, inp.page_number))
         last = inp.page_number >= self.source_pages
         known = self.known_from_page is not None and inp.page_number >= self.known_from_page
-        return io.FetchResult(
+        return contracts.FetchResult(
             new_reviews=1,
             stored_reviews=inp.page_number,
             next_cursor=None if last else f"page-{inp.page_number + 1}",
             reached_known=known,
         )
 
-    @activity.defn(name=io.SCORE_REVIEWS)
-    async def score_reviews(self, inp: io.ScoreInput) -> io.ScoreResult:
+    @activity.defn(name=contracts.SCORE_REVIEWS)
+    async def score_reviews(self, inp: contracts.ScoreInput) -> contracts.ScoreResult:
         self.attempts[inp.row_num] = inp.attempt
         self.scorers_used.setdefault(inp.row_num, []).append(inp.scorer)
         if self.score_delay:
             await asyncio.sleep(self.score_delay)
-        return io.ScoreResult(scored=1, scorer=inp.scorer)
+        return contracts.ScoreResult(scored=1, scorer=inp.scorer)
 
-    @activity.defn(name=io.ANALYZE_FEEDBACK)
-    async def analyze_feedback(self, inp: io.FeedbackInput) -> io.FeedbackResult:
+    @activity.defn(name=contracts.ANALYZE_FEEDBACK)
+    async def analyze_feedback(self, inp: contracts.FeedbackInput) -> contracts.FeedbackResult:
         sentiment = {"score": 4.0, "label": "positive"}
         action = self.script[inp.attempt - 1] if inp.attempt <= len(self.script) else self.feedback_action
         if action == "finish" or inp.final_attempt:
             self.row_status[inp.row_num] = "completed"
-            return io.FeedbackResult(action="finish", status="completed", reason="ok", sentiment=sentiment, best=None)
-        return io.FeedbackResult(action=action, status="running", reason="weak", sentiment=None, best=sentiment)
+            return contracts.FeedbackResult(
+                action="finish", status="completed", reason="ok", sentiment=sentiment, best=None
+            )
+        return contracts.FeedbackResult(action=action, status="running", reason="weak", sentiment=None, best=sentiment)

@@ -28,7 +28,7 @@ from starlette.routing import Route
 
 API_KEY = "test-key-123"
 SIMPLE_PAGE_SIZE = 5
-# Longer than the sources' read timeout (internal/sources/common.py DEFAULT_TIMEOUT).
+# Longer than the sources' read timeout (internal/adapters/sources/common.py DEFAULT_TIMEOUT).
 HANG_SECONDS = 20.0
 
 

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 import uvicorn
 from starlette.types import ASGIApp
 
-from internal.stack.proc import free_port
+from internal.platform.stack.proc import free_port
 
 
 @contextmanager

@@ -18,13 +18,13 @@ import asyncpg
 import psutil
 from temporalio.client import Client
 
-from internal.enricher.temporal_enricher import TemporalEnricher
-from internal.stack.postgres import EmbeddedPostgres
-from internal.stack.proc import free_port, wait_for_port
-from internal.stack.temporal_server import TemporalDevServer
-from internal.state.manager import DATABASE_UNAVAILABLE, StateManager
-from internal.state.migrate import apply_migrations
-from internal.state.models import RowState
+from internal.app.state import DATABASE_UNAVAILABLE, StateManager
+from internal.jobs.enricher import TemporalEnricher
+from internal.ledger.records import RowState
+from internal.platform.migrate import apply_migrations
+from internal.platform.stack.postgres import EmbeddedPostgres
+from internal.platform.stack.proc import free_port, wait_for_port
+from internal.platform.stack.temporal_server import TemporalDevServer
 
 REPO = Path(__file__).resolve().parents[2]
 # What the test's own polling meets while PostgreSQL is down or just back.

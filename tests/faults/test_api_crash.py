@@ -17,8 +17,8 @@ from pathlib import Path
 
 import httpx
 
-from internal.state.manager import StateManager
-from internal.state.models import ROW_STATUSES
+from internal.app.state import StateManager
+from internal.domain.lifecycle import ROW_STATUSES
 from tests.faults.conftest import Record
 from tests.faults.harness import fault_stack
 

@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 from temporalio.client import Client
 
-from internal.api.uploads import LocalUploads
-from internal.stack.postgres import EmbeddedPostgres
-from internal.stack.proc import free_port
-from internal.stack.temporal_server import TemporalDevServer
-from internal.state.manager import StateManager
-from internal.state.migrate import apply_migrations
+from internal.adapters.uploads.local import LocalUploads
+from internal.app.state import StateManager
+from internal.platform.migrate import apply_migrations
+from internal.platform.stack.postgres import EmbeddedPostgres
+from internal.platform.stack.proc import free_port
+from internal.platform.stack.temporal_server import TemporalDevServer
 from tests.fakes.tcp_proxy import TcpProxy
 from tests.integration.api_harness import Api, serve
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 from temporalio.client import Client
 
-from internal.activities.beats import HEARTBEAT_EVERY
+from internal.enrichment.beats import HEARTBEAT_EVERY
 from tests.fakes.gemini import FakeGemini
 from tests.fakes.reviews_api import API_KEY, HANG_SECONDS, FakeReviewsApi
 from tests.fakes.server import serve_app

@@ -14,9 +14,9 @@ from pathlib import Path
 import httpx
 from temporalio.client import Client
 
+from internal.app.state import StateManager
 from internal.domain.reuse import DEFAULT_REVIEW_MAX_AGE
-from internal.service.intake import create_job_from_csv
-from internal.state.manager import StateManager
+from internal.jobs.upload import create_job_from_csv
 from tests.faults.conftest import Record
 from tests.faults.harness import FaultStack, all_results, enricher, fault_stack, outcome, watch_until_terminal
 from tests.integration.harness import csv_bytes

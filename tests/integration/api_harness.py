@@ -15,18 +15,18 @@ import uvicorn
 from pydantic import SecretStr
 from temporalio.client import Client
 
-from internal.api.app import create_app
-from internal.api.deps import Metrics, Services
-from internal.api.serve import _Server
-from internal.api.uploads import LocalUploads, UploadSigner, UploadStore
-from internal.config import Settings
-from internal.enricher.temporal_enricher import TemporalEnricher
+from internal.adapters.scorers.base import Scorer
+from internal.adapters.sources.base import ReviewSource
+from internal.adapters.uploads.local import LocalUploads, UploadSigner, UploadStore
+from internal.app.state import StateManager
+from internal.app.wiring import build_adapters
+from internal.http.app import create_app
+from internal.http.deps import Metrics, Services
+from internal.http.serve import _Server
 from internal.intake import IntakeLimits
-from internal.scorers.base import Scorer
-from internal.sources.base import ReviewSource
-from internal.stack.proc import free_port
-from internal.state.manager import StateManager
-from internal.wiring import build_adapters
+from internal.jobs.enricher import TemporalEnricher
+from internal.platform.config import Settings
+from internal.platform.stack.proc import free_port
 from tests.integration.harness import running_worker
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import psutil
 
-from internal.stack.proc import free_port, pid_alive
+from internal.platform.stack.proc import free_port, pid_alive
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPORAL = Path(sys.executable).parent / "temporal"

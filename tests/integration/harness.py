@@ -11,15 +11,15 @@ from contextlib import asynccontextmanager
 from temporalio.client import Client, WorkflowExecution, WorkflowExecutionStatus
 from temporalio.worker import Worker
 
-from internal.scorers.base import Scorer
-from internal.scorers.vader import VaderScorer
-from internal.service.intake import create_job_from_csv
-from internal.sources.base import ReviewSource
-from internal.sources.demo import DemoSource
-from internal.state.manager import StateManager
-from internal.state.models import TERMINAL_ROW_STATUSES
-from internal.worker import build_worker
-from internal.workflows.job import job_workflow_id
+from internal.adapters.scorers.base import Scorer
+from internal.adapters.scorers.vader import VaderScorer
+from internal.adapters.sources.base import ReviewSource
+from internal.adapters.sources.demo import DemoSource
+from internal.app.state import StateManager
+from internal.app.worker import build_worker
+from internal.domain.lifecycle import TERMINAL_ROW_STATUSES
+from internal.jobs.upload import create_job_from_csv
+from internal.jobs.workflow import job_workflow_id
 
 
 def csv_bytes(product_ids: list[str]) -> bytes:

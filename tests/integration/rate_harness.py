@@ -19,11 +19,11 @@ from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest, DescribeTaskQueueResponse
 from temporalio.client import Client
 
-from internal.config import Settings
+from internal.app.state import StateManager
+from internal.app.wiring import open_enricher
 from internal.domain.options import fetch_task_queue
-from internal.enricher.temporal_enricher import TemporalEnricher
-from internal.state.manager import StateManager
-from internal.wiring import open_enricher
+from internal.jobs.enricher import TemporalEnricher
+from internal.platform.config import Settings
 from tests.faults.harness import Proc
 from tests.integration.harness import new_job, wait_until_done
 

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from temporalio.client import Client
 
-from internal.api.uploads import LocalUploads
-from internal.state.manager import StateManager
+from internal.adapters.uploads.local import LocalUploads
+from internal.app.state import StateManager
 from tests.corpus import CORPUS, corpus_cases
 from tests.integration.api_harness import Api, serve
 

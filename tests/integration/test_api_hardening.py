@@ -9,8 +9,8 @@ from pathlib import Path
 
 from temporalio.client import Client
 
-from internal.api.uploads import LocalUploads
-from internal.state.manager import StateManager
+from internal.adapters.uploads.local import LocalUploads
+from internal.app.state import StateManager
 from tests.integration.api_harness import serve
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from temporalio.client import Client
 
-from internal.state.manager import StateManager
+from internal.app.state import StateManager
 from tests.integration.api_harness import serve
 
 

@@ -12,9 +12,9 @@ import pytest
 import pytest_asyncio
 from temporalio.client import Client
 
-from internal.api.uploads import LocalUploads
-from internal.state.manager import StateManager
-from internal.state.migrate import apply_migrations
+from internal.adapters.uploads.local import LocalUploads
+from internal.app.state import StateManager
+from internal.platform.migrate import apply_migrations
 from tests.bad_requests import CASES, MAX_UPLOAD, TOKEN, Bad
 from tests.conftest import new_database
 from tests.integration.api_harness import Api, serve

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from temporalio.client import Client
 
-from internal.state.manager import StateManager
+from internal.app.state import StateManager
 from tests.integration.api_harness import serve
 
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from temporalio.client import Client
 
-from internal.stack.proc import free_port
-from internal.state.manager import StateManager
+from internal.app.state import StateManager
+from internal.platform.stack.proc import free_port
 from tests.integration.api_harness import serve
 
 ENRICH = str(Path(sys.executable).parent / "enrich")

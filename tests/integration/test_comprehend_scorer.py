@@ -6,11 +6,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from internal.config import Settings
+from internal.adapters.scorers.base import PermanentScorerError, ScorerError
+from internal.adapters.scorers.comprehend import ComprehendScorer, fit_bytes
 from internal.domain.models import Review
-from internal.scorers.base import PermanentScorerError, ScorerError
-from internal.scorers.comprehend import ComprehendScorer, fit_bytes
-from internal.stack.proc import free_port
+from internal.platform.config import Settings
+from internal.platform.stack.proc import free_port
 from tests.fakes.comprehend import FAIL_MARKER, FakeComprehend
 from tests.fakes.server import serve_app
 

@@ -13,11 +13,11 @@ from contextlib import contextmanager
 
 from temporalio.client import Client
 
+from internal.adapters.sources.demo import DemoSource
+from internal.app.state import StateManager
 from internal.domain.models import ReviewPage
-from internal.enricher.temporal_enricher import TemporalEnricher
-from internal.logs import log_handler
-from internal.sources.demo import DemoSource
-from internal.state.manager import StateManager
+from internal.jobs.enricher import TemporalEnricher
+from internal.platform.logs import log_handler
 from tests.integration.harness import new_job, running_worker, wait_until_done
 
 TRACEBACK = "Traceback (most recent call last)"
@@ -85,7 +85,7 @@ async def test_expected_outcomes_are_one_line_and_a_bug_keeps_its_traceback(
     # The expected ones: one line each, naming the row, with what happens next.
     not_found = [line for line in lines if "notfound-2" in line]
     assert len(not_found) == 1, not_found
-    assert " INFO internal.activities.beats: product not found: notfound-2: the row fails (not retried)" in not_found[0]
+    assert " INFO internal.enrichment.beats: product not found: notfound-2: the row fails (not retried)" in not_found[0]
     assert row("notfound-2") in not_found[0]
     retried = [line for line in lines if "simulated 503" in line]
     assert len(retried) == 2, retried

@@ -11,13 +11,13 @@ import pytest
 import pytest_asyncio
 from temporalio.client import Client
 
-from internal.activities.enrichment import EnrichmentActivities
-from internal.enricher.base import Enricher, InvalidJobState
-from internal.enricher.channel_enricher import ChannelEnricher
-from internal.enricher.temporal_enricher import TemporalEnricher
-from internal.scorers.vader import VaderScorer
-from internal.sources.demo import DemoSource
-from internal.state.manager import JobNotFound, StateManager
+from bench.channel_enricher import ChannelEnricher
+from internal.adapters.scorers.vader import VaderScorer
+from internal.adapters.sources.demo import DemoSource
+from internal.app.state import JobNotFound, StateManager
+from internal.enrichment.activities import EnrichmentActivities
+from internal.jobs.enricher import TemporalEnricher
+from internal.jobs.facade import Enricher, InvalidJobState
 from tests.integration.harness import new_job, running_worker, wait_until_done
 
 PRODUCTS = [

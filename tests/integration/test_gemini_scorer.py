@@ -8,11 +8,11 @@ from collections.abc import Iterator
 import pytest
 from pydantic import SecretStr
 
-from internal.config import Settings
+from internal.adapters.scorers.base import PermanentScorerError, ScorerError
+from internal.adapters.scorers.gemini import GeminiScorer
 from internal.domain.models import Review
-from internal.scorers.base import PermanentScorerError, ScorerError
-from internal.scorers.gemini import GeminiScorer
-from internal.stack.proc import free_port
+from internal.platform.config import Settings
+from internal.platform.stack.proc import free_port
 from tests.fakes.gemini import FakeGemini
 from tests.fakes.server import serve_app
 

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from internal.config import Settings
+from internal.adapters.sources.base import CredentialsRejected, ProductNotFound, SourceError
+from internal.adapters.sources.http_json import PRESETS, HttpJsonSource, load_mapping, lookup
 from internal.domain.models import ReviewPage
-from internal.sources.base import CredentialsRejected, ProductNotFound, SourceError
-from internal.sources.http_json import PRESETS, HttpJsonSource, load_mapping, lookup
+from internal.platform.config import Settings
 from tests.fakes.reviews_api import API_KEY, FakeReviewsApi
 from tests.fakes.server import serve_app
 

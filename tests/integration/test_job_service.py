@@ -8,15 +8,15 @@ import io
 import pytest
 from temporalio.client import Client
 
-from internal.api.schemas import JobOptions
-from internal.config import Settings
-from internal.enricher.temporal_enricher import TemporalEnricher
+from internal.app.state import StateManager
+from internal.http.schemas import JobOptions
 from internal.intake import IntakeLimits
-from internal.service.errors import InvalidJobState, InvalidOptions, JobNotFound, JobNotStarted, ProductListError
-from internal.service.jobs import JobService
-from internal.stack.proc import free_port
-from internal.stack.temporal_server import TemporalDevServer
-from internal.state.manager import StateManager
+from internal.jobs.enricher import TemporalEnricher
+from internal.jobs.service import JobService
+from internal.platform.config import Settings
+from internal.platform.errors import InvalidJobState, InvalidOptions, JobNotFound, JobNotStarted, ProductListError
+from internal.platform.stack.proc import free_port
+from internal.platform.stack.temporal_server import TemporalDevServer
 from tests.fakes.tcp_proxy import TcpProxy
 
 

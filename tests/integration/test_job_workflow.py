@@ -9,9 +9,9 @@ from collections import Counter
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowExecutionStatus
 
-from internal.enricher.temporal_enricher import TemporalEnricher
-from internal.state.manager import StateManager
-from internal.workflows.job import JobProgress, JobWorkflow, job_workflow_id
+from internal.app.state import StateManager
+from internal.jobs.enricher import TemporalEnricher
+from internal.jobs.workflow import JobProgress, JobWorkflow, job_workflow_id
 from tests.integration.harness import (
     all_rows_terminal,
     new_job,
@@ -168,7 +168,7 @@ async def test_permanent_source_error_fails_the_row_and_the_job_completes(
 async def test_feedback_reads_more_pages_then_escalates_and_keeps_the_best(
     temporal_client: Client, state: StateManager
 ) -> None:
-    from internal.scorers.vader import VaderScorer
+    from internal.adapters.scorers.vader import VaderScorer
 
     chain = ["vader", "vader-strong", "vader-best"]
     options = {"pages_per_attempt": 1, "max_retries": 2, "scorer_chain": chain}

@@ -4,7 +4,7 @@ import asyncio
 
 import asyncpg
 
-from internal.state.migrate import apply_migrations, discover
+from internal.platform.migrate import apply_migrations, discover
 
 
 async def test_migrations_apply_once_and_rerun_is_a_no_op(empty_db: str) -> None:

@@ -1,10 +1,10 @@
-"""The claim on a product's stored reviews, on the real PostgreSQL (internal/state/products.py): who fetches, who
-waits, who reuses, and that a holder that ended or ran out of lease blocks nobody."""
+"""The claim on a product's stored reviews, on the real PostgreSQL (internal/enrichment/product_store.py): who
+fetches, who waits, who reuses, and that a holder that ended or ran out of lease blocks nobody."""
 
 from __future__ import annotations
 
+from internal.app.state import StateManager
 from internal.domain.models import Review
-from internal.state.manager import StateManager
 from tests.integration.harness import new_job
 
 DAY = 86400

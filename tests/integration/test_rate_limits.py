@@ -14,8 +14,8 @@ import pytest
 from temporalio.api.enums.v1 import RateLimitSource
 from temporalio.client import Client
 
-from internal.activities.limiter import paced_rate
-from internal.state.manager import StateManager
+from internal.app.state import StateManager
+from internal.enrichment.limiter import paced_rate
 from tests.fakes.reviews_api import API_KEY, FakeReviewsApi
 from tests.fakes.server import serve_app
 from tests.integration.cmd_harness import run_cmd

@@ -1,7 +1,7 @@
-"""The shared limiter of SOURCE_RATE_LIMITS (internal/state/rate_slots.py, internal/activities/limiter.py) against a
-real PostgreSQL: reservations from several connection pools, as from several worker processes, come out one
-interval apart, one that would wait too long takes nothing, and an HTTP request that reaches the wire past its slot
-(or is a redirect) takes another. The whole path through three worker processes and Temporal:
+"""The shared limiter of SOURCE_RATE_LIMITS (internal/enrichment/rate_slot_store.py, internal/enrichment/limiter.py)
+against a real PostgreSQL: reservations from several connection pools, as from several worker processes, come out
+one interval apart, one that would wait too long takes nothing, and an HTTP request that reaches the wire past its
+slot (or is a redirect) takes another. The whole path through three worker processes and Temporal:
 tests/integration/test_rate_limits.py."""
 
 from __future__ import annotations
@@ -21,11 +21,10 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 from temporalio.exceptions import ApplicationError
 
-from internal.activities.limiter import LATE_INTERVALS, MAX_SLOT_WAIT, SourceLimiter, paced_rate
-from internal.sources.common import get_json
-from internal.state.manager import StateManager
-from internal.state.models import SlotReservation
-from internal.state.rate_slots import RateSlotStore
+from internal.adapters.sources.common import get_json
+from internal.app.state import StateManager
+from internal.enrichment.limiter import LATE_INTERVALS, MAX_SLOT_WAIT, SourceLimiter, paced_rate
+from internal.enrichment.rate_slot_store import RateSlotStore, SlotReservation
 from tests.fakes.server import serve_app
 from tests.integration.rate_harness import CLOCK_EDGE, max_in_window
 

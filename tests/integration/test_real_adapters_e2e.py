@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from temporalio.client import Client
 
-from internal.state.manager import StateManager
+from internal.app.state import StateManager
 from tests.fakes.comprehend import FakeComprehend
 from tests.fakes.gemini import FakeGemini
 from tests.fakes.reviews_api import API_KEY as REVIEWS_API_KEY

@@ -3,7 +3,7 @@
 A failure here means a change to JobWorkflow or EnrichmentWorkflow is not deterministic for workflows that are
 already running: version it (workflow.patched(), or a version in the input like EnrichmentWorkflow's
 `steps_version`) instead of re-recording. The Replayer runs in the workflow sandbox, unlike our worker
-(internal/worker.py): this is where a non-deterministic call in workflow code is caught.
+(internal/app/worker.py): this is where a non-deterministic call in workflow code is caught.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
-from internal.worker import WORKFLOWS
+from internal.app.worker import WORKFLOWS
 
 HISTORIES = sorted((Path(__file__).resolve().parents[1] / "data" / "histories").glob("*.json"))
 

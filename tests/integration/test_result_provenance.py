@@ -10,8 +10,8 @@ from pathlib import Path
 
 from temporalio.client import Client
 
-from internal.api.export import DEMO_REASON
-from internal.state.manager import StateManager
+from internal.app.state import StateManager
+from internal.jobs.export import DEMO_REASON
 from tests.integration.api_harness import serve
 
 

@@ -19,14 +19,15 @@ from temporalio.client import (
     WorkflowHandle,
 )
 
+from internal.adapters.sources.base import ProductNotFound
+from internal.adapters.sources.demo import DemoSource
+from internal.app.state import StateManager
+from internal.domain.lifecycle import JobStatus
 from internal.domain.models import ReviewPage
-from internal.enricher.base import EnrichmentUnavailable
-from internal.enricher.temporal_enricher import TemporalEnricher
-from internal.service.retry import FAILED_ROWS, retry_rows
-from internal.sources.base import ProductNotFound
-from internal.sources.demo import DemoSource
-from internal.state.manager import StateManager
-from internal.state.models import Job, JobStatus
+from internal.jobs.enricher import TemporalEnricher
+from internal.jobs.facade import EnrichmentUnavailable
+from internal.jobs.retry import FAILED_ROWS, retry_rows
+from internal.ledger.records import Job
 from tests.integration.api_harness import Api, serve
 from tests.integration.harness import all_completed, csv_bytes, wait_runs
 

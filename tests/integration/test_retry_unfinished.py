@@ -10,10 +10,10 @@ from pathlib import Path
 
 from temporalio.client import Client
 
+from internal.adapters.sources.base import ProductNotFound
+from internal.adapters.sources.demo import DemoSource
+from internal.app.state import StateManager
 from internal.domain.models import ReviewPage
-from internal.sources.base import ProductNotFound
-from internal.sources.demo import DemoSource
-from internal.state.manager import StateManager
 from tests.integration.api_harness import serve
 from tests.integration.harness import csv_bytes
 

@@ -1,5 +1,6 @@
 """Reviews reused instead of bought twice: jobs through the HTTP API on the generic JSON source, against its
-loopback fake, which counts every request it answers (internal/domain/reuse.py, internal/state/products.py)."""
+loopback fake, which counts every request it answers (internal/domain/reuse.py,
+internal/enrichment/product_store.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import httpx
 import pytest
 from temporalio.client import Client
 
-from internal.state.manager import StateManager
+from internal.app.state import StateManager
 from tests.fakes.reviews_api import FakeReviewsApi, simple_source_settings
 from tests.fakes.server import serve_app
 from tests.integration.api_harness import Api, api_on

@@ -15,14 +15,14 @@ from temporalio.client import Client
 from temporalio.testing import ActivityEnvironment
 
 from bench.histories import run_actions
-from internal.activities import io
-from internal.activities.enrichment import EnrichmentActivities
+from internal.adapters.scorers.vader import VaderScorer
+from internal.adapters.sources.demo import DemoSource
+from internal.app.state import StateManager
 from internal.domain.models import ReviewPage
-from internal.enricher.temporal_enricher import TemporalEnricher
-from internal.scorers.vader import VaderScorer
-from internal.sources.demo import DemoSource
-from internal.state.manager import StateManager
-from internal.workflows.job import child_workflow_id
+from internal.enrichment import contracts
+from internal.enrichment.activities import EnrichmentActivities
+from internal.jobs.enricher import TemporalEnricher
+from internal.jobs.workflow import child_workflow_id
 from tests.integration.harness import new_job, running_worker, wait_until_done
 
 
@@ -50,7 +50,7 @@ async def test_first_attempt_product_costs_one_activity_and_two_workflow_tasks(
 
     kinds, scheduled = await _history_kinds(temporal_client, child_workflow_id(job_id, 2))
     # One fetch for the attempt's pages; VADER and feedback ran as local activities (markers, no tasks).
-    assert scheduled == [io.FETCH_ATTEMPT]
+    assert scheduled == [contracts.FETCH_ATTEMPT]
     assert kinds["EVENT_TYPE_WORKFLOW_TASK_COMPLETED"] == 2
     assert kinds["EVENT_TYPE_MARKER_RECORDED"] >= 2
     history = await temporal_client.get_workflow_handle(child_workflow_id(job_id, 2)).fetch_history()
@@ -60,7 +60,7 @@ async def test_first_attempt_product_costs_one_activity_and_two_workflow_tasks(
 
     # A product with 20 pages reads its 3-page budget in the same single activity per attempt.
     _, scheduled = await _history_kinds(temporal_client, child_workflow_id(job_id, 3))
-    assert scheduled == [io.FETCH_ATTEMPT]
+    assert scheduled == [contracts.FETCH_ATTEMPT]
 
 
 async def test_claiming_stored_reviews_costs_no_extra_action(temporal_client: Client, state: StateManager) -> None:
@@ -80,7 +80,7 @@ async def test_claiming_stored_reviews_costs_no_extra_action(temporal_client: Cl
         cost = run_actions(history)
         assert cost.actions + 1 <= 4, cost.by_kind
         _, scheduled = await _history_kinds(temporal_client, child_workflow_id(job_id, 2))
-        assert scheduled == [io.FETCH_ATTEMPT]
+        assert scheduled == [contracts.FETCH_ATTEMPT]
 
 
 class _CountingSource(DemoSource):
@@ -99,7 +99,7 @@ async def test_fetch_attempt_resumes_after_the_last_heartbeated_page(state: Stat
     acts = EnrichmentActivities(state, {"demo": source}, {"vader": VaderScorer()})
     first_page = await source.fetch_page("many-resume", None)
     source.cursors.clear()
-    inp = io.FetchAttemptInput(
+    inp = contracts.FetchAttemptInput(
         job_id=job_id, row_num=2, product_id="many-resume", source="demo", attempt=1, cursor=None,
         pages_fetched=0, page_budget=3,
     )  # fmt: skip

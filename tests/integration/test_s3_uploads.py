@@ -11,9 +11,9 @@ import pytest
 from moto.server import ThreadedMotoServer
 from temporalio.client import Client
 
-from internal.api.s3_uploads import S3Uploads
-from internal.stack.proc import free_port
-from internal.state.manager import StateManager
+from internal.adapters.uploads.s3 import S3Uploads
+from internal.app.state import StateManager
+from internal.platform.stack.proc import free_port
 from tests.integration.api_harness import serve
 
 BUCKET = "review-uploads"

@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from internal.stack.proc import free_port
+from internal.platform.stack.proc import free_port
 from tests.fakes.reviews_api import API_KEY, FakeReviewsApi
 from tests.fakes.server import serve_app
 from tests.integration.cmd_harness import TEMPORAL, Cmd

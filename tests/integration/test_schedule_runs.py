@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import io
 
-from internal.activities.io import ScheduledJobInput
-from internal.activities.schedules import ScheduleActivities
-from internal.service.intake import read_rows
-from internal.state.manager import StateManager
-from internal.state.schedules import NewSchedule
+from internal.app.state import StateManager
+from internal.enrichment.contracts import ScheduledJobInput
+from internal.jobs.upload import read_rows
+from internal.schedules.activities import ScheduleActivities
+from internal.schedules.store import NewSchedule
 
 
 async def _schedule(state: StateManager, schedule_id: str, csv: bytes) -> None:

@@ -20,10 +20,10 @@ import pytest
 from temporalio.client import Client
 from temporalio.worker import Replayer
 
-from internal.stack.proc import free_port
-from internal.stack.temporal_server import TemporalDevServer
-from internal.state.manager import StateManager
-from internal.workflows.scheduled import ScheduledRunWorkflow
+from internal.app.state import StateManager
+from internal.platform.stack.proc import free_port
+from internal.platform.stack.temporal_server import TemporalDevServer
+from internal.schedules.workflow import ScheduledRunWorkflow
 from tests.fakes.reviews_api import FakeReviewsApi, simple_source_settings
 from tests.fakes.server import serve_app
 from tests.fakes.tcp_proxy import TcpProxy
@@ -100,7 +100,7 @@ async def test_a_schedule_runs_every_interval_until_deleted(sched: ScheduleApi) 
         events = (await sched.http.get(f"/api/v1/jobs/{run['job_id']}/events")).json()["events"]
         scheduled = [e for e in events if e["kind"] == "job.scheduled"]
         assert len(scheduled) == 1 and scheduled[0]["details"]["schedule_id"] == schedule_id, events
-    # The run's history replays in the sandbox (the worker runs workflows unsandboxed: internal/worker.py).
+    # The run's history replays in the sandbox (the worker runs workflows unsandboxed: internal/app/worker.py).
     client = sched.api.services.temporal
     assert client is not None
     history = await client.get_workflow_handle(runs[1]["run_workflow_id"]).fetch_history()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import psutil
 
-from internal.stack.proc import free_port, port_open
+from internal.platform.stack.proc import free_port, port_open
 from tests.integration.cmd_harness import Cmd, leftovers, postgres_processes, wait_gone
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from internal.stack.proc import free_port
+from internal.platform.stack.proc import free_port
 from tests.integration.cmd_harness import run_cmd
 
 

@@ -6,9 +6,9 @@ import asyncio
 
 import pytest
 
+from internal.app.state import InvalidTransition, JobNotFound, StateManager
 from internal.domain.models import Review, ReviewScore
-from internal.state.manager import InvalidTransition, JobNotFound, StateManager
-from internal.state.models import NewJob, NewRow
+from internal.ledger.records import NewJob, NewRow
 
 
 def _rows(*ids: str | None, start: int = 2) -> list[NewRow]:

@@ -10,7 +10,7 @@ from temporalio.client import Client
 from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
 from temporalio.worker import Worker
 
-from internal.stack.temporal_server import ensure_search_attributes
+from internal.platform.stack.temporal_server import ensure_search_attributes
 from tests.integration.harness import wait_count
 from tests.integration.smoke_workflow import GreetInput, GreetResult, SmokeWorkflow, greet
 

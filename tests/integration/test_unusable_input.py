@@ -13,10 +13,10 @@ import pytest
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from internal.enricher.temporal_enricher import TemporalEnricher
+from internal.app.state import StateManager
 from internal.intake import DEFAULT_LIMITS
-from internal.state.manager import StateManager
-from internal.workflows.job import JobWorkflow, job_workflow_id
+from internal.jobs.enricher import TemporalEnricher
+from internal.jobs.workflow import JobWorkflow, job_workflow_id
 from tests.integration.api_harness import serve
 from tests.integration.harness import new_job, running_worker, wait_until_done
 

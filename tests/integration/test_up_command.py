@@ -8,9 +8,9 @@ import re
 import subprocess
 from pathlib import Path
 
-from internal.stack.proc import free_port
-from internal.state.manager import StateManager
-from internal.state.models import NewJob
+from internal.app.state import StateManager
+from internal.ledger.records import NewJob
+from internal.platform.stack.proc import free_port
 from tests.integration.cmd_harness import TEMPORAL, Cmd, leftovers
 
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+from internal.app.state import JobNotFound, StateManager
 from internal.intake import CsvIntakeError
-from internal.service.intake import create_job_from_csv
-from internal.state.manager import JobNotFound, StateManager
+from internal.jobs.upload import create_job_from_csv
 from tests.corpus import CORPUS, corpus_cases
 
 

@@ -14,11 +14,11 @@ import pytest_asyncio
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from internal.config import Settings
+from internal.adapters.sources.base import CredentialsRejected, PermanentSourceError, ProductNotFound, SourceError
+from internal.adapters.sources.walmart import WalmartSource, canonical_string
 from internal.domain.models import Review
-from internal.sources.base import CredentialsRejected, PermanentSourceError, ProductNotFound, SourceError
-from internal.sources.walmart import WalmartSource, canonical_string
-from internal.stack.proc import free_port
+from internal.platform.config import Settings
+from internal.platform.stack.proc import free_port
 from tests.fakes.server import serve_app
 from tests.fakes.walmart import FakeWalmart
 

@@ -8,10 +8,10 @@ import uuid
 import httpx
 from temporalio.client import Client
 
-from internal.enricher.temporal_enricher import TemporalEnricher
-from internal.stack.proc import free_port
-from internal.state.manager import StateManager
-from internal.temporal_client import metrics_runtime
+from internal.app.state import StateManager
+from internal.jobs.enricher import TemporalEnricher
+from internal.platform.stack.proc import free_port
+from internal.platform.temporal_client import metrics_runtime
 from tests.integration.harness import new_job, running_worker, wait_until_done
 
 
@@ -26,7 +26,7 @@ def _value(text: str, name: str) -> float:
 async def test_the_worker_serves_sdk_metrics_that_move_with_a_job(temporal_client: Client, state: StateManager) -> None:
     port = free_port()
     queue = f"m-{uuid.uuid4().hex[:6]}"
-    # Its own client on a runtime with a Prometheus endpoint, as internal/wiring.py's run_worker builds it.
+    # Its own client on a runtime with a Prometheus endpoint, as internal/app/wiring.py's run_worker builds it.
     client = await Client.connect(temporal_client.service_client.config.target_host, runtime=metrics_runtime(port))
     job_id = await new_job(state, ["pos-1", "neg-2", "mixed-3"])
     async with running_worker(client, state, task_queue=queue), httpx.AsyncClient() as http:

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from internal.config import Settings, SettingsError, load_settings
+from internal.platform.config import Settings, SettingsError, load_settings
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,4 @@
-"""DATA_DIR guard: the flock, who holds it, and what start-up failures turn into (internal/startup.py)."""
+"""DATA_DIR guard: the flock, who holds it, and what start-up failures turn into (internal/platform/startup.py)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from internal.config import SettingsError
-from internal.stack.datadir import DataDirBusy, DataDirLock, DiskFull, check_data_dir
-from internal.startup import EXIT_CONFIG, EXIT_FAILURE, explain
+from internal.platform.config import SettingsError
+from internal.platform.stack.datadir import DataDirBusy, DataDirLock, DiskFull, check_data_dir
+from internal.platform.startup import EXIT_CONFIG, EXIT_FAILURE, explain
 
 
 def test_second_lock_on_a_data_dir_names_the_holder(tmp_path: Path) -> None:
@@ -33,7 +33,7 @@ def test_the_kernel_releases_the_lock_of_a_sigkilled_holder(tmp_path: Path) -> N
         [
             sys.executable,
             "-c",
-            "import sys, time; from pathlib import Path; from internal.stack.datadir import DataDirLock; "
+            "import sys, time; from pathlib import Path; from internal.platform.stack.datadir import DataDirLock; "
             "DataDirLock(Path(sys.argv[1])).acquire(); print('locked', flush=True); time.sleep(60)",
             str(tmp_path),
         ],

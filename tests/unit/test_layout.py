@@ -23,7 +23,7 @@ def test_internal_resolves_inside_this_repo() -> None:
 
 
 def test_migrations_are_numbered_and_forward_only() -> None:
-    from internal.state.migrate import discover
+    from internal.platform.migrate import discover
 
     names = [m.version for m in discover()]
     assert names == sorted(names)
@@ -31,12 +31,12 @@ def test_migrations_are_numbered_and_forward_only() -> None:
 
 
 def test_workflow_modules_import_only_deterministic_code() -> None:
-    # The worker runs workflows unsandboxed (internal/worker.py): nothing stops workflow code from calling I/O at
+    # The worker runs workflows unsandboxed (internal/app/worker.py): nothing stops workflow code from calling I/O at
     # run time but this rule and the sandboxed replay test. Workflows reach I/O only through activities by name.
     import ast
     import sys
 
-    allowed_internal = ("internal.activities.io", "internal.domain", "internal.workflows")
+    allowed_internal = ("internal.enrichment.contracts", "internal.domain", "internal.workflows")
     for path in sorted((REPO / "internal" / "workflows").glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Import):

@@ -11,8 +11,8 @@ import pytest
 from temporalio import activity
 from temporalio.testing import ActivityEnvironment
 
-from internal.logs import log_handler, log_level, secret_values
-from internal.workflows.job import parse_workflow_id
+from internal.jobs.workflow import parse_workflow_id
+from internal.platform.logs import log_handler, log_level, secret_values
 
 
 def _capture(fmt: str, secrets: list[str] | None = None) -> tuple[logging.Logger, io.StringIO]:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from internal.adapters.scorers.vader import VaderScorer, split_sentences
+from internal.adapters.sources.base import ProductNotFound, SourceError
+from internal.adapters.sources.demo import DemoSource
 from internal.domain.models import Review
-from internal.scorers.vader import VaderScorer, split_sentences
-from internal.sources.base import ProductNotFound, SourceError
-from internal.sources.demo import DemoSource
 
 
 async def _all_pages(source: DemoSource, product_id: str) -> list[list[str]]:

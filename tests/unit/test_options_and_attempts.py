@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from internal.api.schemas import JobOptions, PolicyOptions
 from internal.domain.attempt import RowAttempt, next_attempt
 from internal.domain.models import ReviewScore
 from internal.domain.options import (
@@ -18,6 +17,7 @@ from internal.domain.options import (
     resolve_job_options,
 )
 from internal.domain.settle import RowResult, settle
+from internal.http.schemas import JobOptions, PolicyOptions
 
 
 def test_stored_options_parse_once_with_defaults_for_what_is_left_out() -> None:

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from internal.api.schemas import JobOptions
-from internal.config import SettingsError, load_settings
 from internal.domain.options import InvalidOptions, JobRunOptions, fetch_task_queue
-from internal.enricher.temporal_enricher import job_input
+from internal.http.schemas import JobOptions
+from internal.jobs.enricher import job_input
+from internal.platform.config import SettingsError, load_settings
 
 
 @pytest.fixture(autouse=True)

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from internal.config import Settings
+from internal.adapters.sources.base import PermanentSourceError, ProductNotFound
+from internal.adapters.sources.review_file import ReviewFileSource
 from internal.domain.models import Review
-from internal.sources.base import PermanentSourceError, ProductNotFound
-from internal.sources.review_file import ReviewFileSource
+from internal.platform.config import Settings
 
 
 def _rows(product: str, count: int) -> list[dict[str, Any]]:
@@ -113,7 +113,7 @@ async def test_bad_lines_are_skipped_counted_and_named(tmp_path: Path, caplog: p
     path = tmp_path / "r.jsonl"
     path.write_bytes(("\n".join(lines) + "\n").encode() + b'{"product_id": "A", "text": "\xff"}\n')
     source = ReviewFileSource(path)
-    with caplog.at_level(logging.WARNING, logger="internal.sources.review_file"):
+    with caplog.at_level(logging.WARNING, logger="internal.adapters.sources.review_file"):
         page = await source.fetch_page("A", None)
     assert [r.review_id for r in page.reviews] == ["a1", "a2"]
     assert source.skipped_lines == 5
@@ -132,7 +132,7 @@ async def test_bad_csv_row_is_skipped(tmp_path: Path, caplog: pytest.LogCaptureF
     path = tmp_path / "r.csv"
     path.write_text("product_id,review_id,text,rating\nA,1,good,5\nA,2,,4\nA,3,ok,x\nA,4,great\n")
     source = ReviewFileSource(path)
-    with caplog.at_level(logging.WARNING, logger="internal.sources.review_file"):
+    with caplog.at_level(logging.WARNING, logger="internal.adapters.sources.review_file"):
         page = await source.fetch_page("A", None)
     assert [(r.review_id, r.rating) for r in page.reviews] == [("1", 5.0), ("4", None)]
     assert source.skipped_lines == 2

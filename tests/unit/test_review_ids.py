@@ -1,11 +1,11 @@
 """Review ids made from content are stored keys: the expected values were computed by the two functions this
-rule replaced (internal/state/manager.py `content_review_id`, internal/sources/common.py `content_id`), so a
+rule replaced (internal/app/state.py `content_review_id`, internal/adapters/sources/common.py `content_id`), so a
 change to the rule that would store existing reviews a second time fails here."""
 
 from __future__ import annotations
 
 from internal.domain.ids import content_id
-from internal.state.reviews import content_review_id
+from internal.enrichment.review_store import content_review_id
 
 
 def test_state_fallback_id_normalises_whitespace_as_before() -> None:

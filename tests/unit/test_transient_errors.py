@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from internal.activities.beats import MAX_RETRY_AFTER
-from internal.activities.beats import transient as _transient
-from internal.scorers.base import ScorerError
-from internal.sources.base import SourceError
+from internal.adapters.scorers.base import ScorerError
+from internal.adapters.sources.base import SourceError
+from internal.enrichment.beats import MAX_RETRY_AFTER
+from internal.enrichment.beats import transient as _transient
 
 
 def test_retry_after_becomes_the_next_retry_delay() -> None:

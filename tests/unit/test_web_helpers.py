@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from internal.api.histogram import BINS, histogram
-from internal.api.web import reviews_shown, row_view
-from internal.config import Settings
-from internal.state.models import RowState
+from internal.http.histogram import BINS, histogram
+from internal.http.web import reviews_shown, row_view
+from internal.ledger.records import RowState
+from internal.platform.config import Settings
 
 
 def test_histogram_bins_half_stars_with_five_in_the_last_bin() -> None:

@@ -17,9 +17,9 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
+from internal.app.worker import WORKFLOWS
 from internal.domain.options import EnrichmentOptions
-from internal.worker import WORKFLOWS
-from internal.workflows.enrichment import CURRENT_STEPS, EnrichmentInput, EnrichmentResult, EnrichmentWorkflow
+from internal.enrichment.workflow import CURRENT_STEPS, EnrichmentInput, EnrichmentResult, EnrichmentWorkflow
 from tests.fakes.activities import FakeActivities
 
 TEST_SERVER = Path(sys.executable).parent / "temporal-test-server"

@@ -17,9 +17,9 @@ from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.worker import Replayer, UnsandboxedWorkflowRunner, Worker
 
+from internal.app.worker import WORKFLOWS
 from internal.domain.options import EnrichmentOptions
-from internal.worker import WORKFLOWS
-from internal.workflows.job import JOB_ID, JobInput, JobWorkflow, job_workflow_id
+from internal.jobs.workflow import JOB_ID, JobInput, JobWorkflow, job_workflow_id
 from tests.fakes.activities import FakeActivities
 from tests.integration.harness import wait_count
 

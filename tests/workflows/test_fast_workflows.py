@@ -11,9 +11,9 @@ from typing import Any
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureError, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from internal.activities import io
 from internal.domain.options import EnrichmentOptions
-from internal.workflows.job import JobInput, JobResult, JobWorkflow, job_workflow_id
+from internal.enrichment import contracts
+from internal.jobs.workflow import JobInput, JobResult, JobWorkflow, job_workflow_id
 from tests.fakes.activities import FakeActivities
 from tests.workflows.conftest import fake_worker
 from tests.workflows.conftest import run_row as _row
@@ -47,7 +47,7 @@ async def test_weak_results_stop_at_max_retries(skipping_env: WorkflowEnvironmen
 async def test_a_reused_row_reads_no_page_and_goes_on_from_the_stored_fetch(
     skipping_env: WorkflowEnvironment,
 ) -> None:
-    reused = io.ReviewClaim(
+    reused = contracts.ReviewClaim(
         action="reuse", from_job="j0", fetched_at="2026-12-01T10:00:00+00:00", reviews=12, cursor="c3", pages=3
     )
     fakes = FakeActivities(_ids(1), claims=[reused], script=["fetch_more"])
@@ -59,7 +59,7 @@ async def test_a_reused_row_reads_no_page_and_goes_on_from_the_stored_fetch(
 
 
 async def test_only_a_job_that_reuses_or_refreshes_claims(skipping_env: WorkflowEnvironment) -> None:
-    refresh = io.ReviewClaim(action="refresh", from_job="j0", fetched_at="2026-12-01T10:00:00+00:00", reviews=12)
+    refresh = contracts.ReviewClaim(action="refresh", from_job="j0", fetched_at="2026-12-01T10:00:00+00:00", reviews=12)
     fakes = FakeActivities(_ids(1), claims=[refresh])
     await _row(skipping_env, fakes, EnrichmentOptions(refresh=True))
     assert len(fakes.claimed) == 1 and fakes.claimed[0].refresh and len(fakes.attempt_fetches) == 1

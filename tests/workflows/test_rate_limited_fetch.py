@@ -8,15 +8,15 @@ import uuid
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from internal.activities import io
 from internal.domain.options import EnrichmentOptions
-from internal.workflows.enrichment import EnrichmentResult
+from internal.enrichment import contracts
+from internal.enrichment.workflow import EnrichmentResult
 from tests.fakes.activities import FakeActivities
 from tests.workflows.conftest import run_row
 
 
 async def _row(env: WorkflowEnvironment, fakes: FakeActivities, options: EnrichmentOptions) -> EnrichmentResult:
-    # The fetch queue's worker registers the one-page fetch only, as internal/worker.py's fetch workers do.
+    # The fetch queue's worker registers the one-page fetch only, as internal/app/worker.py's fetch workers do.
     fetch_queue = options.fetch_task_queue or f"unused-{uuid.uuid4().hex[:6]}.fetch.demo"
     async with Worker(env.client, task_queue=fetch_queue, activities=[fakes.fetch_reviews]):
         return await run_row(env, fakes, options)
@@ -53,7 +53,9 @@ async def test_limited_source_claims_on_its_own_queue_and_a_reuse_reads_no_page(
     skipping_env: WorkflowEnvironment,
 ) -> None:
     fetch_queue = f"rl-{uuid.uuid4().hex[:6]}.fetch.demo"
-    reused = io.ReviewClaim(action="reuse", from_job="j0", fetched_at="2026-12-01T10:00:00+00:00", reviews=9, pages=3)
+    reused = contracts.ReviewClaim(
+        action="reuse", from_job="j0", fetched_at="2026-12-01T10:00:00+00:00", reviews=9, pages=3
+    )
     fakes = FakeActivities(["p0"], claims=[reused])
     options = EnrichmentOptions(pages_per_attempt=3, fetch_task_queue=fetch_queue, review_max_age=3600)
     result = await _row(skipping_env, fakes, options)
@@ -65,7 +67,7 @@ async def test_a_limited_refresh_stops_at_the_first_page_with_a_stored_review(
     skipping_env: WorkflowEnvironment,
 ) -> None:
     fetch_queue = f"rl-{uuid.uuid4().hex[:6]}.fetch.demo"
-    refresh = io.ReviewClaim(action="refresh", from_job="j0", fetched_at="2026-12-01T10:00:00+00:00", reviews=9)
+    refresh = contracts.ReviewClaim(action="refresh", from_job="j0", fetched_at="2026-12-01T10:00:00+00:00", reviews=9)
     fakes = FakeActivities(["p0"], claims=[refresh], known_from_page=2)
     options = EnrichmentOptions(pages_per_attempt=3, fetch_task_queue=fetch_queue, refresh=True)
     await _row(skipping_env, fakes, options)

@@ -1,0 +1,127 @@
+"""What the real review sources share: one mapping from HTTP outcomes to source errors, Retry-After, lenient
+numbers (APIs send "4.5" as often as 4.5). The stable id for a review that comes without one is in
+internal/domain/ids.py."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx
+
+from internal.adapters.sources.base import CredentialsRejected, PermanentSourceError, ProductNotFound, SourceError
+
+# Connect fails fast (a dead host is worth a quick retry); reads get longer because review pages can be large.
+DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+# Awaited right before each request's bytes go on the wire (after any new connection is made), when set: a rate
+# limit's last word on the request (internal/enrichment/limiter.py sets it; the sources know nothing of limits).
+REQUEST_GATE: ContextVar[Callable[[], Awaitable[None]] | None] = ContextVar("request_gate", default=None)
+
+
+async def _on_the_wire(event: str, info: dict[str, Any]) -> None:
+    """httpcore's trace hook: "http11.send_request_headers.started" comes once per request, redirects included."""
+    if event.endswith("send_request_headers.started") and (gate := REQUEST_GATE.get()) is not None:
+        await gate()
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP date; None when absent or unreadable."""
+    if not value or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - (now or datetime.now(UTC))).total_seconds()
+    if not math.isfinite(seconds):
+        return None
+    return max(0.0, seconds)
+
+
+def raise_for_status(response: httpx.Response, *, source: str, product_id: str) -> None:
+    status = response.status_code
+    if status < 300:
+        return
+    if status in (401, 403):
+        raise CredentialsRejected(source)
+    if status == 404:
+        raise ProductNotFound(product_id)
+    if status in (408, 429) or status >= 500:
+        raise SourceError(
+            f"{source}: HTTP {status} {response.reason_phrase}".rstrip(),
+            retry_after=parse_retry_after(response.headers.get("Retry-After")),
+        )
+    # Any other client error means the request itself is wrong: the same request will fail the same way.
+    snippet = " ".join(response.text[:200].split())
+    raise PermanentSourceError(f"{source}: HTTP {status}: {snippet}" if snippet else f"{source}: HTTP {status}")
+
+
+async def get_json(
+    client: httpx.AsyncClient,
+    url: str,
+    *,
+    source: str,
+    product_id: str,
+    params: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Any:
+    """GET and decode JSON, turning every way that can fail into a source error.
+
+    Messages never include the URL: templates often carry an API key in the query string.
+    """
+    try:
+        response = await client.get(url, params=params, headers=headers, extensions={"trace": _on_the_wire})
+    except httpx.TimeoutException as err:
+        raise SourceError(f"{source}: request timed out ({type(err).__name__})") from err
+    except httpx.HTTPError as err:
+        raise SourceError(f"{source}: request failed ({type(err).__name__}: {err})") from err
+    raise_for_status(response, source=source, product_id=product_id)
+    try:
+        return response.json()
+    except ValueError as err:  # JSONDecodeError and UnicodeDecodeError alike
+        raise SourceError(f"{source}: response is not valid JSON ({err})") from err
+
+
+def to_float(value: object) -> float | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        number = float(value)
+    elif isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            return None
+    else:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def to_int(value: object) -> int | None:
+    number = to_float(value)
+    return int(number) if number is not None and number.is_integer() else None
+
+
+def to_text(value: object) -> str | None:
+    """A string field, tolerating numbers; None for missing, blank or structured values."""
+    if value is None or isinstance(value, bool | dict | list):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def review_text(title: str | None, body: str | None) -> str:
+    """Title and body as one text to score; a title that already ends a sentence gets no extra full stop."""
+    if title and body:
+        return f"{title} {body}" if title[-1] in ".!?" else f"{title}. {body}"
+    return title or body or ""

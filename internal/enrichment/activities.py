@@ -1,0 +1,102 @@
+"""Per-row activities: fetch a row's pages (fetching.py), score what is unscored (here), settle it (feedback.py).
+
+Each activity reads and writes review data in PostgreSQL and returns only counts, cursors and the small
+product-level result, so workflow histories stay small whatever the review volume. Each also records the row's
+stage, so progress shows where a row is without an extra round trip to the server. `EnrichmentActivities` is what
+the worker registers and the channel pipeline calls: the three parts over one state, sources and scorers.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from internal.adapters.scorers.base import PermanentScorerError, Scorer, ScorerError, Summarizer
+from internal.adapters.sources.base import ReviewSource
+from internal.app.ports import RowEnrichment
+from internal.enrichment import contracts, metrics
+from internal.enrichment.analyze import FeedbackActivities
+from internal.enrichment.beats import heartbeat, heartbeating, local, permanent, transient
+from internal.enrichment.fetch_activities import FetchActivities
+
+SCORE_BATCH = 100
+# An escalated scorer looks again only at reviews the cheaper one was unsure about.
+UNCERTAIN_CONFIDENCE = 0.5
+
+
+class EnrichmentActivities:
+    def __init__(
+        self, state: RowEnrichment, sources: Mapping[str, ReviewSource], scorers: Mapping[str, Scorer]
+    ) -> None:
+        self._state = state
+        self._scorers = scorers
+        fetch = FetchActivities(state, sources)
+        feedback = FeedbackActivities(state, next((s for s in scorers.values() if isinstance(s, Summarizer)), None))
+        self.fetch_attempt = fetch.fetch_attempt
+        self.fetch_reviews = fetch.fetch_reviews
+        self.claim_reviews = fetch.claim_reviews
+        self.analyze_feedback = feedback.analyze_feedback
+        self.summarize_product = feedback.summarize_product
+
+    def _scorer(self, name: str) -> Scorer:
+        try:
+            return self._scorers[name]
+        except KeyError:
+            raise ApplicationError(
+                f"scorer {name!r} is not configured on this worker (have: {', '.join(self._scorers)})",
+                non_retryable=True,
+                type="InvalidInput",
+            ) from None
+
+    @activity.defn(name=contracts.SCORE_REVIEWS)
+    async def score_reviews(self, inp: contracts.ScoreInput) -> contracts.ScoreResult:
+        scorer = self._scorer(inp.scorer)
+        if not local():
+            # In-process scoring (a local activity) is over before anyone could read this stage: skip the write.
+            await self._state.set_row_state(
+                inp.job_id, inp.row_num, "running", stage=f"score ({inp.scorer})", attempt=inp.attempt
+            )
+        only_ids: list[str] | None = None
+        if inp.only_uncertain_from is not None:
+            only_ids = await self._state.uncertain_review_ids(
+                inp.job_id, inp.row_num, inp.only_uncertain_from, UNCERTAIN_CONFIDENCE
+            )
+        scored = 0
+        while True:
+            batch = await self._state.unscored_reviews(
+                inp.job_id, inp.row_num, inp.scorer, limit=SCORE_BATCH, only_ids=only_ids
+            )
+            if not batch:
+                break
+            started = time.monotonic()
+            try:
+                scores = await heartbeating(scorer.score(batch), scored)
+            except (PermanentScorerError, ScorerError) as err:
+                metrics.scorer_call(inp.scorer, err, time.monotonic() - started)
+                await self._state.add_costs(inp.job_id, inp.row_num, scorer_calls=1)
+                if isinstance(err, PermanentScorerError):
+                    raise permanent(err) from err
+                raise transient(err, err.retry_after) from err
+            metrics.scorer_call(inp.scorer, None, time.monotonic() - started)
+            await self._state.store_scores(inp.job_id, inp.row_num, scores, calls=1)
+            scored += len(scores)
+            if len(batch) < SCORE_BATCH:
+                # The last batch: no query for an empty one, and no heartbeat (a billed action) for nothing.
+                break
+            # Scoring hundreds of long reviews can take a while: tell the server we are alive.
+            heartbeat(scored)
+        return contracts.ScoreResult(scored=scored, scorer=inp.scorer)
+
+    def all(self) -> list[Callable[..., Any]]:
+        return [
+            self.fetch_attempt,
+            self.fetch_reviews,
+            self.claim_reviews,
+            self.score_reviews,
+            self.analyze_feedback,
+            self.summarize_product,
+        ]

@@ -1,0 +1,75 @@
+"""What the routes need, built once by the entry point and kept on app.state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import Path, Request
+from prometheus_client import CollectorRegistry, Counter
+from temporalio.client import Client
+
+from internal.adapters.uploads.local import UploadStore
+from internal.app.state import StateManager
+from internal.http.disk import require_space
+from internal.http.schemas import JOB_ID_PATTERN
+from internal.intake import IntakeLimits
+from internal.jobs.facade import Enricher
+from internal.jobs.service import JobService
+from internal.platform.config import Settings
+from internal.schedules.service import ScheduleService
+
+
+class Metrics:
+    """Prometheus metrics on a registry of our own (several apps can live in one test process)."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter("api_requests", "HTTP requests", ["method", "route", "status"], registry=self.registry)
+        self.jobs_created = Counter("jobs_created", "jobs created", registry=self.registry)
+        self.rows_accepted = Counter("rows_accepted", "data rows accepted at upload", registry=self.registry)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    state: StateManager
+    enricher: Enricher
+    uploads: UploadStore
+    metrics: Metrics
+    intake_limits: IntakeLimits
+    temporal: Client | None = None
+    # The use cases the routes call; built from the fields above.
+    jobs: JobService = field(init=False)
+    schedules: ScheduleService = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.jobs = JobService(
+            settings=self.settings,
+            state=self.state,
+            enricher=self.enricher,
+            uploads=self.uploads,
+            intake_limits=self.intake_limits,
+            on_created=self._count_created,
+            require_space=lambda: require_space(self.settings),
+        )
+        self.schedules = ScheduleService(
+            settings=self.settings,
+            state=self.state,
+            temporal=self.temporal,
+            intake_limits=self.intake_limits,
+            require_space=lambda: require_space(self.settings),
+        )
+
+    def _count_created(self, rows: int) -> None:
+        self.metrics.jobs_created.inc()
+        self.metrics.rows_accepted.inc(rows)
+
+
+def services(request: Request) -> Services:
+    svc: Services = request.app.state.services
+    return svc
+
+
+# Every {job_id} in a path: one that cannot be a job id is a 404 with our message, never a database error.
+JobIdPath = Annotated[str, Path(pattern=JOB_ID_PATTERN, description="the job id a create answered with")]

@@ -1,0 +1,124 @@
+"""The enricher facade: the old pipeline's interface (enrich / get_progress / cancel / get_results, plus
+pause / resume), so the API and CLI do not care whether Temporal or the in-process pipeline does the work."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from internal.app.state import StateManager
+from internal.domain.lifecycle import TERMINAL_JOB_STATUSES, RowStatus
+from internal.ledger.records import Costs, Job, Progress, RowState
+
+
+class EnricherError(Exception):
+    code = "enricher_error"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        if code is not None:
+            self.code = code
+
+
+class InvalidJobState(EnricherError):
+    """The job is in a status where the request makes no sense (HTTP 409)."""
+
+    code = "invalid_transition"
+
+
+class EnrichmentUnavailable(EnricherError):
+    """The orchestrator could not be reached or refused the request (HTTP 503)."""
+
+    code = "orchestrator_unavailable"
+
+
+@dataclass(frozen=True)
+class ProgressView:
+    job_id: str
+    status: str
+    total: int
+    counts: dict[RowStatus, int]
+    done: int
+    percent: float
+    eta_seconds: float | None
+    rows_per_second: float | None
+    costs: Costs = field(default_factory=Costs)
+    error: str | None = None
+
+
+class Enricher(ABC):
+    """The facade. What both implementations share lives here: progress and results come from PostgreSQL,
+    never from Temporal visibility (rate-limited to ~10 requests/s: docs/limits.md)."""
+
+    def __init__(self, state: StateManager) -> None:
+        self.state = state
+
+    async def _job(self, job_id: str) -> Job:
+        # An unknown job raises the StateManager's JobNotFound: one "not found" for every layer.
+        return await self.state.get_job(job_id)
+
+    async def _startable(self, job_id: str) -> Job:
+        job = await self._job(job_id)
+        if not job.intake_complete:
+            raise InvalidJobState(f"job {job_id!r} has no complete upload yet")
+        if job.status in TERMINAL_JOB_STATUSES:
+            raise InvalidJobState(f"job {job_id!r} is already {job.status}")
+        return job
+
+    @abstractmethod
+    async def enrich(self, job_id: str) -> str:
+        """Start the job; idempotent. Returns the id of what runs it."""
+
+    # Whether rerun() can start a finished job again (the in-process channel pipeline cannot).
+    can_rerun: bool = False
+
+    async def rerun(self, job_id: str) -> str:
+        """Run a finished job again over its pending rows (after JobService reopened its failed ones)."""
+        raise InvalidJobState(f"this service's enricher cannot run job {job_id!r} again", code="not_supported")
+
+    @abstractmethod
+    async def cancel(self, job_id: str) -> None: ...
+
+    @abstractmethod
+    async def pause(self, job_id: str) -> None: ...
+
+    @abstractmethod
+    async def resume(self, job_id: str) -> None: ...
+
+    async def get_progress(self, job_id: str) -> ProgressView:
+        return progress_view(await self.state.get_progress(job_id))
+
+    async def get_results(self, job_id: str, offset: int = 0, limit: int = 100) -> list[RowState]:
+        """`offset` is the last row number already seen (keyset), as in the old pipeline's paging."""
+        await self._job(job_id)
+        return await self.state.get_results(job_id, after_row=offset, limit=limit)
+
+    async def _cancel_unstarted(self, job: Job) -> None:
+        await self.state.close_open_rows(job.job_id, "cancelled", "job cancelled before it started")
+        await self.state.set_job_status(job.job_id, "cancelled")
+        await self.state.append_event(job.job_id, "job.cancelled", {"before_start": True})
+
+
+def progress_view(p: Progress) -> ProgressView:
+    rate: float | None = None
+    eta: float | None = None
+    # Rows settled at upload (invalid, duplicate) are not work done: leave them out of the rate.
+    worked = p.done - p.counts["invalid"] - p.counts["duplicate"]
+    if p.started_at is not None and worked > 0 and p.status not in TERMINAL_JOB_STATUSES:
+        elapsed = (datetime.now(UTC) - p.started_at).total_seconds()
+        if elapsed > 0:
+            rate = worked / elapsed
+            eta = round((p.total - p.done) / rate, 1)
+    return ProgressView(
+        job_id=p.job_id,
+        status=p.status,
+        total=p.total,
+        counts=p.counts,
+        done=p.done,
+        percent=p.percent,
+        eta_seconds=0.0 if p.status in TERMINAL_JOB_STATUSES else eta,
+        rows_per_second=None if rate is None else round(rate, 2),
+        costs=p.costs,
+        error=p.error,
+    )

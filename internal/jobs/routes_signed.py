@@ -1,0 +1,84 @@
+"""The signed-URL upload flow of the old API: ask for a URL, PUT the CSV there, then start the job."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from starlette.requests import ClientDisconnect
+
+from internal.adapters.uploads.local import PARTIAL_SUFFIX, LocalUploads, partial_prefix
+from internal.http.deps import JobIdPath, services
+from internal.http.disk import require_space
+from internal.http.errors import ApiError
+from internal.http.schemas import JobCreated, SignedUrl, SignedUrlRequest
+from internal.jobs.views import created_body
+
+router = APIRouter(prefix="/api/v1", tags=["uploads"])
+# The PUT is authorised by its signed token alone (like an S3 presigned URL), not by the API token.
+public_router = APIRouter(prefix="/api/v1", tags=["uploads"])
+
+
+@router.post("/enrichment-signed-url", response_model=SignedUrl, summary="Get a URL to PUT a CSV to")
+async def signed_url(request: Request, body: SignedUrlRequest | None = None) -> SignedUrl:
+    svc = services(request)
+    require_space(svc.settings)
+    body = body or SignedUrlRequest()
+    job = await svc.jobs.create_for_upload(filename=body.filename, options=body.options)
+    target = await svc.uploads.target(job.job_id, str(request.base_url).rstrip("/"))
+    return SignedUrl(
+        job_id=job.job_id,
+        upload_url=target.url,
+        method="PUT",
+        headers=target.headers,
+        expires_at=datetime.fromtimestamp(target.expires_at, UTC),
+    )
+
+
+@public_router.put("/uploads/{job_id}", status_code=204, summary="Upload the CSV to a signed URL")
+async def put_upload(request: Request, job_id: JobIdPath, token: Annotated[str, Query(max_length=200)]) -> None:
+    svc = services(request)
+    if not isinstance(svc.uploads, LocalUploads):
+        raise ApiError(404, "not_found", "uploads go to S3 on this server: use the upload_url you were given")
+    problem = svc.uploads.signer.verify(job_id, token)
+    if problem:
+        raise ApiError(403, "invalid_upload_token", problem)
+    await svc.jobs.check_uploadable(job_id)
+    require_space(svc.settings)
+    limit = svc.settings.max_upload_bytes
+    target = svc.uploads.path(job_id)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # A file of its own per request: two concurrent PUTs never interleave, and the last complete one wins.
+    # The pid in the name tells the start-up sweep (internal/jobs/recovery.py) whose file a leftover is.
+    fd, name = tempfile.mkstemp(prefix=partial_prefix(job_id), suffix=PARTIAL_SUFFIX, dir=target.parent)
+    partial = Path(name)
+    written = 0
+    try:
+        # Streamed to disk chunk by chunk: a 100 MB upload never sits in memory.
+        with os.fdopen(fd, "wb") as fh:
+            async for chunk in request.stream():
+                written += len(chunk)
+                if written > limit:
+                    raise ApiError(413, "too_large", f"the upload is larger than the limit of {limit:,} bytes")
+                fh.write(chunk)
+        os.replace(partial, target)
+    except ClientDisconnect:
+        raise ApiError(400, "upload_incomplete", "the client went away before the upload finished") from None
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(partial)
+
+
+@router.post(
+    "/jobs/{job_id}/start",
+    status_code=201,
+    response_model=JobCreated,
+    summary="Start a job: one uploaded to its signed URL, or one stored while the orchestrator was down (503)",
+)
+async def start(request: Request, job_id: JobIdPath) -> JobCreated:
+    return created_body(await services(request).jobs.start(job_id))

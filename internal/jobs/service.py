@@ -1,0 +1,216 @@
+"""JobService: the job use cases, one place for what the HTTP routes and cmd/enrich_file.py both do.
+
+Create a job from a CSV or a product list, create one for a signed upload and start it once uploaded, start a
+stored job whose first start failed, cancel / pause / resume, and read jobs back. It raises the errors of
+internal/platform/errors.py and never speaks HTTP: the routes parse, call and let internal/http/errors.py map.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, BinaryIO, Literal
+
+from internal.adapters.uploads.local import UploadStore
+from internal.app.state import StateManager
+from internal.domain.lifecycle import TERMINAL_JOB_STATUSES, JobStatus
+from internal.http.schemas import JobOptions
+from internal.intake import CsvIntakeError, IntakeLimits
+from internal.jobs.facade import Enricher, ProgressView
+from internal.jobs.job_options import job_options
+from internal.jobs.product_list import product_list_error, products_csv
+from internal.jobs.retry import FAILED_ROWS, UNFINISHED_ROWS, Retried, retry_rows
+from internal.jobs.upload import RowSamples, create_job_from_csv, ingest_upload
+from internal.ledger.records import Event, Job, NewJob, Progress, RowState
+from internal.platform.config import Settings
+from internal.platform.errors import EnrichmentUnavailable, InvalidJobState, JobNotStarted, UploadTooLarge
+
+Action = Literal["cancel", "pause", "resume"]
+# What a pause or resume that was accepted leads to. The workflow records the same status when it handles the
+# signal, and a write for the signal before (a pause just before this resume) can land a moment after ours:
+# reading the job back could answer with that stale status, so the answer is the transition's own result.
+_ACCEPTED_STATUS: dict[Action, str] = {"pause": "paused", "resume": "running"}
+
+
+def new_job_id() -> str:
+    return uuid.uuid4().hex[:16]
+
+
+@dataclass(frozen=True)
+class Started:
+    """A job as a create or start leaves it: stored, and started unless `workflow_id` is None."""
+
+    job: Job
+    progress: Progress
+    workflow_id: str | None
+    # False when the request repeated an earlier one (same Idempotency-Key): that job stands as it was.
+    created: bool = True
+    samples: RowSamples = field(default_factory=RowSamples)
+
+
+@dataclass
+class JobService:
+    settings: Settings
+    state: StateManager
+    enricher: Enricher
+    intake_limits: IntakeLimits
+    # Where signed uploads are stored; None where there are none (cmd/enrich_file.py reads a local file).
+    uploads: UploadStore | None = None
+    # Told the number of rows of every job that was created (the API counts them in its metrics).
+    on_created: Callable[[int], None] = lambda rows: None
+    # Raises when there is no room for a new job's rows (the API's free-disk check); called before an intake.
+    require_space: Callable[[], None] = lambda: None
+
+    def resolve_options(self, options: JobOptions) -> dict[str, Any]:
+        """The options stored with a new job; InvalidOptions when they name an adapter this service lacks."""
+        return job_options(self.settings, options)
+
+    async def create_from_csv(
+        self,
+        stream: BinaryIO,
+        *,
+        filename: str | None = None,
+        options: JobOptions | None = None,
+        idempotency_key: str | None = None,
+        job_id: str | None = None,
+    ) -> Started:
+        """Store the job and its rows, then start it. CsvIntakeError leaves no job behind; JobNotStarted leaves
+        the job stored and `created`."""
+        outcome = await create_job_from_csv(
+            self.state,
+            stream,
+            job_id=job_id or new_job_id(),
+            filename=filename,
+            options=self.resolve_options(options or JobOptions()),
+            idempotency_key=idempotency_key,
+            limits=self.intake_limits,
+        )
+        job, progress = outcome.job, outcome.progress
+        if not outcome.created:
+            # The same request again: the job as it is now, started if the first attempt could not start it.
+            workflow_id = await self._start(job, progress) if self._start_failed(job) else job.workflow_id
+            return Started(job, progress, workflow_id, created=False)
+        self.on_created(progress.total)
+        return await self._start_new(job, progress, outcome.samples)
+
+    async def create_from_products(
+        self,
+        products: Sequence[Mapping[str, object]],
+        *,
+        options: JobOptions | None = None,
+        idempotency_key: str | None = None,
+    ) -> Started:
+        """As create_from_csv, for a list of products (mappings with a `product_id`); what the intake refuses is
+        raised as ProductListError naming the product field."""
+        data, columns = products_csv(products)
+        try:
+            return await self.create_from_csv(io.BytesIO(data), options=options, idempotency_key=idempotency_key)
+        except CsvIntakeError as err:
+            raise product_list_error(err, columns) from None
+
+    async def create_for_upload(self, *, filename: str | None, options: JobOptions) -> Job:
+        """An empty job waiting for its signed upload."""
+        job, _ = await self.state.create_job(
+            NewJob(job_id=new_job_id(), filename=filename, options=self.resolve_options(options))
+        )
+        return job
+
+    async def check_uploadable(self, job_id: str) -> Job:
+        """The job if a file may still be uploaded for it."""
+        job = await self.state.get_job(job_id)
+        _check_startable(job)
+        return job
+
+    async def start(self, job_id: str) -> Started:
+        """Start a job: one whose rows are stored but whose start failed (the orchestrator was down), or one whose
+        CSV was uploaded to its signed URL. Starting twice starts one workflow."""
+        job = await self.state.get_job(job_id)
+        if self._start_failed(job):
+            progress = await self.state.get_progress(job_id)
+            return Started(job, progress, await self._start(job, progress))
+        _check_startable(job)
+        self.require_space()
+        uploads = self.uploads
+        size = None if uploads is None else await uploads.size(job_id)
+        if uploads is None or size is None:
+            raise InvalidJobState(
+                f"nothing has been uploaded for job {job_id!r}; PUT the CSV to its URL first", code="no_upload"
+            )
+        limit = self.settings.max_upload_bytes
+        if size > limit:
+            raise UploadTooLarge(size, limit)  # before downloading, not after
+        async with uploads.open(job_id) as path:
+            with path.open("rb") as fh:
+                outcome = await ingest_upload(self.state, fh, job_id, filename=job.filename, limits=self.intake_limits)
+        self.on_created(outcome.progress.total)
+        return await self._start_new(outcome.job, outcome.progress, outcome.samples)
+
+    async def act(self, job_id: str, action: Action) -> str:
+        """Cancel, pause or resume through the enricher facade; returns the status the action leads to."""
+        await getattr(self.enricher, action)(job_id)
+        status = _ACCEPTED_STATUS.get(action)
+        if status is None:
+            # A cancel: an unstarted job is cancelled at once; a started one is `cancelling` until its workflow
+            # has closed its rows, whatever status (paused, running) it still shows this instant.
+            current = (await self.state.get_job(job_id)).status
+            status = current if current in TERMINAL_JOB_STATUSES else "cancelling"
+        return status
+
+    async def retry_failed(self, job_id: str) -> Retried:
+        """Run the failed rows of a finished job again (semantics: internal/jobs/retry.py)."""
+        return await retry_rows(self.state, self.enricher, job_id, FAILED_ROWS)
+
+    async def retry_unfinished(self, job_id: str) -> Retried:
+        """Run the failed and the cancelled rows of a finished job again (internal/jobs/retry.py)."""
+        return await retry_rows(self.state, self.enricher, job_id, UNFINISHED_ROWS)
+
+    async def get(self, job_id: str) -> Job:
+        return await self.state.get_job(job_id)
+
+    async def get_with_progress(self, job_id: str) -> tuple[Job, ProgressView]:
+        progress = await self.enricher.get_progress(job_id)
+        return await self.state.get_job(job_id), progress
+
+    async def progress(self, job_id: str) -> ProgressView:
+        return await self.enricher.get_progress(job_id)
+
+    async def list_jobs(
+        self, *, limit: int, status: JobStatus | None = None, before: tuple[datetime, str] | None = None
+    ) -> list[Job]:
+        return await self.state.list_jobs(limit=limit, status=status, before=before)
+
+    async def results(self, job_id: str, *, after: int, limit: int) -> list[RowState]:
+        return await self.state.get_results(job_id, after_row=after, limit=limit)
+
+    async def events(self, job_id: str, *, after: int, limit: int) -> list[Event]:
+        await self.state.get_job(job_id)  # JobNotFound for an unknown job rather than an empty list
+        return await self.state.list_events(job_id, after_id=after, limit=limit)
+
+    @staticmethod
+    def _start_failed(job: Job) -> bool:
+        # Its rows are stored; only the start failed (Temporal was unreachable).
+        return job.intake_complete and job.status == "created"
+
+    async def _start_new(self, job: Job, progress: Progress, samples: RowSamples) -> Started:
+        """Start a job whose rows were just stored; one in which no row can run (every row invalid) is failed at
+        once with the reason, and never started: the upload answer already says how it ended."""
+        failed = await self.state.fail_if_nothing_can_run(job.job_id)
+        if failed is not None:
+            return Started(failed, await self.state.get_progress(job.job_id), None, samples=samples)
+        return Started(job, progress, await self._start(job, progress), samples=samples)
+
+    async def _start(self, job: Job, progress: Progress) -> str:
+        try:
+            return await self.enricher.enrich(job.job_id)
+        except EnrichmentUnavailable as err:
+            raise JobNotStarted(job.job_id, progress.total, err) from err
+
+
+def _check_startable(job: Job) -> None:
+    if job.intake_complete:
+        raise InvalidJobState(f"job {job.job_id!r} has already been started; ask for a new URL", code="already_started")
+    if job.status != "created":
+        raise InvalidJobState(f"job {job.job_id!r} is {job.status}; ask for a new URL")
