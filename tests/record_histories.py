@@ -6,7 +6,7 @@ tests/data/histories/PREFIX<name>.json. Record a new set under a new prefix afte
 workflow change (`workflow.patched`, or a version in the input like EnrichmentWorkflow's `steps_version`) and
 keep the old sets: they stand for the runs already in flight on old code. Never re-record to silence a failure.
 
-Sets: no prefix = EnrichmentWorkflow steps version 1 (a page per activity); `steps2-` = steps version 2;
+Sets: `steps2-` = EnrichmentWorkflow steps version 2 (version 1 is retired: docs/architecture.md);
 `steps3-` = steps version 3 (the first fetch claims stored reviews: a fetching, a reusing and a refreshing job).
 """
 

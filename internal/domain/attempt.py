@@ -1,7 +1,7 @@
 """The row's retry rule: where an attempt starts, and what the next one gets after a weak result.
 
-Both enrichers keep it: EnrichmentWorkflow carries it across continue-as-new (in `EnrichmentInput`'s own fields,
-which recorded histories name), the channel pipeline through its queues.
+EnrichmentWorkflow carries it across continue-as-new in `EnrichmentInput`'s fields of the same names (recorded
+histories name them), and hands it whole to the activities that need it (`FeedbackInput.row_attempt`).
 """
 
 from __future__ import annotations
@@ -16,22 +16,26 @@ from internal.domain.reuse import ReviewClaim
 class RowAttempt:
     attempt: int = 1
     cursor: str | None = None  # where the next page is read from (None: from the start, or nothing left)
-    pages: int = 0  # pages read so far, over all attempts
-    budget: int = 0  # pages the attempt may have read by its end; 0: the first attempt's (pages_per_attempt)
-    exhausted: bool = False  # the source has no more pages
-    escalation: int = 0  # index of this attempt's scorer in the chain
+    pages_fetched: int = 0  # pages read so far, over all attempts
+    page_budget: int = 0  # pages the attempt may have read by its end; 0: the first attempt's (pages_per_attempt)
+    source_exhausted: bool = False  # the source has no more pages
+    escalation_level: int = 0  # index of this attempt's scorer in the chain
     best: dict[str, Any] | None = None  # the most trustworthy result so far (a ProductSentiment as a dict)
 
-    def page_budget(self, pages_per_attempt: int) -> int:
-        return self.budget or pages_per_attempt
+    def budget_for(self, pages_per_attempt: int) -> int:
+        return self.page_budget or pages_per_attempt
 
     def wants_pages(self, pages_per_attempt: int) -> bool:
-        return not self.exhausted and self.pages < self.page_budget(pages_per_attempt)
+        return not self.source_exhausted and self.pages_fetched < self.budget_for(pages_per_attempt)
 
     def fetched(self, cursor: str | None, pages: int, pages_per_attempt: int) -> RowAttempt:
         """After this attempt's fetch: read on from `cursor` (None: the source has no more)."""
         return replace(
-            self, cursor=cursor, pages=pages, budget=self.page_budget(pages_per_attempt), exhausted=cursor is None
+            self,
+            cursor=cursor,
+            pages_fetched=pages,
+            page_budget=self.budget_for(pages_per_attempt),
+            source_exhausted=cursor is None,
         )
 
     def reusing(self, stored: ReviewClaim, pages_read: int, per: int) -> RowAttempt:
@@ -42,10 +46,10 @@ class RowAttempt:
         at = replace(
             self,
             cursor=stored.cursor,
-            pages=pages,
-            budget=max(self.page_budget(per), stored.budget, pages),
-            exhausted=stored.exhausted,
-            escalation=max(self.escalation, stored.escalation),
+            pages_fetched=pages,
+            page_budget=max(self.budget_for(per), stored.budget, pages),
+            source_exhausted=stored.exhausted,
+            escalation_level=max(self.escalation_level, stored.escalation),
         )
         if stored.action == "reuse":
             at = replace(at, attempt=max(self.attempt, stored.attempt), best=stored.result)
@@ -55,11 +59,11 @@ class RowAttempt:
 def next_attempt(at: RowAttempt, action: str, best: dict[str, Any] | None, pages_per_attempt: int) -> RowAttempt:
     """A weak result's next attempt: `fetch_more` gets a larger page budget (reading on from the cursor),
     `escalate` the next scorer of the chain."""
-    budget = at.page_budget(pages_per_attempt)
+    budget = at.budget_for(pages_per_attempt)
     return replace(
         at,
         attempt=at.attempt + 1,
-        budget=budget + pages_per_attempt if action == "fetch_more" else budget,
-        escalation=at.escalation + (1 if action == "escalate" else 0),
+        page_budget=budget + pages_per_attempt if action == "fetch_more" else budget,
+        escalation_level=at.escalation_level + (1 if action == "escalate" else 0),
         best=best,
     )

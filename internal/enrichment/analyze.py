@@ -33,18 +33,19 @@ class FeedbackActivities:
         """Read the row's reviews and scores, settle it (internal/domain/settle.py), write what was settled."""
         loaded = await self._state.load_scores(inp.job_id, inp.row_num)
         meta = await self._state.get_row_meta(inp.job_id, inp.row_num)
+        at = inp.row_attempt
         settled = settle(
             loaded,
             scorer_chain=inp.scorer_chain,
             policy=inp.policy,
-            escalation_level=inp.escalation_level,
-            has_more_pages=inp.has_more_pages,
-            best=ProductSentiment(**inp.best) if inp.best else None,
-            attempt=inp.attempt,
+            escalation_level=at.escalation_level,
+            has_more_pages=not at.source_exhausted,
+            best=ProductSentiment(**at.best) if at.best else None,
+            attempt=at.attempt,
             final_attempt=inp.final_attempt,
             source=inp.source,
             meta=meta,
-            pages=inp.pages,
+            pages=at.pages_fetched,
         )
         best = dataclasses.asdict(settled.best)
         result = settled.result
@@ -54,7 +55,7 @@ class FeedbackActivities:
                 inp.row_num,
                 "running",
                 stage=f"retry: {settled.action}",
-                attempt=inp.attempt,
+                attempt=at.attempt,
                 result=best,
                 reason=settled.reason,
             )
@@ -92,12 +93,12 @@ class FeedbackActivities:
             inp.row_num,
             inp.source,
             inp.product_id,
-            cursor=inp.cursor,
-            pages=inp.pages,
-            exhausted=not inp.has_more_pages,
-            escalation=inp.escalation_level,
-            attempt=inp.attempt,
-            budget=inp.budget,
+            cursor=inp.row_attempt.cursor,
+            pages=inp.row_attempt.pages_fetched,
+            exhausted=inp.row_attempt.source_exhausted,
+            escalation=inp.row_attempt.escalation_level,
+            attempt=inp.row_attempt.attempt,
+            budget=inp.row_attempt.page_budget,
             result=dataclasses.asdict(result.sentiment),
         )
         if reused is None:

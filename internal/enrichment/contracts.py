@@ -1,4 +1,4 @@
-"""Inputs and results of every activity, and the names workflows call them by.
+"""EnrichmentWorkflow's activities: their names, inputs and results (JobWorkflow's are in jobs/contracts.py).
 
 Pure dataclasses, no I/O: workflow code imports this module inside the sandbox. Workflows call activities by
 name so that they never import the activity implementations (asyncpg, HTTP clients) into the sandbox.
@@ -7,7 +7,7 @@ Review text never appears here: activities read and write it in PostgreSQL and p
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from internal.domain.attempt import RowAttempt
@@ -19,11 +19,7 @@ from internal.domain.reuse import ReviewClaim as ReviewClaim
 from internal.domain.rows import RowRef as RowRef
 
 # Activity names (stable: they are recorded in workflow histories).
-PAGE_ROWS = "page_rows"
-START_JOB = "start_job"
-FINISH_JOB = "finish_job"
-SET_JOB_STATUS = "set_job_status"
-CLOSE_OPEN_ROWS = "close_open_rows"
+# The row's own state: EnrichmentWorkflow writes it, and JobWorkflow for a child that could not.
 SET_ROW_STATE = "set_row_state"
 # One page (one request) per activity: runs on steps version 1 (EnrichmentWorkflow) call it, and so do rows of a
 # rate-limited source, on that source's fetch queue.
@@ -36,47 +32,6 @@ CLAIM_REVIEWS = "claim_reviews"
 SUMMARIZE_PRODUCT = "summarize_product"
 SCORE_REVIEWS = "score_reviews"
 ANALYZE_FEEDBACK = "analyze_feedback"
-# A schedule's run makes its job (internal/schedules/workflow.py).
-CREATE_SCHEDULED_JOB = "create_scheduled_job"
-
-
-@dataclass(frozen=True)
-class PageRowsInput:
-    job_id: str
-    after_row: int
-    limit: int
-
-
-@dataclass(frozen=True)
-class PageRowsResult:
-    rows: list[RowRef]
-
-
-@dataclass(frozen=True)
-class JobStatusInput:
-    job_id: str
-    status: str
-    workflow_id: str | None = None
-    error: str | None = None
-    event: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class JobStatusResult:
-    status: str
-    changed: bool
-
-
-@dataclass(frozen=True)
-class CloseRowsInput:
-    job_id: str
-    status: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class CloseRowsResult:
-    moved: int
 
 
 @dataclass(frozen=True)
@@ -176,22 +131,17 @@ class ScoreResult:
 class FeedbackInput:
     job_id: str
     row_num: int
-    attempt: int
-    escalation_level: int
     scorer_chain: list[str]
-    has_more_pages: bool
     policy: FeedbackPolicy
     source: str
-    best: dict[str, Any] | None = None
+    # Where the attempt stands after its fetch: its number, cursor, pages, budget, scorer and best result so far.
+    # A row's attempt goes by these names from the workflow's input to here (RowAttempt).
+    row_attempt: RowAttempt
     final_attempt: bool = False
     product_id: str = ""
-    # Set by workflows that run feedback as a local activity: a product summary is a network call (an LLM), so
-    # instead of writing it inline the activity hands a finished row to SUMMARIZE_PRODUCT, a regular activity.
+    # Feedback runs as a local activity: a product summary is a network call (an LLM), so instead of writing it
+    # inline the activity hands a finished row to SUMMARIZE_PRODUCT, a regular activity.
     summary_separately: bool = False
-    # Where the fetch stopped, kept with the product's reviews when the row finishes (a later job reads on).
-    cursor: str | None = None
-    pages: int = 0
-    budget: int = 0
 
 
 @dataclass(frozen=True)
@@ -221,26 +171,7 @@ class SummaryResult:
     summarized: bool
 
 
-@dataclass(frozen=True)
-class ScheduledJobInput:
-    schedule_id: str
-    # The scheduled workflow's id: one per scheduled or triggered action, so a retry finds the job it made.
-    run_key: str
-
-
-@dataclass(frozen=True)
-class ScheduledJobResult:
-    job_id: str | None  # None: the schedule was deleted before this run made a job
-    previous_job_id: str | None = None
-    total_rows: int = 0
-    # The job's stored options, which the workflow parses into the job workflow's input.
-    options: dict[str, Any] = field(default_factory=dict)
-    filename: str | None = None
-    # The sources the worker that made the job rate-limits (SOURCE_RATE_LIMITS): JobInput.from_stored's choice.
-    rate_limited: list[str] = field(default_factory=list)
-
-
-# The per-row activity inputs, built here once for both enrichers (the workflow and the channel pipeline).
+# The per-row activity inputs, built here once from the row's attempt.
 
 
 def fetch_attempt_input(
@@ -260,8 +191,8 @@ def fetch_attempt_input(
         source=options.source,
         attempt=at.attempt,
         cursor=at.cursor,
-        pages_fetched=at.pages,
-        page_budget=at.page_budget(options.pages_per_attempt),
+        pages_fetched=at.pages_fetched,
+        page_budget=at.budget_for(options.pages_per_attempt),
         workflow_id=workflow_id,
         claim=claim_input(job_id, row_num, product_id, options) if claim else None,
     )
@@ -278,7 +209,7 @@ def fetch_page_input(
         source=options.source,
         cursor=at.cursor,
         attempt=at.attempt,
-        page_number=at.pages + 1,
+        page_number=at.pages_fetched + 1,
         workflow_id=workflow_id,
     )
 
@@ -287,9 +218,9 @@ def score_input(job_id: str, row_num: int, options: EnrichmentOptions, at: RowAt
     return ScoreInput(
         job_id=job_id,
         row_num=row_num,
-        scorer=options.scorer_at(at.escalation),
+        scorer=options.scorer_at(at.escalation_level),
         attempt=at.attempt,
-        only_uncertain_from=options.rescore_from(at.escalation),
+        only_uncertain_from=options.rescore_from(at.escalation_level),
     )
 
 
@@ -302,23 +233,17 @@ def feedback_input(
     *,
     summary_separately: bool = False,
 ) -> FeedbackInput:
-    """After the attempt's fetch (`at.exhausted` says whether more pages exist)."""
+    """After the attempt's fetch (`at.source_exhausted` says whether more pages exist)."""
     return FeedbackInput(
         job_id=job_id,
         row_num=row_num,
-        attempt=at.attempt,
-        escalation_level=at.escalation,
         scorer_chain=list(options.scorer_chain),
-        has_more_pages=not at.exhausted,
         policy=options.policy,
         source=options.source,
-        best=at.best,
+        row_attempt=at,
         final_attempt=at.attempt >= options.max_retries,
         product_id=product_id,
         summary_separately=summary_separately,
-        cursor=at.cursor,
-        pages=at.pages,
-        budget=at.budget,
     )
 
 

@@ -40,13 +40,13 @@ class FetchingRow(Protocol):
 
 
 def page_summary(product_id: str, source: str, at: RowAttempt) -> str:
-    return f"fetch page {at.pages + 1} of {product_id} from {source}"
+    return f"fetch page {at.pages_fetched + 1} of {product_id} from {source}"
 
 
 async def fetch_pages(row: FetchingRow, at: RowAttempt, *, claim: bool) -> RowAttempt:
     """Fetch attempt `at`'s pages; `claim`: first ask for the product's stored reviews. Returns where it stands."""
     opts, per_attempt = row.options, row.options.pages_per_attempt
-    workflow.set_current_details(f"attempt {at.attempt}: fetching from page {at.pages + 1} of {opts.source}")
+    workflow.set_current_details(f"attempt {at.attempt}: fetching from page {at.pages_fetched + 1} of {opts.source}")
     if opts.fetch_task_queue is None:
         return await _whole_attempt(row, at, claim=claim)
     stored: contracts.ReviewClaim | None = None
@@ -74,26 +74,27 @@ async def fetch_pages(row: FetchingRow, at: RowAttempt, *, claim: bool) -> RowAt
             retry_policy=FETCH_RETRY,
             summary=page_summary(row.product_id, opts.source, at),
         )
-        at = at.fetched(page.next_cursor, at.pages + 1, per_attempt)
+        at = at.fetched(page.next_cursor, at.pages_fetched + 1, per_attempt)
         if refresh and page.reached_known and stored is not None:
             # A refresh reached reviews already stored: nothing older is new.
-            return at.reusing(stored, at.pages, per_attempt)
+            return at.reusing(stored, at.pages_fetched, per_attempt)
     return at
 
 
 async def _whole_attempt(row: FetchingRow, at: RowAttempt, *, claim: bool) -> RowAttempt:
     opts, per_attempt = row.options, row.options.pages_per_attempt
-    budget = at.page_budget(per_attempt)
+    budget = at.budget_for(per_attempt)
     fetched = await workflow.execute_activity(
         contracts.FETCH_ATTEMPT,
         contracts.fetch_attempt_input(
             row.job_id, row.row_num, row.product_id, opts, at, workflow.info().workflow_id, claim=claim
         ),
         result_type=contracts.FetchAttemptResult,
-        start_to_close_timeout=FETCH_TIMEOUT_PER_PAGE * (budget - at.pages) + (CLAIM_WAIT if claim else timedelta(0)),
+        start_to_close_timeout=FETCH_TIMEOUT_PER_PAGE * (budget - at.pages_fetched)
+        + (CLAIM_WAIT if claim else timedelta(0)),
         heartbeat_timeout=FETCH_HEARTBEAT_TIMEOUT,
         retry_policy=FETCH_RETRY,
-        summary=f"fetch pages {at.pages + 1} to {budget} (at most) of {row.product_id} from {opts.source}"
+        summary=f"fetch pages {at.pages_fetched + 1} to {budget} (at most) of {row.product_id} from {opts.source}"
         + (" unless stored reviews are fresh" if claim else ""),
     )
     c = fetched.claim

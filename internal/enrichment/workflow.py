@@ -4,23 +4,25 @@ A weak result continues-as-new with adjusted input (a larger page budget and the
 next scorer of the escalation chain), carrying the attempt number and the best result so far — never the reviews,
 which activities keep in PostgreSQL. Every path ends the row in exactly one terminal state with a reason.
 
-Steps version 2, the current shape (docs/performance.md says what each part bought): one regular activity
-fetches the attempt's whole page budget, an in-process scorer (VADER) scores as a local activity, and feedback runs
-as a local activity, so a product that finishes on its first attempt costs the server one activity and two
-workflow tasks. Network scorers stay regular activities, and so does the optional LLM summary. A rate-limited
-source (SOURCE_RATE_LIMITS; the job's input then names the source's fetch queue) is read one page per activity on
-that queue instead, so that the queue's server-side rate limit counts requests (`_fetch`).
+The current shape is steps version 3 (docs/performance.md says what each part bought): one regular activity
+fetches the attempt's whole page budget, the first attempt's fetch first claims the product's stored reviews, an
+in-process scorer (VADER) scores as a local activity, and feedback runs as a local activity, so a product that
+finishes on its first attempt costs the server one activity and two workflow tasks. Network scorers stay regular
+activities, and so does the optional LLM summary. A rate-limited source (SOURCE_RATE_LIMITS; the job's input then
+names the source's fetch queue) is read one page per activity on that queue instead, so that the queue's
+server-side rate limit counts requests (internal/enrichment/fetch_step.py).
 
 The version travels in the input rather than as a `workflow.patched` marker: a patch costs every product a marker
 and a search-attribute upsert (an extra visibility write on the server), while the input field costs nothing.
-Runs started before it existed have no `steps_version` and so read 1: they replay through
-`_run_page_per_activity`, the old shape, unchanged; their next continue-as-new starts on the current shape.
+Versions are retired by the rule in docs/architecture.md ("Retiring a workflow shape"): version 1 (a regular
+activity per page, score and feedback regular activities) is gone, and a run that asks for it fails at once
+rather than run a shape its history was not made by.
 """
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import timedelta
 from typing import Any
 
@@ -31,15 +33,15 @@ from internal.domain.attempt import RowAttempt, next_attempt
 from internal.domain.local_scorers import IN_PROCESS_SCORERS
 from internal.domain.options import EnrichmentOptions
 from internal.enrichment import contracts
-from internal.enrichment.fetch_step import fetch_pages, page_summary
-from internal.enrichment.policies import DB_RETRY, FETCH_RETRY, FETCH_TIMEOUT_PER_PAGE, SCORE_RETRY
+from internal.enrichment.fetch_step import fetch_pages
+from internal.enrichment.policies import DB_RETRY, SCORE_RETRY
 
-# 1: one activity per page, score and feedback as regular activities (runs recorded before version 2 existed).
+# 1: retired (docs/architecture.md, "Retiring a workflow shape"); a run without `steps_version` reads it.
 # 2: one fetch activity per attempt, in-process scoring and feedback as local activities.
 # 3: as 2, and the first attempt's fetch first claims the product's stored reviews (reuse and refresh, when the
 #    job's options ask for it: internal/domain/reuse.py). Inside the fetch activity rather than a step of its own:
 #    a local activity would cost every product one more billed action (docs/scaling.md).
-STEPS_PAGE_PER_ACTIVITY = 1
+STEPS_RETIRED = 1
 STEPS_LOCAL = 2
 STEPS_CLAIM = 3
 CURRENT_STEPS = STEPS_CLAIM
@@ -60,34 +62,20 @@ class EnrichmentInput:
     escalation_level: int = 0
     best: dict[str, Any] | None = None
     # Which shape this run takes (see the module docstring); JobWorkflow starts children with CURRENT_STEPS.
-    steps_version: int = STEPS_PAGE_PER_ACTIVITY
+    steps_version: int = STEPS_RETIRED
 
     @property
     def row_attempt(self) -> RowAttempt:
-        return RowAttempt(
-            attempt=self.attempt,
-            cursor=self.cursor,
-            pages=self.pages_fetched,
-            budget=self.page_budget,
-            exhausted=self.source_exhausted,
-            escalation=self.escalation_level,
-            best=self.best,
-        )
+        return RowAttempt(**{name: getattr(self, name) for name in _ATTEMPT_FIELDS})
 
     def carrying(self, at: RowAttempt) -> EnrichmentInput:
         """The input of the run that makes attempt `at` (the hand-over of continue-as-new)."""
-        return replace(
-            self,
-            attempt=at.attempt,
-            cursor=at.cursor,
-            pages_fetched=at.pages,
-            page_budget=at.budget,
-            source_exhausted=at.exhausted,
-            escalation_level=at.escalation,
-            best=at.best,
-            # A new run has no history to replay: it may as well take the current shape.
-            steps_version=CURRENT_STEPS,
-        )
+        # A new run has no history to replay: it may as well take the current shape.
+        return replace(self, **{name: getattr(at, name) for name in _ATTEMPT_FIELDS}, steps_version=CURRENT_STEPS)
+
+
+# RowAttempt's fields, which EnrichmentInput carries flat under the same names (recorded histories hold them so).
+_ATTEMPT_FIELDS = tuple(f.name for f in fields(RowAttempt))
 
 
 @dataclass(frozen=True)
@@ -105,19 +93,27 @@ class EnrichmentResult:
 class EnrichmentWorkflow:
     @workflow.run
     async def run(self, inp: EnrichmentInput) -> EnrichmentResult:
-        if inp.steps_version >= STEPS_LOCAL:
-            return await self._run_local_steps(inp)
-        return await self._run_page_per_activity(inp)
+        if inp.steps_version < STEPS_LOCAL:
+            # No run of a retired shape can still be open (the retirement rule); one that claims to be is refused
+            # rather than replayed through another shape's steps. The parent writes the row's failure.
+            raise ApplicationError(
+                f"EnrichmentWorkflow steps version {inp.steps_version} is retired (docs/architecture.md)",
+                type="RetiredWorkflowShape",
+                non_retryable=True,
+            )
+        return await self._run_steps(inp)
 
-    async def _run_local_steps(self, inp: EnrichmentInput) -> EnrichmentResult:
+    async def _run_steps(self, inp: EnrichmentInput) -> EnrichmentResult:
         opts, at = inp.options, inp.row_attempt
         per_attempt = opts.pages_per_attempt
         try:
             # Steps 3: the first attempt's fetch first claims the product's stored reviews (reuse, refresh).
-            claiming = inp.steps_version >= STEPS_CLAIM and at.attempt == 1 and at.pages == 0 and opts.claims_reviews
+            claiming = (
+                inp.steps_version >= STEPS_CLAIM and at.attempt == 1 and at.pages_fetched == 0 and opts.claims_reviews
+            )
             if at.wants_pages(per_attempt):
                 at = await fetch_pages(inp, at, claim=claiming)
-            scorer = opts.scorer_at(at.escalation)
+            scorer = opts.scorer_at(at.escalation_level)
             workflow.set_current_details(f"attempt {at.attempt}: scoring with {scorer}")
             if scorer in IN_PROCESS_SCORERS:
                 await workflow.execute_local_activity(
@@ -157,36 +153,6 @@ class EnrichmentWorkflow:
                     retry_policy=SCORE_RETRY,
                     summary=f"summarise reviews of {inp.product_id}",
                 )
-        except (asyncio.CancelledError, ActivityError) as err:
-            return await self._closed_by_error(inp, err)
-        return self._next(inp, at, feedback)
-
-    async def _run_page_per_activity(self, inp: EnrichmentInput) -> EnrichmentResult:
-        """Steps version 1: one regular activity per page, score and feedback regular activities too."""
-        opts, at = inp.options, inp.row_attempt
-        per_attempt = opts.pages_per_attempt
-        try:
-            while at.wants_pages(per_attempt):
-                fetched = await workflow.execute_activity(
-                    contracts.FETCH_REVIEWS,
-                    contracts.fetch_page_input(
-                        inp.job_id, inp.row_num, inp.product_id, opts, at, workflow.info().workflow_id
-                    ),
-                    result_type=contracts.FetchResult,
-                    start_to_close_timeout=FETCH_TIMEOUT_PER_PAGE,
-                    retry_policy=FETCH_RETRY,
-                    summary=page_summary(inp.product_id, inp.options.source, at),
-                )
-                at = at.fetched(fetched.next_cursor, at.pages + 1, per_attempt)
-            await _score_remotely(inp, at)
-            feedback = await workflow.execute_activity(
-                contracts.ANALYZE_FEEDBACK,
-                contracts.feedback_input(inp.job_id, inp.row_num, inp.product_id, opts, at),
-                result_type=contracts.FeedbackResult,
-                start_to_close_timeout=timedelta(seconds=60),
-                retry_policy=DB_RETRY,
-                summary=_feedback_summary(inp),
-            )
         except (asyncio.CancelledError, ActivityError) as err:
             return await self._closed_by_error(inp, err)
         return self._next(inp, at, feedback)
@@ -247,7 +213,7 @@ def _score_summary(inp: EnrichmentInput, scorer: str) -> str:
 
 
 async def _score_remotely(inp: EnrichmentInput, at: RowAttempt) -> None:
-    """A regular activity: every scorer in steps version 1, network scorers (Comprehend, Gemini) in version 2."""
+    """A regular activity: the network scorers (Comprehend, Gemini), which rate-limit, hang and run long."""
     await workflow.execute_activity(
         contracts.SCORE_REVIEWS,
         contracts.score_input(inp.job_id, inp.row_num, inp.options, at),
@@ -255,7 +221,7 @@ async def _score_remotely(inp: EnrichmentInput, at: RowAttempt) -> None:
         start_to_close_timeout=timedelta(minutes=5),
         heartbeat_timeout=timedelta(seconds=30),
         retry_policy=SCORE_RETRY,
-        summary=_score_summary(inp, inp.options.scorer_at(at.escalation)),
+        summary=_score_summary(inp, inp.options.scorer_at(at.escalation_level)),
     )
 
 

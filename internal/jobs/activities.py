@@ -9,7 +9,9 @@ from temporalio import activity
 
 from internal.app.ports import EventLog, JobStatuses, RowWork
 from internal.domain.lifecycle import TERMINAL_ROW_STATUSES, JobStatus, RowStatus
-from internal.enrichment import contracts, metrics
+from internal.enrichment import metrics
+from internal.enrichment.contracts import SET_ROW_STATE, RowStateInput, RowStateResult
+from internal.jobs import contracts
 from internal.platform.db import InvalidTransition
 
 
@@ -48,8 +50,8 @@ class StateActivities:
         moved = await self._state.close_open_rows(inp.job_id, cast(RowStatus, inp.status), inp.reason)
         return contracts.CloseRowsResult(moved=moved)
 
-    @activity.defn(name=contracts.SET_ROW_STATE)
-    async def set_row_state(self, inp: contracts.RowStateInput) -> contracts.RowStateResult:
+    @activity.defn(name=SET_ROW_STATE)
+    async def set_row_state(self, inp: RowStateInput) -> RowStateResult:
         previous = await self._state.set_row_state(
             inp.job_id,
             inp.row_num,
@@ -64,7 +66,7 @@ class StateActivities:
             metrics.row_finished(inp.status)
         if previous is not None and inp.status == "failed":
             await self._state.append_event(inp.job_id, "row.failed", {"reason": inp.reason}, row_num=inp.row_num)
-        return contracts.RowStateResult(previous=previous)
+        return RowStateResult(previous=previous)
 
     def all(self) -> list[Callable[..., Any]]:
         return [self.page_rows, self.set_job_status, self.close_open_rows, self.set_row_state]

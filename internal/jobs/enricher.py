@@ -28,12 +28,6 @@ from internal.ledger.records import Job
 PREVIOUS_RUN_CLOSE_TIMEOUT = 20.0
 
 
-def job_input(job_id: str, options: dict[str, Any], task_queue: str, rate_limited: Collection[str] = ()) -> JobInput:
-    """A stored job's options, parsed once, as the job workflow's first input (with the fetch queue of its source
-    when this process rate-limits it: JobInput.from_stored)."""
-    return JobInput.from_stored(job_id, options, task_queue=task_queue, rate_limited=rate_limited)
-
-
 class TemporalEnricher(Enricher):
     def __init__(
         self,
@@ -88,7 +82,7 @@ class TemporalEnricher(Enricher):
     ) -> WorkflowHandle[Any, Any]:
         return await self._client.start_workflow(
             JobWorkflow.run,
-            job_input(job.job_id, job.options, self._task_queue, self._rate_limited),
+            JobInput.from_stored(job.job_id, job.options, task_queue=self._task_queue, rate_limited=self._rate_limited),
             id=job_workflow_id(job.job_id),
             task_queue=self._task_queue,
             id_reuse_policy=reuse,

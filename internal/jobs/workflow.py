@@ -21,7 +21,9 @@ from temporalio.common import RetryPolicy, SearchAttributeKey, SearchAttributePa
 from temporalio.exceptions import ChildWorkflowError, is_cancelled_exception
 
 from internal.domain.options import EnrichmentOptions, JobRunOptions, rate_limited_queue
-from internal.enrichment import contracts
+from internal.domain.rows import RowRef
+from internal.enrichment.contracts import SET_ROW_STATE, RowStateInput, RowStateResult
+from internal.jobs import contracts
 
 with workflow.unsafe.imports_passed_through():
     from internal.enrichment.workflow import CURRENT_STEPS, EnrichmentInput, EnrichmentWorkflow
@@ -183,7 +185,7 @@ class JobWorkflow:
     async def _launch(self, inp: JobInput) -> bool:
         """Start children until the rows run out (True) or this run has done its share (False)."""
         started_here = 0
-        buffer: list[contracts.RowRef] = []
+        buffer: list[RowRef] = []
         while True:
             await workflow.wait_condition(
                 lambda: (not self._paused and len(self._in_flight) < inp.window) or self._paused != self._recorded_pause
@@ -213,7 +215,7 @@ class JobWorkflow:
             started_here += 1
             self._in_flight[row.row_num] = asyncio.create_task(self._run_child(inp, row))
 
-    async def _run_child(self, inp: JobInput, row: contracts.RowRef) -> None:
+    async def _run_child(self, inp: JobInput, row: RowRef) -> None:
         child_id = child_workflow_id(inp.job_id, row.row_num)
         try:
             result = await workflow.execute_child_workflow(
@@ -251,11 +253,9 @@ class JobWorkflow:
 
     async def _row_failed(self, job_id: str, row_num: int, reason: str, child_id: str) -> None:
         await workflow.execute_activity(
-            contracts.SET_ROW_STATE,
-            contracts.RowStateInput(
-                job_id=job_id, row_num=row_num, status="failed", reason=reason, workflow_id=child_id
-            ),
-            result_type=contracts.RowStateResult,
+            SET_ROW_STATE,
+            RowStateInput(job_id=job_id, row_num=row_num, status="failed", reason=reason, workflow_id=child_id),
+            result_type=RowStateResult,
             start_to_close_timeout=_DB_TIMEOUT,
             retry_policy=_DB_RETRY,
             summary=f"row {row_num} failed: {reason[:80]}",

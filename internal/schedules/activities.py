@@ -10,8 +10,8 @@ from temporalio.exceptions import ApplicationError
 
 from internal.app.state import StateManager
 from internal.domain.options import InvalidOptions, JobRunOptions
-from internal.enrichment import contracts
 from internal.jobs.service import new_job_id
+from internal.schedules import contracts
 from internal.schedules.store import ScheduleNotFound
 
 # Every job a schedule makes is a refresh (what that changes in the enrichment: docs/sources.md).

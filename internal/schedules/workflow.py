@@ -19,7 +19,7 @@ from temporalio.common import RetryPolicy, SearchAttributePair, TypedSearchAttri
 from temporalio.exceptions import ChildWorkflowError, is_cancelled_exception
 from temporalio.workflow import ParentClosePolicy
 
-from internal.enrichment import contracts
+from internal.schedules import contracts
 
 with workflow.unsafe.imports_passed_through():
     from internal.jobs.workflow import JOB_ID, JobInput, JobWorkflow, job_workflow_id

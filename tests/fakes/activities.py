@@ -10,11 +10,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from temporalio import activity
 
+from internal.domain.lifecycle import RowStatus
 from internal.enrichment import contracts
+from internal.jobs import contracts as job_contracts
 
 
 @dataclass
@@ -28,7 +30,7 @@ class FakeActivities:
     score_delay: float = 0.0
     scorers_used: dict[int, list[str]] = field(default_factory=dict)
     job_status: list[str] = field(default_factory=list)
-    row_status: dict[int, str] = field(default_factory=dict)
+    row_status: dict[int, RowStatus] = field(default_factory=dict)
     row_reason: dict[int, str] = field(default_factory=dict)
     attempts: dict[int, int] = field(default_factory=dict)
     # What each claim of the stored reviews decides, in order (internal/domain/reuse.py); past the end, "fetch".
@@ -56,33 +58,33 @@ class FakeActivities:
             self.analyze_feedback,
         ]
 
-    @activity.defn(name=contracts.PAGE_ROWS)
-    async def page_rows(self, inp: contracts.PageRowsInput) -> contracts.PageRowsResult:
+    @activity.defn(name=job_contracts.PAGE_ROWS)
+    async def page_rows(self, inp: job_contracts.PageRowsInput) -> job_contracts.PageRowsResult:
         rows = [
             contracts.RowRef(row_num=n, product_id=p)
             for n, p in enumerate(self.product_ids, start=1)
             if n > inp.after_row and self.row_status.get(n, "pending") == "pending"
         ]
-        return contracts.PageRowsResult(rows=rows[: inp.limit])
+        return job_contracts.PageRowsResult(rows=rows[: inp.limit])
 
-    @activity.defn(name=contracts.SET_JOB_STATUS)
-    async def set_job_status(self, inp: contracts.JobStatusInput) -> contracts.JobStatusResult:
+    @activity.defn(name=job_contracts.SET_JOB_STATUS)
+    async def set_job_status(self, inp: job_contracts.JobStatusInput) -> job_contracts.JobStatusResult:
         self.job_status.append(inp.status)
-        return contracts.JobStatusResult(status=inp.status, changed=True)
+        return job_contracts.JobStatusResult(status=inp.status, changed=True)
 
-    @activity.defn(name=contracts.CLOSE_OPEN_ROWS)
-    async def close_open_rows(self, inp: contracts.CloseRowsInput) -> contracts.CloseRowsResult:
+    @activity.defn(name=job_contracts.CLOSE_OPEN_ROWS)
+    async def close_open_rows(self, inp: job_contracts.CloseRowsInput) -> job_contracts.CloseRowsResult:
         moved = 0
         for n in range(1, len(self.product_ids) + 1):
             if self.row_status.get(n, "pending") in ("pending", "running"):
-                self.row_status[n], self.row_reason[n] = inp.status, inp.reason
+                self.row_status[n], self.row_reason[n] = cast(RowStatus, inp.status), inp.reason
                 moved += 1
-        return contracts.CloseRowsResult(moved=moved)
+        return job_contracts.CloseRowsResult(moved=moved)
 
     @activity.defn(name=contracts.SET_ROW_STATE)
     async def set_row_state(self, inp: contracts.RowStateInput) -> contracts.RowStateResult:
         previous = self.row_status.get(inp.row_num)
-        self.row_status[inp.row_num] = inp.status
+        self.row_status[inp.row_num] = cast(RowStatus, inp.status)
         self.row_reason[inp.row_num] = inp.reason or ""
         return contracts.RowStateResult(previous=previous)
 
@@ -141,10 +143,11 @@ class FakeActivities:
     @activity.defn(name=contracts.ANALYZE_FEEDBACK)
     async def analyze_feedback(self, inp: contracts.FeedbackInput) -> contracts.FeedbackResult:
         sentiment = {"score": 4.0, "label": "positive"}
-        action = self.script[inp.attempt - 1] if inp.attempt <= len(self.script) else self.feedback_action
+        attempt = inp.row_attempt.attempt
+        action = self.script[attempt - 1] if attempt <= len(self.script) else self.feedback_action
         if action == "finish" or inp.final_attempt:
-            self.row_status[inp.row_num] = "completed"
+            self.row_status[inp.row_num] = "succeeded"
             return contracts.FeedbackResult(
-                action="finish", status="completed", reason="ok", sentiment=sentiment, best=None
+                action="finish", status="succeeded", reason="ok", sentiment=sentiment, best=None
             )
         return contracts.FeedbackResult(action=action, status="running", reason="weak", sentiment=None, best=sentiment)

@@ -22,7 +22,8 @@ HISTORIES = sorted((Path(__file__).resolve().parents[1] / "data" / "histories").
 
 def test_histories_are_committed() -> None:
     names = {p.stem for p in HISTORIES}
-    for prefix in ("", "steps2-"):  # EnrichmentWorkflow steps version 1 and 2
+    # EnrichmentWorkflow steps versions 2 and 3 (version 1 is retired: docs/architecture.md).
+    for prefix in ("steps2-", "steps3-"):
         assert {f"{prefix}{n}" for n in ("job", "pos-replay", "sparse-replay", "notfound-replay")} <= names
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import io
 
 from internal.app.state import StateManager
-from internal.enrichment.contracts import ScheduledJobInput
 from internal.jobs.upload import read_rows
 from internal.schedules.activities import ScheduleActivities
+from internal.schedules.contracts import ScheduledJobInput
 from internal.schedules.store import NewSchedule
 
 

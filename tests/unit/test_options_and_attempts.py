@@ -57,15 +57,15 @@ def test_unconfigured_adapters_are_refused_field_by_field() -> None:
 
 def test_next_attempt_reads_on_or_escalates() -> None:
     first = RowAttempt()
-    assert first.page_budget(3) == 3 and first.wants_pages(3)
+    assert first.budget_for(3) == 3 and first.wants_pages(3)
     read = first.fetched("c3", 3, 3)
-    assert (read.cursor, read.pages, read.budget, read.exhausted) == ("c3", 3, 3, False)
+    assert (read.cursor, read.pages_fetched, read.page_budget, read.source_exhausted) == ("c3", 3, 3, False)
     assert not read.wants_pages(3)
     more = next_attempt(read, "fetch_more", {"review_count": 1}, 3)
-    assert (more.attempt, more.budget, more.escalation, more.best) == (2, 6, 0, {"review_count": 1})
+    assert (more.attempt, more.page_budget, more.escalation_level, more.best) == (2, 6, 0, {"review_count": 1})
     assert more.wants_pages(3)
     up = next_attempt(more, "escalate", None, 3)
-    assert (up.attempt, up.budget, up.escalation) == (3, 6, 1)
+    assert (up.attempt, up.page_budget, up.escalation_level) == (3, 6, 1)
     assert not first.fetched(None, 1, 3).wants_pages(3)  # the source ran out
 
 

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from internal.domain.options import InvalidOptions, JobRunOptions, fetch_task_queue
 from internal.http.schemas import JobOptions
-from internal.jobs.enricher import job_input
+from internal.jobs.workflow import JobInput
 from internal.platform.config import SettingsError, load_settings
 
 
@@ -66,10 +66,15 @@ def test_the_fetch_queue_name_is_derived_from_the_task_queue() -> None:
 
 
 def test_a_limited_source_gets_its_fetch_queue_in_the_job_input() -> None:
-    limited = job_input("j1", {"source": "walmart"}, "q", rate_limited={"walmart", "http"})
+    limited = JobInput.from_stored("j1", {"source": "walmart"}, task_queue="q", rate_limited={"walmart", "http"})
     assert limited.enrichment.fetch_task_queue == "q.fetch.walmart"
-    assert job_input("j1", {"source": "demo"}, "q", rate_limited={"walmart"}).enrichment.fetch_task_queue is None
-    assert job_input("j1", {"source": "walmart"}, "q").enrichment.fetch_task_queue is None
+    assert (
+        JobInput.from_stored(
+            "j1", {"source": "demo"}, task_queue="q", rate_limited={"walmart"}
+        ).enrichment.fetch_task_queue
+        is None
+    )
+    assert JobInput.from_stored("j1", {"source": "walmart"}, task_queue="q").enrichment.fetch_task_queue is None
 
 
 def test_the_fetch_queue_is_not_a_job_option() -> None:

@@ -13,6 +13,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from internal.domain.options import EnrichmentOptions
 from internal.enrichment import contracts
+from internal.enrichment.workflow import EnrichmentInput, EnrichmentWorkflow
 from internal.jobs.workflow import JobInput, JobResult, JobWorkflow, job_workflow_id
 from tests.fakes.activities import FakeActivities
 from tests.workflows.conftest import fake_worker
@@ -26,8 +27,8 @@ def _ids(n: int) -> list[str]:
 async def test_feedback_loop_reads_more_pages_then_finishes(skipping_env: WorkflowEnvironment) -> None:
     fakes = FakeActivities(_ids(1), script=["fetch_more", "fetch_more"])
     result = await _row(skipping_env, fakes, EnrichmentOptions(scorer_chain=("vader",), pages_per_attempt=1))
-    assert (result.status, result.attempts) == ("completed", 3)
-    assert fakes.row_status[1] == "completed"
+    assert (result.status, result.attempts) == ("succeeded", 3)
+    assert fakes.row_status[1] == "succeeded"
 
 
 async def test_escalation_moves_to_the_next_scorer(skipping_env: WorkflowEnvironment) -> None:
@@ -41,7 +42,7 @@ async def test_weak_results_stop_at_max_retries(skipping_env: WorkflowEnvironmen
     fakes = FakeActivities(_ids(1), feedback_action="fetch_more")
     result = await _row(skipping_env, fakes, EnrichmentOptions(max_retries=4))
     # The workflow tells the feedback which attempt is the last; the fake then finishes, as the real one does.
-    assert (result.status, result.attempts) == ("completed", 4)
+    assert (result.status, result.attempts) == ("succeeded", 4)
 
 
 async def test_a_reused_row_reads_no_page_and_goes_on_from_the_stored_fetch(
@@ -52,7 +53,7 @@ async def test_a_reused_row_reads_no_page_and_goes_on_from_the_stored_fetch(
     )
     fakes = FakeActivities(_ids(1), claims=[reused], script=["fetch_more"])
     result = await _row(skipping_env, fakes, EnrichmentOptions(review_max_age=3600, pages_per_attempt=3))
-    assert result.status == "completed" and result.attempts == 2
+    assert result.status == "succeeded" and result.attempts == 2
     # Attempt 1 reused (no page read); attempt 2 reads on from the stored fetch's cursor, without claiming again.
     assert len(fakes.claimed) == 1 and fakes.claimed[0].max_age_seconds == 3600
     assert fakes.attempt_fetches == [(1, 1), (1, 2)] and fakes.attempts[1] == 2
@@ -80,9 +81,9 @@ async def test_job_continues_as_new_and_every_row_finishes(temporal_client: Clie
     async with fake_worker(temporal_client, fakes) as queue:
         handle = await _job(temporal_client, queue, window=5, page_size=4, max_children_per_run=8)
         result = await handle.result()
-    assert result.rows_started == 30 and result.outcomes == {"completed": 30}
+    assert result.rows_started == 30 and result.outcomes == {"succeeded": 30}
     assert result.runs == 4  # 8 + 8 + 8 + 6 children
-    assert set(fakes.row_status.values()) == {"completed"}
+    assert set(fakes.row_status.values()) == {"succeeded"}
     assert fakes.job_status[0] == "running" and fakes.job_status[-1] == "completed"
 
 
@@ -100,7 +101,7 @@ async def test_pause_holds_new_rows_and_resume_finishes(temporal_client: Client)
         assert progress.paused and progress.started == started < 20, progress
         await handle.signal(JobWorkflow.resume)
         result = await handle.result()
-    assert result.outcomes == {"completed": 20}
+    assert result.outcomes == {"succeeded": 20}
     assert fakes.job_status[-1] == "completed"
 
 
@@ -132,3 +133,24 @@ async def test_a_cancel_at_the_very_start_still_closes_every_row(temporal_client
         assert (await handle.describe()).status == WorkflowExecutionStatus.CANCELED
     assert fakes.job_status[-1] == "cancelled", fakes.job_status
     assert fakes.row_status == {n: "cancelled" for n in range(1, 7)}, fakes.row_status
+
+
+async def test_a_run_of_a_retired_shape_fails_at_once_without_running_a_step(
+    skipping_env: WorkflowEnvironment,
+) -> None:
+    # A run whose input has no steps_version would be steps version 1, retired (docs/architecture.md): it must
+    # fail, not be run through another shape's steps, and call nothing.
+    fakes = FakeActivities(_ids(1))
+    async with fake_worker(skipping_env.client, fakes) as queue:
+        handle = await skipping_env.client.start_workflow(
+            EnrichmentWorkflow.run,
+            EnrichmentInput(job_id="j", row_num=1, product_id="p0"),
+            id=f"row-{uuid.uuid4().hex[:8]}",
+            task_queue=queue,
+        )
+        try:
+            await handle.result()
+            raise AssertionError("a retired shape ran")
+        except WorkflowFailureError as err:
+            assert "steps version 1 is retired" in str(err.cause)
+    assert fakes.attempt_fetches == [] and fakes.row_status == {}

@@ -27,7 +27,7 @@ async def test_limited_source_fetches_one_activity_per_page_on_its_queue(skippin
     fakes = FakeActivities(["p0"], script=["fetch_more"])
     options = EnrichmentOptions(pages_per_attempt=3, fetch_task_queue=fetch_queue)
     result = await _row(skipping_env, fakes, options)
-    assert (result.status, result.attempts) == ("completed", 2)
+    assert (result.status, result.attempts) == ("succeeded", 2)
     # Attempt 1 reads pages 1-3, the weak result's attempt 2 reads on from the cursor to its budget of 6.
     assert fakes.page_fetches == [(fetch_queue, 1, n) for n in range(1, 7)]
     assert fakes.attempt_fetches == []
@@ -59,7 +59,7 @@ async def test_limited_source_claims_on_its_own_queue_and_a_reuse_reads_no_page(
     fakes = FakeActivities(["p0"], claims=[reused])
     options = EnrichmentOptions(pages_per_attempt=3, fetch_task_queue=fetch_queue, review_max_age=3600)
     result = await _row(skipping_env, fakes, options)
-    assert result.status == "completed" and len(fakes.claimed) == 1
+    assert result.status == "succeeded" and len(fakes.claimed) == 1
     assert fakes.page_fetches == [] and fakes.attempt_fetches == []  # no request token spent
 
 
