@@ -53,7 +53,8 @@ VOCABULARY: dict[str, str] = {
         pinch, dig into, chafe, chafing""",
     "material": """material, fabric, cotton, wool, leather, polyester, nylon, linen, silk, denim, suede, shrunk,
         shrink, shrinkage, see through, thin?, breathable""",
-    "appearance": """colour, color, skin tone, white cast, design, look?, style, stylish, pattern, finish?, shade, cute?, gorgeous?, ugly,
+    "appearance": """colour, color, skin tone, white cast, design, look?, style, stylish, pattern, finish?, shade,
+        cute?, gorgeous?, ugly,
         aesthetic, appearance, elegant, sleek""",
     "weight": """weight, weigh, heavy, heavier, light?, lightweight, light weight, hefty, heavy use =, heavy duty =""",
     "shipping": """shipping, shipped, ship, delivery, delivered, deliver, arrived, arrive, arrival, courier,
@@ -74,7 +75,8 @@ VOCABULARY: dict[str, str] = {
     "capacity": """capacity, hold?, storage, room?, cup?, liter, litre, quart, gallon, ounce""",
     "safety": """safe, safety, unsafe, dangerous, hazard, toxic, non toxic, bpa, sharp edge, choking, cut myself,
         burned myself, burnt myself, injury, injured""",
-    "controls": """button, control, remote, knob, switch?, setting, dial, touch controls, remote control car =, rc car =""",
+    "controls": """button, control, remote, knob, switch?, setting, dial, touch controls, remote control car =,
+        rc car =""",
 }
 
 ASPECTS: tuple[str, ...] = tuple(VOCABULARY)

@@ -13,13 +13,13 @@ from __future__ import annotations
 import dataclasses
 import math
 import statistics
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from internal.domain.aggregate import NEUTRAL_BAND, mean_interval
 from internal.domain.aspect_vocabulary import TERMS
-from internal.domain.corpus import Corpus, Sentence
+from internal.domain.corpus import Clause, Corpus, Sentence
 from internal.domain.quotes import Quote, Scored, pick, rank
 from internal.domain.sentences import STOPWORDS, word_set
 
@@ -44,7 +44,7 @@ _MODIFIERS = word_set(
 _GENERIC = word_set(
     """product item gadget device unit purchase order time day week month year morning night kid child son
     daughter husband wife family friend mom dad mother father brand company amazon store shop review star
-    rating home house office car way end rest side thing stuff model version gift birthday christmas"""
+    rating home house office car way end rest side thing stuff model version gift birthday christmas job"""
 )
 
 
@@ -91,7 +91,15 @@ def find_aspects(corpus: Corpus, *, limit: int = MAX_ASPECTS) -> list[Aspect]:
 
 
 def _aspect(corpus: Corpus, name: str, kind: AspectKind, by_review: dict[str, list[Sentence]]) -> Aspect:
-    scored: list[Scored] = [(s, corpus.sentiment(s)) for review_id in sorted(by_review) for s in by_review[review_id]]
+    # What each sentence says about this aspect: its clauses that name it, when it has other clauses too.
+    names: Callable[[Clause], bool]
+    if kind == "vocabulary":
+        names = lambda clause: name in clause.aspects  # noqa: E731
+    else:
+        names = lambda clause: name in _phrase_heads(clause.lemmas)  # noqa: E731
+    scored: list[Scored] = [
+        (s, corpus.sentiment(s, names)) for review_id in sorted(by_review) for s in by_review[review_id]
+    ]
     per_review: dict[str, list[float]] = {}
     for sentence, value in scored:
         per_review.setdefault(sentence.review.review_id, []).append(value)
@@ -122,16 +130,15 @@ def _aspect(corpus: Corpus, name: str, kind: AspectKind, by_review: dict[str, li
     )
 
 
-def _phrase_heads(sentence: Sentence) -> set[str]:
-    """Nouns named after a determiner ("the zipper", "my old charger": skipping a modifier or two), that the
+def _phrase_heads(lemmas: tuple[str, ...]) -> set[str]:
+    """Nouns named after a determiner ("the zipper", "my old zipper": skipping a modifier or two), that the
     vocabulary does not already name."""
     heads = set()
-    lemmas = sentence.lemmas
     for i, word in enumerate(lemmas):
         if word not in _DETERMINERS:
             continue
         j = i + 1
-        while j < len(lemmas) and j <= i + 2 and (lemmas[j] in _MODIFIERS or lemmas[j].endswith("ly")):
+        while j < len(lemmas) and j <= i + 2 and lemmas[j] in _MODIFIERS:
             j += 1
         if j >= len(lemmas):
             continue
@@ -145,7 +152,7 @@ def _phrase_heads(sentence: Sentence) -> set[str]:
 def _phrases(corpus: Corpus) -> dict[str, dict[str, list[Sentence]]]:
     by_head: dict[str, dict[str, list[Sentence]]] = {}
     for sentence in corpus.sentences:
-        for head in _phrase_heads(sentence):
+        for head in set().union(*(_phrase_heads(c.lemmas) for c in sentence.clauses)):
             by_head.setdefault(head, {}).setdefault(sentence.review.review_id, []).append(sentence)
     least = max(_PHRASE_MIN_REVIEWS, math.ceil(_PHRASE_MIN_SHARE * len(corpus.reviews)))
     kept = sorted(((h, r) for h, r in by_head.items() if len(r) >= least), key=lambda hr: (-len(hr[1]), hr[0]))

@@ -1,7 +1,9 @@
-"""A product's reviews cut into sentences once, for its aspects and its evidence alike."""
+"""A product's reviews cut into sentences and clauses once, for its aspects and its evidence alike."""
 
 from __future__ import annotations
 
+import re
+import statistics
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -12,15 +14,26 @@ from internal.domain.sentences import STOPWORDS, lemma, sentence_spans, words
 # A sentence's sentiment, -1..1: the caller passes its scorer's (VADER's compound, say), so this stays pure.
 SentenceScorer = Callable[[str], float]
 
+# Where a sentence turns: "Love the design but the battery dies by noon." praises one aspect and faults the other.
+_TURNS = re.compile(r",?\s+(?=(?:but|although|though|yet|however|whereas|except)\b)|;\s*", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Clause:
+    start: int  # offsets into the review's text
+    end: int
+    lemmas: tuple[str, ...]  # every word, in order
+    aspects: tuple[str, ...]  # canonical aspects it names (internal/domain/aspect_vocabulary.py)
+
 
 @dataclass(frozen=True, slots=True)
 class Sentence:
     review: Review
     start: int  # offsets into review.text: the quote is review.text[start:end], verbatim
     end: int
-    lemmas: tuple[str, ...]  # every word, in order
+    clauses: tuple[Clause, ...]
     terms: frozenset[str]  # the content words: what makes two sentences say the same thing
-    aspects: tuple[str, ...]  # canonical aspects it names (internal/domain/aspect_vocabulary.py)
+    aspects: tuple[str, ...]  # every aspect its clauses name, sorted
 
     @property
     def text(self) -> str:
@@ -28,23 +41,35 @@ class Sentence:
 
     @property
     def word_count(self) -> int:
-        return len(self.lemmas)
+        return sum(len(c.lemmas) for c in self.clauses)
+
+
+def _clause(text: str, start: int, end: int) -> Clause:
+    lemmas = tuple(lemma(w) for w in words(text[start:end]))
+    return Clause(start, end, lemmas, match_aspects(lemmas))
 
 
 def parse(review: Review, start: int, end: int) -> Sentence:
-    lemmas = tuple(lemma(w) for w in words(review.text[start:end]))
-    terms = frozenset(w for w in lemmas if len(w) > 2 and w.isalpha() and w not in STOPWORDS)
-    return Sentence(review, start, end, lemmas, terms, match_aspects(lemmas))
+    text = review.text
+    spans, begin = [], start
+    for turn in _TURNS.finditer(text, start, end):
+        if begin < turn.start() and turn.end() < end:
+            spans.append((begin, turn.start()))
+            begin = turn.end()
+    spans.append((begin, end))
+    clauses = tuple(_clause(text, a, b) for a, b in spans)
+    terms = frozenset(w for c in clauses for w in c.lemmas if len(w) > 2 and w.isalpha() and w not in STOPWORDS)
+    return Sentence(review, start, end, clauses, terms, tuple(sorted({a for c in clauses for a in c.aspects})))
 
 
 def aspects_of(text: str) -> tuple[str, ...]:
     """The canonical aspects one sentence names: what the labelled set measures (bench/aspects_bench.py)."""
-    return match_aspects(tuple(lemma(w) for w in words(text)))
+    return parse(Review(review_id="", text=text), 0, len(text)).aspects
 
 
 class Corpus:
     """The reviews that have a score, in review-id order whatever order they came in (so the result does not
-    depend on it), cut into sentences; sentence sentiments are scored on demand, each distinct text once.
+    depend on it), cut into sentences; sentiments are scored on demand, each distinct text once.
 
     Without a sentence scorer every sentence takes its review's score: coarser (a mixed review's praise and its
     complaint share one number) but free."""
@@ -69,11 +94,26 @@ class Corpus:
         self._score_sentence = score_sentence
         self._cache: dict[str, float] = {}
 
-    def sentiment(self, sentence: Sentence) -> float:
+    def _score(self, review: Review, start: int, end: int) -> float:
         if self._score_sentence is None:
-            return self.scores[sentence.review.review_id].sentiment
-        text = sentence.text
+            return self.scores[review.review_id].sentiment
+        text = review.text[start:end]
         value = self._cache.get(text)
         if value is None:
             value = self._cache[text] = max(-1.0, min(1.0, float(self._score_sentence(text))))
         return value
+
+    def sentiment(self, sentence: Sentence, where: Callable[[Clause], bool] | None = None) -> float:
+        """The sentence's sentiment; with `where`, that of the clauses it picks (those naming an aspect), when it
+        picks some but not all: what the sentence says about that aspect rather than about everything."""
+        chosen = [c for c in sentence.clauses if where is not None and where(c)]
+        if not chosen or len(chosen) == len(sentence.clauses):
+            return self._score(sentence.review, sentence.start, sentence.end)
+        return statistics.fmean(self._score(sentence.review, c.start, c.end) for c in chosen)
+
+    def contradicts(self, sentence: Sentence, sign: int, band: float) -> bool:
+        """Whether a clause of the sentence leans (beyond `band`) to the side opposite `sign`: praise that also
+        complains."""
+        if len(sentence.clauses) < 2:
+            return False
+        return any(self._score(sentence.review, c.start, c.end) * sign <= -band for c in sentence.clauses)

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from internal.domain.aggregate import label_distribution
+from internal.domain.aggregate import NEUTRAL_BAND, label_distribution
 from internal.domain.corpus import Corpus
 from internal.domain.quotes import Quote, Scored, pick, rank
 
@@ -67,7 +67,8 @@ def _side(corpus: Corpus, sign: int) -> tuple[Quote | None, int]:
         if stars is not None and (stars - _NEUTRAL_STARS) * sign < 0:
             continue
         value = corpus.sentiment(sentence)
-        if value * sign >= CLEAR:
+        # Praise that complains in the same breath ("Great price, although it feels cheap.") is neither.
+        if value * sign >= CLEAR and not corpus.contradicts(sentence, sign, NEUTRAL_BAND):
             candidates.append((sentence, value))
     if not candidates:
         return None, 0

@@ -14,12 +14,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from internal.domain.corpus import Sentence
+from internal.domain.sentences import lemma, words
 
 # How much a sentiment one unit away from the typical one costs against wording (cosine, 0..1).
 _SENTIMENT_WEIGHT = 0.5
 # A quote is read on a page and in a CSV cell: a few words at least, and not an essay, when any sentence is.
 _MIN_WORDS = 3
 _MAX_CHARS = 300
+# Two quotes sharing this share of their words (Jaccard) say the same thing in the same words.
+_SAME_WORDING = 0.7
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,13 +85,20 @@ def rank(candidates: Sequence[Scored], target: float) -> list[Scored]:
     return [item for _, item in keyed]
 
 
+def _alike(a: frozenset[str], b: frozenset[str]) -> bool:
+    return a == b or len(a & b) >= _SAME_WORDING * len(a | b)
+
+
 def pick(ranked: Sequence[Scored], count: int, taken: Sequence[Quote] = ()) -> list[Quote]:
-    """The first `count` of `ranked` that add something: each from another review, none repeating a text."""
+    """The first `count` of `ranked` that add something: each from another review, none in nearly the words of
+    one already taken (reviews pasted from one template, "The item is nice" / "The product is nice")."""
     out = list(taken)
+    seen = [(q.review_id, frozenset(lemma(w) for w in words(q.text))) for q in taken]
     for sentence, value in ranked:
         if len(out) - len(taken) >= count:
             break
-        review_id, text = sentence.review.review_id, sentence.text.casefold()
-        if not any(q.review_id == review_id or q.text.casefold() == text for q in out):
+        review_id, wording = sentence.review.review_id, frozenset(w for c in sentence.clauses for w in c.lemmas)
+        if not any(r == review_id or _alike(w, wording) for r, w in seen):
             out.append(quote(sentence, value))
+            seen.append((review_id, wording))
     return out[len(taken) :]
