@@ -82,7 +82,7 @@ VOCABULARY: dict[str, str] = {
 ASPECTS: tuple[str, ...] = tuple(VOCABULARY)
 
 
-def _table() -> tuple[dict[tuple[str, ...], tuple[str, bool]], int]:
+def _table() -> tuple[dict[tuple[str, ...], tuple[str, bool]], dict[str, int]]:
     table: dict[tuple[str, ...], tuple[str, bool]] = {}
     for aspect, terms in VOCABULARY.items():
         for raw in terms.split(","):
@@ -94,10 +94,13 @@ def _table() -> tuple[dict[tuple[str, ...], tuple[str, bool]], int]:
             if key in table:
                 raise ValueError(f"aspect term {term!r} is listed twice")
             table[key] = ("" if stop else aspect, weak)
-    return table, max(len(k) for k in table)
+    longest: dict[str, int] = {}
+    for key in table:
+        longest[key[0]] = max(longest.get(key[0], 0), len(key))
+    return table, longest
 
 
-# lemmas of a term -> (aspect or "" for a blocking phrase, weak)
+# lemmas of a term -> (aspect or "" for a blocking phrase, weak); a first word -> its longest term's length
 TERMS, _LONGEST = _table()
 
 
@@ -108,7 +111,7 @@ def match_aspects(lemmas: tuple[str, ...]) -> tuple[str, ...]:
     weak: set[str] = set()
     i, n = 0, len(lemmas)
     while i < n:
-        for size in range(min(_LONGEST, n - i), 0, -1):
+        for size in range(min(_LONGEST.get(lemmas[i], 0), n - i), 0, -1):
             hit = TERMS.get(lemmas[i : i + size])
             if hit is not None:
                 aspect, is_weak = hit

@@ -108,13 +108,14 @@ def _aspect(corpus: Corpus, name: str, kind: AspectKind, by_review: dict[str, li
     low, high = mean_interval(values)
     positive = sum(v >= NEUTRAL_BAND for v in values)
     negative = sum(v <= -NEUTRAL_BAND for v in values)
-    quotes = pick(rank(scored, mean), 1)
+    ranked = rank(scored, mean)
+    quotes = pick(ranked, 1)
     # The second quote: the other side when enough reviews take it, else the next most typical sentence.
     minority = -1 if positive >= negative else 1
     if min(positive, negative) >= max(2, _MINORITY_SHARE * len(values)):
         side = [(s, v) for s, v in scored if v * minority >= NEUTRAL_BAND]
         quotes += pick(rank(side, statistics.fmean(v for _, v in side)), 1, quotes)
-    quotes += pick(rank(scored, mean), _QUOTES - len(quotes), quotes)
+    quotes += pick(ranked, _QUOTES - len(quotes), quotes)
     return Aspect(
         name=name,
         kind=kind,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import statistics
 from collections.abc import Callable, Iterable
@@ -34,6 +35,8 @@ class Sentence:
     clauses: tuple[Clause, ...]
     terms: frozenset[str]  # the content words: what makes two sentences say the same thing
     aspects: tuple[str, ...]  # every aspect its clauses name, sorted
+    # terms and "@aspect"s, sorted: what quotes.rank compares; sorted so sums over them do not follow hash order
+    features: tuple[str, ...]
 
     @property
     def text(self) -> str:
@@ -59,7 +62,16 @@ def parse(review: Review, start: int, end: int) -> Sentence:
     spans.append((begin, end))
     clauses = tuple(_clause(text, a, b) for a, b in spans)
     terms = frozenset(w for c in clauses for w in c.lemmas if len(w) > 2 and w.isalpha() and w not in STOPWORDS)
-    return Sentence(review, start, end, clauses, terms, tuple(sorted({a for c in clauses for a in c.aspects})))
+    aspects = tuple(sorted({a for c in clauses for a in c.aspects}))
+    features = tuple(sorted(terms | {f"@{a}" for a in aspects}))
+    return Sentence(review, start, end, clauses, terms, aspects, features)
+
+
+def _moved(sentence: Sentence, review: Review, start: int) -> Sentence:
+    """A sentence already parsed, found again (same text) in another review or place."""
+    shift = start - sentence.start
+    clauses = tuple(dataclasses.replace(c, start=c.start + shift, end=c.end + shift) for c in sentence.clauses)
+    return dataclasses.replace(sentence, review=review, start=start, end=sentence.end + shift, clauses=clauses)
 
 
 def aspects_of(text: str) -> tuple[str, ...]:
@@ -88,9 +100,16 @@ class Corpus:
             if review.review_id in self.scores:
                 unique.setdefault(review.review_id, review)
         self.reviews: tuple[Review, ...] = tuple(unique.values())
-        self.sentences: tuple[Sentence, ...] = tuple(
-            parse(review, start, end) for review in self.reviews for start, end in sentence_spans(review.text)
-        )
+        # Reviews repeat sentences ("Five stars.", templates, copies): each distinct one is parsed once.
+        parsed: dict[str, Sentence] = {}
+        sentences = []
+        for review in self.reviews:
+            for start, end in sentence_spans(review.text):
+                seen = parsed.get(review.text[start:end])
+                if seen is None:
+                    seen = parsed[review.text[start:end]] = parse(review, start, end)
+                sentences.append(seen if seen.review is review else _moved(seen, review, start))
+        self.sentences: tuple[Sentence, ...] = tuple(sentences)
         self._score_sentence = score_sentence
         self._cache: dict[str, float] = {}
 

@@ -57,26 +57,23 @@ def quote(sentence: Sentence, sentiment: float) -> Quote:
     )
 
 
-def _features(sentence: Sentence) -> frozenset[str]:
-    return sentence.terms | {f"@{a}" for a in sentence.aspects}
-
-
 def rank(candidates: Sequence[Scored], target: float) -> list[Scored]:
     """Candidates best first: leave-one-out cosine of each sentence's features with the sum of all candidates',
     minus the sentiment penalty; ties go to the shorter sentence, then review id and offset, so the order never
     depends on the input's. Quotable sentences (a few words, not an essay) come before the rest."""
-    vectors = [_features(s) for s, _ in candidates]
     centroid: dict[str, float] = {}
-    for features in vectors:
-        weight = 1 / math.sqrt(len(features)) if features else 0.0
-        for f in features:
-            centroid[f] = centroid.get(f, 0.0) + weight
+    for sentence, _ in candidates:
+        if sentence.features:
+            weight = 1 / math.sqrt(len(sentence.features))
+            for f in sentence.features:
+                centroid[f] = centroid.get(f, 0.0) + weight
     norm = math.sqrt(math.fsum(v * v for v in centroid.values())) or 1.0
     keyed = []
-    for (sentence, value), features in zip(candidates, vectors, strict=True):
+    for sentence, value in candidates:
+        features = sentence.features
         typical = 0.0
         if features:
-            typical = (math.fsum(centroid[f] for f in features) / math.sqrt(len(features)) - 1.0) / norm
+            typical = (sum(centroid[f] for f in features) / math.sqrt(len(features)) - 1.0) / norm
         score = typical - _SENTIMENT_WEIGHT * abs(value - target)
         quotable = sentence.word_count >= _MIN_WORDS and len(sentence.text) <= _MAX_CHARS
         key = (not quotable, -round(score, 9), len(sentence.text), sentence.review.review_id, sentence.start)

@@ -6,6 +6,7 @@ evidence quote them. Pure and light: the workflow sandbox may import it.
 
 from __future__ import annotations
 
+import functools
 import re
 
 _SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
@@ -53,6 +54,7 @@ def split_sentences(text: str) -> list[str]:
     return [text[s:e] for s, e in sentence_spans(text)] or [text]
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def lemma(word: str) -> str:
     """A crude singular: enough that "batteries", "battery" and "battery's" name one thing. Both the vocabulary and
     the text go through it, so a stem that is not a word ("len" for "lens") still matches itself."""
