@@ -197,3 +197,34 @@ def test_no_reviews_gives_empty_findings() -> None:
     findings = analyse([], [], _lexicon)
     assert findings.aspects == [] and findings.evidence.praise is None
     assert findings.evidence.label_distribution == {"positive": 0, "neutral": 0, "negative": 0, "mixed": 0}
+
+
+def test_findings_do_not_depend_on_the_hash_seed() -> None:
+    """Sets of words iterate in an order that changes with PYTHONHASHSEED: nothing may follow it."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = (
+        "import json;"
+        "from tests.unit.test_aspects import _lexicon, _product;"
+        "from internal.domain.findings import analyse;"
+        "texts = [('Great price, bad battery; love the design.', 3.0), ('Good price and good value.', 4.0),"
+        " ('The zipper is bad, awful zipper.', 1.0), ('My zipper is fine. Great price.', 5.0),"
+        " ('Bad price but the zipper is good.', 2.0)];"
+        "print(json.dumps(analyse(*_product(texts), _lexicon).to_dict()))"
+    )
+    root = Path(__file__).resolve().parents[2]
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            cwd=root,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(outputs) == 1 and '"zipper"' in outputs.pop()
