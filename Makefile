@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: help venv run demo server up worker test test-unit faults lint typecheck check bench bench-state bench-enrichers bench-scale bench-progress clean
+.PHONY: help venv run demo server up worker test test-unit faults lint typecheck check bench bench-state bench-enrichers bench-scale bench-progress bench-aspects clean
 
 help:
 	@echo "make run          the whole service: stack, then worker + HTTP API (two processes) on 127.0.0.1:8080"
@@ -17,7 +17,7 @@ help:
 	@echo "make typecheck    mypy --strict"
 	@echo "make check        lint + typecheck + test + faults (what CI runs)"
 	@echo "make bench        benchmarks -> docs/performance.md (1M-row intake; enrichers vs bare fan-out; scale-out;"
-	@echo "                  /progress latency under make run)"
+	@echo "                  /progress latency under make run; aspect detection P/R and cost -> docs/aspects.md)"
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -60,7 +60,7 @@ typecheck: $(STAMP)
 
 check: lint typecheck test faults
 
-bench: bench-state bench-enrichers bench-scale bench-progress
+bench: bench-state bench-enrichers bench-scale bench-progress bench-aspects
 
 bench-state: $(STAMP)
 	$(PY) bench/state_bench.py --rows 1000000 --write docs/performance.md
@@ -70,6 +70,9 @@ bench-enrichers: $(STAMP)
 
 bench-scale: $(STAMP)
 	$(PY) bench/scale_bench.py --rows 10000 --scale-rows 2000 --write docs/performance.md --plot docs/img/throughput-10k.png
+
+bench-aspects: $(STAMP)
+	$(PY) bench/aspects_bench.py --write docs/aspects.md
 
 bench-progress: $(STAMP)
 	$(PY) bench/progress_latency.py --jobs 5 --rows 200 --write docs/performance.md

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from internal.domain.models import LABELS, Label, ProductSentiment, ReviewScore
 
@@ -35,6 +35,27 @@ def _t95(df: int) -> float:
     return _T95[max(k for k in _T95 if k <= df)]
 
 
+# A mean this close to zero is neutral: the product label here, an aspect's side in internal/domain/aspects.py.
+NEUTRAL_BAND = 0.05
+
+
+def mean_interval(values: Sequence[float]) -> tuple[float | None, float | None]:
+    """The 95 % interval of the mean of `values` (t quantiles for small samples), clipped to -1..1: the product
+    score's interval, and each aspect's. No interval under two values."""
+    n = len(values)
+    if n < 2:
+        return None, None
+    mean = statistics.fmean(values)
+    half = _t95(n - 1) * statistics.stdev(values) / math.sqrt(n)
+    return round(max(-1.0, mean - half), 4), round(min(1.0, mean + half), 4)
+
+
+def label_distribution(labels: Iterable[str]) -> dict[str, int]:
+    """How many of each label, every label present (0 when none), in LABELS order."""
+    counts = Counter(labels)
+    return {lab: counts.get(lab, 0) for lab in LABELS}
+
+
 def to_five(sentiment: float) -> float:
     """-1..1 onto the 1..5 star scale shoppers read."""
     return round(3.0 + 2.0 * sentiment, 2)
@@ -57,12 +78,12 @@ def _agrees(label: Label, rating: float) -> bool:
     return label in ("mixed", "neutral") and expected == "neutral"
 
 
-def _label_of(mean: float, dist: Counter[Label], n: int) -> Label:
+def _label_of(mean: float, dist: Mapping[str, int], n: int) -> Label:
     if n and dist["mixed"] / n >= 0.4:
         return "mixed"
-    if mean >= 0.05:
+    if mean >= NEUTRAL_BAND:
         return "positive"
-    if mean <= -0.05:
+    if mean <= -NEUTRAL_BAND:
         return "negative"
     return "neutral"
 
@@ -77,11 +98,8 @@ def aggregate(scores: Sequence[ReviewScore], ratings: Mapping[str, float | None]
         return ProductSentiment(review_count=0, mean_rating=mean_rating, rating_count=len(stars))
     values = [s.sentiment for s in scores]
     mean = statistics.fmean(values)
-    dist = Counter(s.label for s in scores)
-    low = high = None
-    if n >= 2:
-        half = _t95(n - 1) * statistics.stdev(values) / math.sqrt(n)
-        low, high = round(max(-1.0, mean - half), 4), round(min(1.0, mean + half), 4)
+    dist = label_distribution(s.label for s in scores)
+    low, high = mean_interval(values)
     pairs = [(s.label, r) for s, r in rated if r is not None]
     agreement = round(sum(_agrees(lab, r) for lab, r in pairs) / len(pairs), 4) if pairs else None
     width = None if low is None or high is None else high - low
@@ -98,7 +116,7 @@ def aggregate(scores: Sequence[ReviewScore], ratings: Mapping[str, float | None]
         score_5=score,
         score_display=f"{score:.2f} / 5",
         label=_label_of(mean, dist, n),
-        label_distribution={lab: dist.get(lab, 0) for lab in LABELS},
+        label_distribution=dist,
         mean_rating=mean_rating,
         rating_count=len(stars),
         agreement=agreement,

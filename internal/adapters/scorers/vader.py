@@ -8,22 +8,19 @@ another — "mixed" rather than a lukewarm average.
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Sequence
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from internal.domain.models import Label, Review, ReviewScore
+from internal.domain.sentences import split_sentences
 
-_SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
 _CLEAR = 0.3  # a sentence this far from zero takes a side
 # Batches smaller than this cost less than a thread hop.
 _INLINE_BATCH = 8
 
 
-def split_sentences(text: str) -> list[str]:
-    parts = [p.strip() for p in _SENTENCES.split(text)]
-    return [p for p in parts if p] or [text]
+__all__ = ["VaderScorer", "split_sentences"]
 
 
 class VaderScorer:
