@@ -15,14 +15,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from internal.domain.options import (
-    DEFAULT_SCORER,
-    DEFAULT_SOURCE,
-    SCORER_NAMES,
-    SOURCE_NAMES,
-    ScorerName,
-    SourceName,
-)
+from internal.domain.options import DEFAULT_SCORER, DEFAULT_SOURCE, SCORER_NAMES, SOURCE_NAMES, ScorerName, SourceName
 from internal.domain.reuse import DEFAULT_REVIEW_MAX_AGE, parse_duration
 
 # Activity and workflow-task slots of one worker process: at least a job's default window (100), so every
@@ -218,12 +211,11 @@ class Settings(ApiAccess):
     @field_validator("enricher", mode="before")
     @classmethod
     def _enricher_retired(cls, value: object) -> None:
-        if value is None or value == "":
-            return None
-        raise ValueError(
-            "is no longer read: jobs always run on Temporal (the in-process channel pipeline is only a benchmark "
-            "baseline now, bench/channel_enricher.py); remove ENRICHER from the environment and .env"
-        )
+        if value not in (None, ""):
+            raise ValueError(
+                "is no longer read: jobs always run on Temporal (the in-process channel pipeline is only a "
+                "benchmark baseline now, bench/channel_enricher.py); remove ENRICHER from the environment and .env"
+            )
 
     @field_validator("database_url", mode="before")
     @classmethod
