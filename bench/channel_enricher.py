@@ -1,9 +1,12 @@
 """ChannelEnricher: the pipeline we migrate from — stages joined by bounded asyncio queues, in this process.
 
-Kept as the behavioural reference and the performance baseline (ENRICHER=channel). It calls the very same
-activity methods as the Temporal workflows, so the same job gives the same per-row results; what it lacks is
-what Temporal adds: it does not survive a crash of this process, and its state lives only in memory while a
-job runs (a restarted process leaves the job's open rows as they were).
+Not production code: the service runs jobs on Temporal only (internal/jobs/enricher.py). This is the baseline
+`make bench-enrichers` compares the Temporal job against (bench/enricher_bench.py), and it implements the same
+enricher facade (internal/jobs/facade.py), so that facade stays one a non-Temporal pipeline can implement
+(tests/unit/test_facade.py, tests/integration/test_enrichers.py). It calls the very same activity methods as the
+Temporal workflows, so the same job gives the same per-row results, except that it never reuses another job's
+stored reviews (it fetches without a claim). What it lacks is what Temporal adds: it does not survive a crash of
+this process, its state lives only in memory while a job runs, and a finished job cannot be run again.
 """
 
 from __future__ import annotations
@@ -96,6 +99,9 @@ class ChannelEnricher(Enricher):
         if task is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+
+    async def rerun(self, job_id: str) -> str:
+        raise InvalidJobState(f"the channel pipeline cannot run job {job_id!r} again", code="not_supported")
 
     async def cancel(self, job_id: str) -> None:
         job = await self._job(job_id)

@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
-from bench.channel_enricher import ChannelEnricher
 from internal.adapters.scorers.base import Scorer
 from internal.adapters.scorers.comprehend import ComprehendScorer
 from internal.adapters.scorers.gemini import GeminiScorer
@@ -20,9 +19,7 @@ from internal.adapters.sources.review_file import ReviewFileSource
 from internal.adapters.sources.walmart import WalmartSource
 from internal.app.state import StateManager
 from internal.app.worker import build_fetch_workers, build_worker
-from internal.enrichment.activities import EnrichmentActivities
 from internal.jobs.enricher import TemporalEnricher
-from internal.jobs.facade import Enricher
 from internal.platform.config import Settings, SettingsError
 from internal.platform.stack.postgres import EmbeddedPostgres
 from internal.platform.temporal_client import connect_client, metrics_runtime
@@ -150,21 +147,11 @@ async def run_worker(settings: Settings, dsn: str, stop: asyncio.Event, adapters
 
 
 @asynccontextmanager
-async def open_enricher(settings: Settings, dsn: str) -> AsyncIterator[tuple[Enricher, StateManager]]:
-    """The facade selected by ENRICHER and the StateManager under it, released on exit in reverse order."""
+async def open_enricher(settings: Settings, dsn: str) -> AsyncIterator[tuple[TemporalEnricher, StateManager]]:
+    """The enricher facade (on Temporal: the only one in production) and the StateManager under it, released on
+    exit in reverse order. Starting jobs needs no sources or scorers here: the worker runs them."""
     async with AsyncExitStack() as opened:
-        adapters = build_adapters(settings) if settings.enricher == "channel" else None
-        if adapters is not None:
-            opened.push_async_callback(adapters.aclose)
         state = await StateManager.connect(dsn)
         opened.push_async_callback(state.close)
-        if adapters is not None:
-            channel = ChannelEnricher(state, EnrichmentActivities(state, adapters.sources, adapters.scorers))
-            opened.push_async_callback(channel.close)
-            yield channel, state
-        else:
-            client = await connect_client(settings)
-            yield (
-                TemporalEnricher(state, client, settings.temporal_task_queue, rate_limited=settings.rate_limits),
-                state,
-            )
+        client = await connect_client(settings)
+        yield TemporalEnricher(state, client, settings.temporal_task_queue, rate_limited=settings.rate_limits), state

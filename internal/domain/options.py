@@ -5,7 +5,7 @@ service defaults and checks them against what this service has configured, and t
 as the sparse dict the client sees in `GET /jobs/{id}`. Starting a job parses that dict once
 (`JobRunOptions.from_stored`); from there on the options travel typed: in `JobInput.enrichment` and
 `EnrichmentInput.options` (frozen dataclasses serialise to the same JSON keys the dicts had, so recorded
-histories replay), and through the channel pipeline.
+histories replay).
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 Each activity reads and writes review data in PostgreSQL and returns only counts, cursors and the small
 product-level result, so workflow histories stay small whatever the review volume. Each also records the row's
 stage, so progress shows where a row is without an extra round trip to the server. `EnrichmentActivities` is what
-the worker registers and the channel pipeline calls: the three parts over one state, sources and scorers.
+the worker registers (and the benchmark's in-process baseline, bench/channel_enricher.py, calls directly): the
+three parts over one state, sources and scorers.
 """
 
 from __future__ import annotations

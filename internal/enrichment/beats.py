@@ -31,7 +31,8 @@ log = logging.getLogger(__name__)
 
 
 def local() -> bool:
-    """True in a local activity, and outside any activity (the channel pipeline calls these methods directly)."""
+    """True in a local activity, and outside any activity (unit tests and the benchmark's in-process baseline,
+    bench/channel_enricher.py, call these methods directly)."""
     return not activity.in_activity() or activity.info().is_local
 
 

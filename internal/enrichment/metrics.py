@@ -1,8 +1,9 @@
 """The service's own worker metrics, on the SDK's Prometheus endpoint (WORKER_METRICS_PORT, docs/operations.md).
 
 Recorded through the activity's metric meter, so each carries the SDK's labels (namespace, task queue, activity
-type) beside ours, and one scrape shows both. Outside an activity (the channel pipeline calls the same code
-directly) nothing is recorded; with WORKER_METRICS_PORT unset the SDK's meter discards them.
+type) beside ours, and one scrape shows both. Outside an activity (the benchmark's in-process baseline,
+bench/channel_enricher.py, calls the same code directly) nothing is recorded; with WORKER_METRICS_PORT unset the
+SDK's meter discards them.
 """
 
 from __future__ import annotations

@@ -138,15 +138,12 @@ def create_app(svc: Services) -> FastAPI:
             await svc.state.ping()
         except Exception as err:
             postgres = f"unreachable: {type(err).__name__}"
-        if svc.temporal is None:
-            temporal = "not used (ENRICHER=channel)"
-        else:
-            try:
-                await svc.temporal.service_client.check_health()
-            except Exception as err:
-                temporal = f"unreachable: {type(err).__name__}"
+        try:
+            await svc.temporal.service_client.check_health()
+        except Exception as err:
+            temporal = f"unreachable: {type(err).__name__}"
         disk = disk_problem(svc.settings) or "ok"
-        ok = postgres == "ok" and disk == "ok" and not temporal.startswith("unreachable")
+        ok = postgres == "ok" and disk == "ok" and temporal == "ok"
         body = Health(status="ok" if ok else "degraded", postgres=postgres, temporal=temporal, disk=disk)
         return JSONResponse(body.model_dump(), status_code=200 if ok else 503)
 

@@ -38,7 +38,7 @@ class Services:
     uploads: UploadStore
     metrics: Metrics
     intake_limits: IntakeLimits
-    temporal: Client | None = None
+    temporal: Client
     # The use cases the routes call; built from the fields above.
     jobs: JobService = field(init=False)
     schedules: ScheduleService = field(init=False)

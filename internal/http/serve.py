@@ -50,7 +50,7 @@ async def api_services(settings: Settings, dsn: str) -> AsyncIterator[Services]:
             uploads=upload_store(settings),
             metrics=Metrics(),
             intake_limits=IntakeLimits(max_bytes=settings.max_upload_bytes),
-            temporal=getattr(enricher, "client", None),
+            temporal=enricher.client,
         )
 
 

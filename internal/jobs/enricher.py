@@ -91,8 +91,6 @@ class TemporalEnricher(Enricher):
             static_summary=summary,
         )
 
-    can_rerun = True
-
     async def rerun(self, job_id: str) -> str:
         """A new run of `job-{job_id}` (same workflow id, new run id) that pages the job's pending rows as a first
         run does. It is started only once the earlier run has closed: a retry sent the moment the job reads

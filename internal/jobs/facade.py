@@ -1,5 +1,8 @@
 """The enricher facade: the old pipeline's interface (enrich / get_progress / cancel / get_results, plus
-pause / resume), so the API and CLI do not care whether Temporal or the in-process pipeline does the work."""
+pause / resume / rerun), kept for the teams migrating from that pipeline. The API, the CLI and
+cmd/enrich_file.py run jobs through it only. Its one implementation in production is TemporalEnricher
+(internal/jobs/enricher.py); the old in-process pipeline implements it too, as the benchmark baseline
+(bench/channel_enricher.py), which keeps the interface honest: nothing Temporal-specific leaks into it."""
 
 from __future__ import annotations
 
@@ -48,7 +51,7 @@ class ProgressView:
 
 
 class Enricher(ABC):
-    """The facade. What both implementations share lives here: progress and results come from PostgreSQL,
+    """The facade. What every implementation shares lives here: progress and results come from PostgreSQL,
     never from Temporal visibility (rate-limited to ~10 requests/s: docs/limits.md)."""
 
     def __init__(self, state: StateManager) -> None:
@@ -70,12 +73,9 @@ class Enricher(ABC):
     async def enrich(self, job_id: str) -> str:
         """Start the job; idempotent. Returns the id of what runs it."""
 
-    # Whether rerun() can start a finished job again (the in-process channel pipeline cannot).
-    can_rerun: bool = False
-
+    @abstractmethod
     async def rerun(self, job_id: str) -> str:
         """Run a finished job again over its pending rows (after JobService reopened its failed ones)."""
-        raise InvalidJobState(f"this service's enricher cannot run job {job_id!r} again", code="not_supported")
 
     @abstractmethod
     async def cancel(self, job_id: str) -> None: ...

@@ -42,8 +42,6 @@ class Retried:
 
 
 async def retry_rows(state: StateManager, enricher: Enricher, job_id: str, scope: RetryScope) -> Retried:
-    if not enricher.can_rerun:
-        await enricher.rerun(job_id)  # raises InvalidJobState(not_supported) before anything is changed
     try:
         reopened = await state.reopen_rows(job_id, scope.statuses, scope.event)
     except InvalidTransition as err:

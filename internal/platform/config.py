@@ -15,14 +15,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from internal.domain.options import (
-    DEFAULT_SCORER,
-    DEFAULT_SOURCE,
-    SCORER_NAMES,
-    SOURCE_NAMES,
-    ScorerName,
-    SourceName,
-)
+from internal.domain.options import DEFAULT_SCORER, DEFAULT_SOURCE, SCORER_NAMES, SOURCE_NAMES, ScorerName, SourceName
 from internal.domain.reuse import DEFAULT_REVIEW_MAX_AGE, parse_duration
 
 # Activity and workflow-task slots of one worker process: at least a job's default window (100), so every
@@ -179,7 +172,9 @@ class Settings(ApiAccess):
     # (seconds, or 90s / 15m / 24h / 7d; 0 = always fetch). A job's `review_max_age` option overrides it.
     review_max_age: int = DEFAULT_REVIEW_MAX_AGE
     upload_storage: Literal["local", "s3"] = "local"
-    enricher: Literal["temporal", "channel"] = "temporal"
+    # Retired: jobs always run on Temporal. Still read, only so that a leftover ENRICHER stops the process with
+    # what to do, rather than being ignored while the user believes the old in-process pipeline runs.
+    enricher: None = None
 
     # Walmart affiliate reviews (REVIEW_SOURCE=walmart).
     walmart_base_url: str = "https://developer.api.walmart.com/api-proxy/service/affil/product/v2"
@@ -212,6 +207,15 @@ class Settings(ApiAccess):
     @classmethod
     def _temporal_host_port(cls, value: str | None) -> str | None:
         return _check_host_port(value, "TEMPORAL_HOST_PORT")
+
+    @field_validator("enricher", mode="before")
+    @classmethod
+    def _enricher_retired(cls, value: object) -> None:
+        if value not in (None, ""):
+            raise ValueError(
+                "is no longer read: jobs always run on Temporal (the in-process channel pipeline is only a "
+                "benchmark baseline now, bench/channel_enricher.py); remove ENRICHER from the environment and .env"
+            )
 
     @field_validator("database_url", mode="before")
     @classmethod

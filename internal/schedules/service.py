@@ -93,8 +93,7 @@ class ScheduleView:
 class ScheduleService:
     settings: Settings
     state: StateManager
-    # None where jobs run in-process (ENRICHER=channel): there is no scheduler to ask.
-    temporal: Client | None
+    temporal: Client
     intake_limits: IntakeLimits
     require_space: Callable[[], None] = lambda: None
 
@@ -111,7 +110,6 @@ class ScheduleService:
         """Check the timing and options, store the products (CsvIntakeError as for an upload: nothing is kept),
         then create the Temporal Schedule (a refusal or an unreachable Temporal removes the record again)."""
         when = timing(every, cron)
-        self._client()  # refused before anything is stored where there is no Temporal
         resolved = job_options(self.settings, options or JobOptions())
         self.require_space()
         schedule_id = new_schedule_id()
@@ -231,15 +229,8 @@ class ScheduleService:
 
     # ---- helpers -------------------------------------------------------------------------------------------------
 
-    def _client(self) -> Client:
-        if self.temporal is None:
-            raise ScheduleConflict(
-                "schedules need Temporal; this service runs jobs in-process (ENRICHER=channel)", code="not_supported"
-            )
-        return self.temporal
-
     def _handle(self, schedule_id: str) -> ScheduleHandle:
-        return self._client().get_schedule_handle(schedule_temporal_id(schedule_id))
+        return self.temporal.get_schedule_handle(schedule_temporal_id(schedule_id))
 
     async def _live(self, schedule_id: str, action: str) -> Schedule:
         schedule = await self.state.schedules.get_schedule(schedule_id)
@@ -254,7 +245,7 @@ class ScheduleService:
         label = f"{name!r} ({schedule_id})" if name else schedule_id
         schedule = temporal_schedule(schedule_id, when, task_queue=self.settings.temporal_task_queue, label=label)
         try:
-            return await self._client().create_schedule(
+            return await self.temporal.create_schedule(
                 schedule_temporal_id(schedule_id), schedule, rpc_timeout=_RPC_TIMEOUT
             )
         except ScheduleAlreadyRunningError:

@@ -22,7 +22,6 @@ from temporalio.client import Client
 from internal.app.state import StateManager
 from internal.app.wiring import open_enricher
 from internal.domain.options import fetch_task_queue
-from internal.jobs.enricher import TemporalEnricher
 from internal.platform.config import Settings
 from tests.faults.harness import Proc
 from tests.integration.harness import new_job, wait_until_done
@@ -102,7 +101,6 @@ class LimitedWorkers:
         """Start a job over these settings the way the API does (open_enricher) and wait until it has closed."""
         job_id = await new_job(state, product_ids, {"source": self.settings.review_source})
         async with open_enricher(self.settings, self.dsn) as (enricher, _):
-            assert isinstance(enricher, TemporalEnricher)
             await enricher.enrich(job_id)
             await wait_until_done(state, job_id, timeout=timeout, client=enricher.client)
         return job_id

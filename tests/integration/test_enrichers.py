@@ -1,5 +1,8 @@
-"""One behavioural suite for both enrichers: the Temporal one and the old in-process channel pipeline must
-give the same per-row results for the same job."""
+"""One behavioural suite over the enricher facade, run against its production implementation (TemporalEnricher)
+and against the benchmark's in-process baseline (bench/channel_enricher.py): both must give the same per-row
+results for the same job (fresh products: the baseline never reuses stored reviews), and the same facade errors.
+This keeps the facade honest (nothing Temporal-specific in it) and the baseline a fair one for
+`make bench-enrichers`."""
 
 from __future__ import annotations
 

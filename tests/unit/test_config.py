@@ -35,7 +35,22 @@ def test_defaults_are_the_documented_ones() -> None:
     )
     assert s.embedded_temporal and s.embedded_postgres
     assert s.temporal_address == "127.0.0.1:7233"
-    assert (s.review_source, s.scorer, s.enricher, s.upload_storage) == ("demo", "vader", "temporal", "local")
+    assert (s.review_source, s.scorer, s.upload_storage) == ("demo", "vader", "local")
+
+
+@pytest.mark.parametrize("value", ["channel", "temporal"])
+def test_the_retired_enricher_variable_stops_the_process(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    # Ignoring it would let a user believe the old in-process pipeline still runs their jobs.
+    monkeypatch.setenv("ENRICHER", value)
+    with pytest.raises(SettingsError) as err:
+        load_settings()
+    assert "ENRICHER: is no longer read" in str(err.value)
+    assert "remove ENRICHER" in str(err.value)
+
+
+def test_an_empty_enricher_variable_is_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ENRICHER", "")
+    assert load_settings().enricher is None
 
 
 def test_bad_database_url_names_the_variable_and_hides_the_password(monkeypatch: pytest.MonkeyPatch) -> None:
