@@ -8,9 +8,8 @@ from typing import Any, Protocol, cast
 from temporalio import activity
 
 from internal.app.ports import EventLog, JobStatuses, RowWork
-from internal.domain.lifecycle import TERMINAL_ROW_STATUSES, JobStatus, RowStatus
+from internal.domain.lifecycle import TERMINAL_ROW_STATUSES, InvalidTransition, JobStatus, RowStatus
 from internal.enrichment import contracts, metrics
-from internal.platform.db import InvalidTransition
 
 
 class BookkeepingState(JobStatuses, RowWork, EventLog, Protocol):
