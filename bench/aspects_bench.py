@@ -88,7 +88,7 @@ def _errors(rows: Iterable[Labelled]) -> None:
 
 
 async def _demo_reviews() -> list[list[Review]]:
-    from internal.sources.demo import DemoSource
+    from internal.adapters.sources.demo import DemoSource
 
     source = DemoSource()
     products = []
@@ -133,7 +133,7 @@ def timing(products: Sequence[Sequence[Review]], runs: int = 3) -> dict[str, flo
     scorer. A fresh analyser each run: no cache survives from one run to the next."""
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-    from internal.scorers.vader import VaderScorer
+    from internal.adapters.scorers.vader import VaderScorer
 
     scorer = VaderScorer()
     reviews = sum(len(p) for p in products)

@@ -13,11 +13,11 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from internal.app.wiring import database, open_enricher
+from internal.domain.options import InvalidOptions
 from internal.http.schemas import JobOptions
 from internal.intake import CsvIntakeError, IntakeLimits
-from internal.jobs.service import JobService
+from internal.jobs.service import JobNotStarted, JobService
 from internal.platform.config import load_settings
-from internal.platform.errors import InvalidOptions, JobNotStarted
 from internal.platform.startup import guarded
 
 

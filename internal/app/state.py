@@ -14,22 +14,20 @@ from typing import TYPE_CHECKING
 
 import asyncpg
 
-from internal.domain.lifecycle import RowStatus
+from internal.domain.lifecycle import InvalidTransition, RowStatus
 from internal.enrichment.product_store import ProductStore
 from internal.enrichment.rate_slot_store import RateSlotStore
 from internal.enrichment.review_store import ReviewStore
 from internal.jobs.retry_store import Reopened, reopen_rows
 from internal.jobs.upload_store import IntakeLedger
 from internal.ledger.events import EventStore
-from internal.ledger.jobs import JobStore
+from internal.ledger.jobs import JobNotFound, JobStore
 from internal.ledger.rows import RowStore
 from internal.platform.db import (
     DATABASE_UNAVAILABLE,
     DatabaseDiskFull,
     DatabaseUnreachable,
-    InvalidTransition,
     InvalidValue,
-    JobNotFound,
     create_pool,
 )
 from internal.schedules.store import ScheduleStore
@@ -37,7 +35,8 @@ from internal.schedules.store import ScheduleStore
 if TYPE_CHECKING:
     from internal.app.ports import Events, Jobs, Products, RateSlots, Reviews, Rows
 
-# Callers import the errors from here; they are defined next to the pool (db.py).
+# Callers import the errors from here; the database's are defined next to the pool (db.py), JobNotFound by the job
+# store, InvalidTransition with the transitions (domain/lifecycle.py).
 __all__ = [
     "DATABASE_UNAVAILABLE",
     "DatabaseDiskFull",

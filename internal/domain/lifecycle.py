@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Final, Literal, get_args
 
+from internal.domain.errors import ServiceError
+
 JobStatus = Literal["created", "running", "paused", "cancelling", "completed", "failed", "cancelled"]
 RowStatus = Literal[
     "pending",
@@ -65,3 +67,14 @@ def action_refusal(job_id: str, status: JobStatus, action: JobAction) -> str | N
 
 
 _PAST: Final[dict[JobAction, str]] = {"pause": "paused", "resume": "resumed", "cancel": "cancelled", "retry": "retried"}
+
+
+class InvalidTransition(ServiceError):
+    """A status write the table above forbids, usually one that lost a race (a cancel landing as the job
+    completes): a conflict, not a bug."""
+
+    status, code = 409, "invalid_transition"
+
+    def __init__(self, job_id: str, current: str, target: str) -> None:
+        super().__init__(f"job {job_id!r} is {current}; it cannot become {target}")
+        self.job_id, self.current, self.target = job_id, current, target

@@ -15,6 +15,8 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
+from internal.domain.errors import ServiceError
+
 SourceName = Literal["demo", "walmart", "http", "file"]
 ScorerName = Literal["vader", "comprehend", "gemini"]
 SOURCE_NAMES: tuple[str, ...] = get_args(SourceName)
@@ -37,12 +39,13 @@ def rate_limited_queue(task_queue: str, source: str, rate_limited: Collection[st
     return fetch_task_queue(task_queue, source) if source in rate_limited else None
 
 
-class InvalidOptions(ValueError):
+class InvalidOptions(ServiceError):
     """Options a job cannot run with; `problems` names each field and what is wrong with it."""
 
+    status, code = 422, "invalid_options"
+
     def __init__(self, message: str, problems: list[dict[str, str]]) -> None:
-        super().__init__(message)
-        self.message = message
+        super().__init__(message, details=problems)
         self.problems = problems
 
 

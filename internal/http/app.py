@@ -16,10 +16,11 @@ from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from internal.domain.errors import ServiceError
 from internal.http import web
 from internal.http.deps import Services, services
 from internal.http.disk import disk_problem
-from internal.http.errors import ApiError, BodyReadTimeout, install_error_handlers
+from internal.http.errors import BodyReadTimeout, install_error_handlers
 from internal.http.schemas import CreateJobJson, Health
 from internal.jobs import routes as jobs
 from internal.jobs import routes_events as events
@@ -47,7 +48,9 @@ async def require_token(
     scheme, _, given = request.headers.get("authorization", "").partition(" ")
     # compare_digest: the time taken must not tell an attacker how much of the token was right.
     if scheme.lower() != "bearer" or not secrets.compare_digest(given.encode(), expected.get_secret_value().encode()):
-        raise ApiError(401, "unauthorized", "missing or wrong bearer token (Authorization: Bearer <API_TOKEN>)")
+        raise ServiceError(
+            "missing or wrong bearer token (Authorization: Bearer <API_TOKEN>)", status=401, code="unauthorized"
+        )
 
 
 class BodyTimeout:

@@ -5,9 +5,15 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from internal.http.errors import insufficient_storage
+from internal.domain.errors import ServiceError
 from internal.intake.errors import human_bytes
 from internal.platform.config import Settings
+
+
+class InsufficientStorage(ServiceError):
+    """No room left on a disk this service writes to (DATA_DIR, or the database's)."""
+
+    status, code = 507, "insufficient_storage"
 
 
 def free_bytes(data_dir: Path) -> int:
@@ -34,4 +40,4 @@ def require_space(settings: Settings) -> None:
     """Refuse new work up front rather than fail half-way through storing it."""
     problem = disk_problem(settings)
     if problem:
-        raise insufficient_storage(f"no room for a new job: {problem}")
+        raise InsufficientStorage(f"no room for a new job: {problem}")

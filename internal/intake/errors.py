@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal, get_args
 
+from internal.domain.errors import ServiceError
+
 # Stable machine codes: API clients branch on these, so a code is never renamed, only added.
 ErrorCode = Literal[
     "empty_file",
@@ -26,7 +28,11 @@ ErrorCode = Literal[
 ERROR_CODES: Final[tuple[ErrorCode, ...]] = get_args(ErrorCode)
 
 
-class CsvIntakeError(Exception):
+# Codes about the kind or size of the file rather than its content; every other rejection is a 422.
+_STATUS: Final[dict[str, int]] = {"too_large": 413, "binary_file": 415}
+
+
+class CsvIntakeError(ServiceError):
     """The upload as a whole is rejected. `row`/`column` are 1-based spreadsheet coordinates when known."""
 
     def __init__(
@@ -38,32 +44,19 @@ class CsvIntakeError(Exception):
         column: int | None = None,
         byte_offset: int | None = None,
     ) -> None:
-        super().__init__(message)
+        super().__init__(message, status=_STATUS.get(code, 422))
         self.code: ErrorCode = code
-        self.message = message
         self.row = row
         self.column = column
         self.byte_offset = byte_offset
+        self.details = self.to_details()
 
     def to_details(self) -> dict[str, object]:
         return {"code": self.code, "message": self.message, "row": self.row, "column": self.column}
 
-    def __reduce__(self) -> tuple[object, ...]:
-        # The keyword-only fields would be lost by the default pickling, which replays only `args`.
-        return (
-            _rebuild_error,
-            (self.code, self.message, self.row, self.column, self.byte_offset),
-        )
-
     def __repr__(self) -> str:
         where = f"row={self.row!r}, column={self.column!r}"
         return f"CsvIntakeError(code={self.code!r}, {where}, {self.message!r})"
-
-
-def _rebuild_error(
-    code: ErrorCode, message: str, row: int | None, column: int | None, byte_offset: int | None
-) -> CsvIntakeError:
-    return CsvIntakeError(code, message, row=row, column=column, byte_offset=byte_offset)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,11 +8,10 @@ from typing import Any, Protocol, cast
 from temporalio import activity
 
 from internal.app.ports import EventLog, JobStatuses, RowWork
-from internal.domain.lifecycle import TERMINAL_ROW_STATUSES, JobStatus, RowStatus
+from internal.domain.lifecycle import TERMINAL_ROW_STATUSES, InvalidTransition, JobStatus, RowStatus
 from internal.enrichment import metrics
 from internal.enrichment.contracts import SET_ROW_STATE, RowStateInput, RowStateResult
 from internal.jobs import contracts
-from internal.platform.db import InvalidTransition
 
 
 class BookkeepingState(JobStatuses, RowWork, EventLog, Protocol):

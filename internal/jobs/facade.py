@@ -11,29 +11,21 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from internal.app.state import StateManager
+from internal.domain.errors import ServiceError
 from internal.domain.lifecycle import TERMINAL_JOB_STATUSES, RowStatus
 from internal.ledger.records import Costs, Job, Progress, RowState
 
 
-class EnricherError(Exception):
-    code = "enricher_error"
+class InvalidJobState(ServiceError):
+    """The job is in a status where the request makes no sense; `code` says which (`already_started`, …)."""
 
-    def __init__(self, message: str, *, code: str | None = None) -> None:
-        super().__init__(message)
-        if code is not None:
-            self.code = code
+    status, code = 409, "invalid_transition"
 
 
-class InvalidJobState(EnricherError):
-    """The job is in a status where the request makes no sense (HTTP 409)."""
+class EnrichmentUnavailable(ServiceError):
+    """The orchestrator could not be reached or refused the request; `code` says which (`previous_run_open`)."""
 
-    code = "invalid_transition"
-
-
-class EnrichmentUnavailable(EnricherError):
-    """The orchestrator could not be reached or refused the request (HTTP 503)."""
-
-    code = "orchestrator_unavailable"
+    status, code = 503, "orchestrator_unavailable"
 
 
 @dataclass(frozen=True)

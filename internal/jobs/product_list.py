@@ -7,11 +7,25 @@ import csv
 import io
 from collections.abc import Mapping, Sequence
 
+from internal.domain.errors import ServiceError
 from internal.intake import CsvIntakeError
-from internal.platform.errors import ProductListError
 
 # The fixed columns, in this order; a product's other fields follow as extra columns in order of appearance.
 PRODUCT_COLUMNS = ("product_id", "name", "url", "source")
+
+
+class ProductListError(ServiceError):
+    """The intake refused a JSON product list: the CsvIntakeError restated with the client's field path
+    (`products.3.product_id`) instead of CSV rows and columns."""
+
+    def __init__(self, code: str, field: str, message: str) -> None:
+        super().__init__(
+            f"{field}: {message}",
+            status=413 if code == "too_large" else 422,
+            code=code,
+            details={"field": field, "code": code},
+        )
+        self.field = field
 
 
 def products_csv(products: Sequence[Mapping[str, object]]) -> tuple[bytes, list[str]]:

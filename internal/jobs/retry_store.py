@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from internal.domain.lifecycle import TERMINAL_JOB_STATUSES, JobStatus, RowStatus
+from internal.domain.lifecycle import TERMINAL_JOB_STATUSES, InvalidTransition, JobStatus, RowStatus
+from internal.ledger.jobs import JobNotFound
 from internal.ledger.statements import INSERT_EVENT
-from internal.platform.db import InvalidTransition, JobNotFound
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,9 +13,9 @@ from fastapi import APIRouter, Query, Request
 from starlette.requests import ClientDisconnect
 
 from internal.adapters.uploads.local import PARTIAL_SUFFIX, LocalUploads, partial_prefix
+from internal.domain.errors import ServiceError
 from internal.http.deps import JobIdPath, services
 from internal.http.disk import require_space
-from internal.http.errors import ApiError
 from internal.http.schemas import JobCreated, SignedUrl, SignedUrlRequest
 from internal.jobs.views import created_body
 
@@ -44,10 +44,12 @@ async def signed_url(request: Request, body: SignedUrlRequest | None = None) -> 
 async def put_upload(request: Request, job_id: JobIdPath, token: Annotated[str, Query(max_length=200)]) -> None:
     svc = services(request)
     if not isinstance(svc.uploads, LocalUploads):
-        raise ApiError(404, "not_found", "uploads go to S3 on this server: use the upload_url you were given")
+        raise ServiceError(
+            "uploads go to S3 on this server: use the upload_url you were given", status=404, code="not_found"
+        )
     problem = svc.uploads.signer.verify(job_id, token)
     if problem:
-        raise ApiError(403, "invalid_upload_token", problem)
+        raise ServiceError(problem, status=403, code="invalid_upload_token")
     await svc.jobs.check_uploadable(job_id)
     require_space(svc.settings)
     limit = svc.settings.max_upload_bytes
@@ -64,11 +66,15 @@ async def put_upload(request: Request, job_id: JobIdPath, token: Annotated[str, 
             async for chunk in request.stream():
                 written += len(chunk)
                 if written > limit:
-                    raise ApiError(413, "too_large", f"the upload is larger than the limit of {limit:,} bytes")
+                    raise ServiceError(
+                        f"the upload is larger than the limit of {limit:,} bytes", status=413, code="too_large"
+                    )
                 fh.write(chunk)
         os.replace(partial, target)
     except ClientDisconnect:
-        raise ApiError(400, "upload_incomplete", "the client went away before the upload finished") from None
+        raise ServiceError(
+            "the client went away before the upload finished", status=400, code="upload_incomplete"
+        ) from None
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(partial)

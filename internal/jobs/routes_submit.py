@@ -9,9 +9,9 @@ from fastapi import APIRouter, Header, Request, Response
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import UploadFile
 
+from internal.domain.errors import ServiceError, validation_error
 from internal.http.deps import services
 from internal.http.disk import require_space
-from internal.http.errors import ApiError, validation_error
 from internal.http.schemas import CreateJobJson, JobCreated, JobOptions, ProductIn
 from internal.jobs.views import created_body
 
@@ -50,7 +50,7 @@ async def _capped_body(request: Request, limit: int) -> bytes:
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise ApiError(413, "too_large", f"the request is larger than the limit of {limit:,} bytes")
+            raise ServiceError(f"the request is larger than the limit of {limit:,} bytes", status=413, code="too_large")
         parts.append(chunk)
     return b"".join(parts)
 
@@ -71,10 +71,12 @@ async def _read_multipart(request: Request) -> CreateBody:
     form = await request.form(max_files=1, max_fields=5)
     upload = form.get("file")
     if not isinstance(upload, UploadFile):
-        raise ApiError(422, "missing_file", "send the CSV in a multipart field named 'file'")
+        raise ServiceError("send the CSV in a multipart field named 'file'", status=422, code="missing_file")
     content_type = (upload.content_type or "").split(";")[0].strip().lower()
     if content_type and not content_type.startswith(_CSV_TYPE_PREFIXES):
-        raise ApiError(415, "unsupported_media_type", f"the 'file' part is {content_type!r}: expected a CSV (text/csv)")
+        raise ServiceError(
+            f"the 'file' part is {content_type!r}: expected a CSV (text/csv)", status=415, code="unsupported_media_type"
+        )
     raw_options = form.get("options")
     options = JobOptions()
     if isinstance(raw_options, str) and raw_options.strip():
@@ -92,17 +94,19 @@ async def read_create_body(request: Request) -> CreateBody:
     limit = svc.settings.max_upload_bytes
     length = request.headers.get("content-length")
     if length is not None and length.isdigit() and int(length) > limit:
-        raise ApiError(413, "too_large", f"the upload is larger than the limit of {limit:,} bytes")
+        raise ServiceError(f"the upload is larger than the limit of {limit:,} bytes", status=413, code="too_large")
     require_space(svc.settings)
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "multipart/form-data":
         if length is None:
             # A chunked multipart body is spooled whole before we see it: without a length, nothing caps it.
-            raise ApiError(411, "length_required", "send the upload with a Content-Length header")
+            raise ServiceError("send the upload with a Content-Length header", status=411, code="length_required")
         return await _read_multipart(request)
     if content_type == "application/json":
         return CreateBody(json=await _capped_body(request, limit))
-    raise ApiError(415, "unsupported_media_type", "send multipart/form-data with a 'file' field, or application/json")
+    raise ServiceError(
+        "send multipart/form-data with a 'file' field, or application/json", status=415, code="unsupported_media_type"
+    )
 
 
 def product_dict(item: ProductIn | str) -> dict[str, Any]:

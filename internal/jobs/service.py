@@ -1,8 +1,8 @@
 """JobService: the job use cases, one place for what the HTTP routes and cmd/enrich_file.py both do.
 
 Create a job from a CSV or a product list, create one for a signed upload and start it once uploaded, start a
-stored job whose first start failed, cancel / pause / resume, and read jobs back. It raises the errors of
-internal/platform/errors.py and never speaks HTTP: the routes parse, call and let internal/http/errors.py map.
+stored job whose first start failed, cancel / pause / resume, and read jobs back. Its errors are ServiceErrors
+(internal/domain/errors.py) and it never speaks HTTP: the routes parse, call and let internal/http/errors.py map.
 """
 
 from __future__ import annotations
@@ -16,17 +16,17 @@ from typing import Any, BinaryIO, Literal
 
 from internal.adapters.uploads.local import UploadStore
 from internal.app.state import StateManager
+from internal.domain.errors import ServiceError
 from internal.domain.lifecycle import TERMINAL_JOB_STATUSES, JobStatus
 from internal.http.schemas import JobOptions
 from internal.intake import CsvIntakeError, IntakeLimits
-from internal.jobs.facade import Enricher, ProgressView
+from internal.jobs.facade import Enricher, EnrichmentUnavailable, InvalidJobState, ProgressView
 from internal.jobs.job_options import job_options
 from internal.jobs.product_list import product_list_error, products_csv
 from internal.jobs.retry import FAILED_ROWS, UNFINISHED_ROWS, Retried, retry_rows
 from internal.jobs.upload import RowSamples, create_job_from_csv, ingest_upload
 from internal.ledger.records import Event, Job, NewJob, Progress, RowState
 from internal.platform.config import Settings
-from internal.platform.errors import EnrichmentUnavailable, InvalidJobState, JobNotStarted, UploadTooLarge
 
 Action = Literal["cancel", "pause", "resume"]
 # What a pause or resume that was accepted leads to. The workflow records the same status when it handles the
@@ -37,6 +37,35 @@ _ACCEPTED_STATUS: dict[Action, str] = {"pause": "paused", "resume": "running"}
 
 def new_job_id() -> str:
     return uuid.uuid4().hex[:16]
+
+
+class JobNotStarted(ServiceError):
+    """The job and its rows are stored, but the orchestrator could not start it: it stays `created` and a later
+    start (or the same request with its Idempotency-Key) starts it. `str()` says what happened; `message`, the
+    API's answer, adds how to start it."""
+
+    status = 503
+
+    def __init__(self, job_id: str, total_rows: int, cause: EnrichmentUnavailable) -> None:
+        said = f"job {job_id} was created with its {total_rows} rows but could not be started ({cause})"
+        path = f"/api/v1/jobs/{job_id}/start"
+        super().__init__(
+            said,
+            code=cause.code,
+            details={"job_id": job_id, "created": True, "status": "created", "start": {"method": "POST", "path": path}},
+        )
+        self.message = f"{said}; it stays 'created': start it with POST {path} once the service is back"
+        self.job_id, self.total_rows, self.cause = job_id, total_rows, cause
+
+
+class UploadTooLarge(ServiceError):
+    """A stored upload is larger than the limit (an S3 presigned PUT carries no size cap of its own)."""
+
+    status, code = 413, "too_large"
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(f"the upload is {size:,} bytes, larger than the limit of {limit:,} bytes")
+        self.size, self.limit = size, limit
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,22 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from internal.app.state import StateManager
+from internal.domain.errors import ServiceError
 from internal.intake import CsvIntake, CsvIntakeError, IntakeLimits, IntakeRow, IntakeSummary, RowError
 from internal.ledger.records import Job, NewJob, NewRow, Progress
-from internal.platform.errors import IntakeBusy
 
 # How many invalid (and truncated) rows an upload response lists; the rest are in the results with their reasons.
 INVALID_SAMPLE = 20
+
+
+class IntakeBusy(ServiceError):
+    """Another request (or process) is reading this job's rows in right now."""
+
+    status, code = 409, "intake_in_progress"
+
+    def __init__(self, job_id: str) -> None:
+        super().__init__(f"job {job_id!r} is being started by another request; wait for it to finish")
+        self.job_id = job_id
 
 
 @dataclass

@@ -7,7 +7,7 @@ import json
 import re
 from datetime import UTC, datetime
 
-from internal.http.errors import ApiError
+from internal.domain.errors import ServiceError
 from internal.http.schemas import (
     JOB_ID_PATTERN,
     CostsOut,
@@ -115,4 +115,4 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         # Normalised here so a date PostgreSQL cannot hold fails as a bad cursor, not deep in the driver.
         return datetime.fromisoformat(created).astimezone(UTC), job_id
     except (ValueError, TypeError, OverflowError) as err:
-        raise ApiError(422, "invalid_cursor", "cursor is not one this API handed out") from err
+        raise ServiceError("cursor is not one this API handed out", status=422, code="invalid_cursor") from err

@@ -6,10 +6,21 @@ from typing import Any, cast
 
 import asyncpg
 
-from internal.domain.lifecycle import JOB_TRANSITIONS, ROW_STATUSES, JobStatus, RowStatus
+from internal.domain.errors import ServiceError
+from internal.domain.lifecycle import JOB_TRANSITIONS, ROW_STATUSES, InvalidTransition, JobStatus, RowStatus
 from internal.ledger.records import Costs, Job, NewJob, Progress
 from internal.ledger.statements import INSERT_EVENT
-from internal.platform.db import InvalidTransition, JobNotFound, affected, from_record
+from internal.platform.db import affected, from_record
+
+
+class JobNotFound(ServiceError):
+    """No job has this id: one "not found" for every layer (stores, facade, service, API)."""
+
+    status, code = 404, "job_not_found"
+
+    def __init__(self, job_id: str) -> None:
+        super().__init__(f"job {job_id!r} not found")
+        self.job_id = job_id
 
 
 class JobStore:

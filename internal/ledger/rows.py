@@ -13,10 +13,10 @@ import asyncpg
 
 from internal.domain.lifecycle import OPEN_ROW_STATUSES, ROW_STATUSES, TERMINAL_ROW_STATUSES, RowStatus
 from internal.domain.rows import RowRef
-from internal.ledger.jobs import read_progress
+from internal.ledger.jobs import JobNotFound, read_progress
 from internal.ledger.records import NewRow, Progress, RowState
 from internal.ledger.statements import DELETE_COUNTS, DELETE_ROWS, INTAKE_COLUMNS, copy_insert, intake_records
-from internal.platform.db import JobNotFound, from_record
+from internal.platform.db import from_record
 
 _TERMINAL: Final = list(TERMINAL_ROW_STATUSES)
 _ROW_COLUMNS: Final = ("job_id", *INTAKE_COLUMNS)

@@ -41,18 +41,6 @@ DATABASE_UNAVAILABLE: Final[tuple[type[Exception], ...]] = (
 DatabaseDiskFull = asyncpg.exceptions.DiskFullError
 
 
-class JobNotFound(LookupError):
-    def __init__(self, job_id: str) -> None:
-        super().__init__(f"job {job_id!r} not found")
-        self.job_id = job_id
-
-
-class InvalidTransition(RuntimeError):
-    def __init__(self, job_id: str, current: str, target: str) -> None:
-        super().__init__(f"job {job_id!r} is {current}; it cannot become {target}")
-        self.job_id, self.current, self.target = job_id, current, target
-
-
 async def _connect(*args: Any, **kwargs: Any) -> asyncpg.Connection:
     try:
         return await asyncpg.connect(*args, **kwargs)

@@ -8,8 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import ValidationError
 
+from internal.domain.errors import validation_error
 from internal.http.deps import services
-from internal.http.errors import validation_error
 from internal.jobs.routes_submit import create_body_schema, parse_json, product_dict, read_create_body
 from internal.schedules.schemas import (
     SCHEDULE_ID_PATTERN,

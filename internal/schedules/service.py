@@ -4,7 +4,8 @@ A schedule's products go through the same intake as an upload and are stored onc
 (internal/schedules/store.py); its timing is a Temporal Schedule `schedule-<schedule_id>` whose every action starts
 ScheduledRunWorkflow (internal/schedules/workflow.py), which makes the run's job and runs it. PostgreSQL says what
 a schedule enriches and which jobs it made; Temporal says when it runs, whether it is paused and what runs next.
-Errors are those of internal/platform/errors.py; a Temporal that cannot be reached is EnrichmentUnavailable (503).
+Its refusals are ScheduleConflict (here), InvalidSchedule (spec.py) and ScheduleNotFound (store.py); a Temporal that
+cannot be reached is the job facade's EnrichmentUnavailable (503).
 """
 
 from __future__ import annotations
@@ -28,20 +29,16 @@ from temporalio.client import (
 from temporalio.service import RPCError, RPCStatusCode
 
 from internal.app.state import StateManager
+from internal.domain.errors import ServiceError
 from internal.http.schemas import JobOptions
 from internal.intake import CsvIntakeError, IntakeLimits
+from internal.jobs.facade import EnrichmentUnavailable
 from internal.jobs.job_options import job_options
 from internal.jobs.product_list import product_list_error, products_csv
 from internal.jobs.upload import read_rows
 from internal.platform.config import Settings
-from internal.platform.errors import (
-    EnrichmentUnavailable,
-    InvalidSchedule,
-    ScheduleConflict,
-    ScheduleNotFound,
-)
-from internal.schedules.spec import Timing, temporal_schedule, timing
-from internal.schedules.store import NewSchedule, Schedule, ScheduleRun, ScheduleStatus
+from internal.schedules.spec import InvalidSchedule, Timing, temporal_schedule, timing
+from internal.schedules.store import NewSchedule, Schedule, ScheduleNotFound, ScheduleRun, ScheduleStatus
 from internal.schedules.workflow import schedule_temporal_id
 
 T = TypeVar("T")
@@ -55,6 +52,13 @@ _POLL_SECONDS = 0.1
 
 def new_schedule_id() -> str:
     return uuid.uuid4().hex[:16]
+
+
+class ScheduleConflict(ServiceError):
+    """The schedule is in a state where the request makes no sense (deleted, a run already in progress); `code`
+    says which."""
+
+    status, code = 409, "invalid_transition"
 
 
 @dataclass(frozen=True)

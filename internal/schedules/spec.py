@@ -17,7 +17,7 @@ from temporalio.client import (
     ScheduleState,
 )
 
-from internal.platform.errors import InvalidSchedule
+from internal.domain.errors import ServiceError
 from internal.schedules.workflow import ScheduledRunInput, ScheduledRunWorkflow, run_workflow_id
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -26,6 +26,16 @@ _EVERY = re.compile(r"(\d+)([smhd])")
 MIN_EVERY_SECONDS = 1
 MAX_EVERY_SECONDS = 366 * 86400
 MAX_CRON_CHARS = 200
+
+
+class InvalidSchedule(ServiceError):
+    """A schedule's timing cannot be used (bad interval, bad cron expression, both or neither given)."""
+
+    status, code = 422, "invalid_schedule"
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}", details=[{"field": field, "message": message}])
+        self.field = field
 
 
 def parse_every(text: str) -> int:

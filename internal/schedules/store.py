@@ -12,6 +12,7 @@ from typing import Any, Final, Literal
 
 import asyncpg
 
+from internal.domain.errors import ServiceError
 from internal.domain.lifecycle import JobStatus
 from internal.ledger.records import NewRow
 from internal.ledger.statements import INTAKE_COLUMNS, copy_insert, intake_records
@@ -23,7 +24,9 @@ _TEMPLATE_COLUMNS: Final = ("schedule_id", *INTAKE_COLUMNS)
 _COPIED: Final = ", ".join(INTAKE_COLUMNS)
 
 
-class ScheduleNotFound(LookupError):
+class ScheduleNotFound(ServiceError):
+    status, code = 404, "schedule_not_found"
+
     def __init__(self, schedule_id: str) -> None:
         super().__init__(f"schedule {schedule_id!r} not found")
         self.schedule_id = schedule_id

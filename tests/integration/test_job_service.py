@@ -9,12 +9,15 @@ import pytest
 from temporalio.client import Client
 
 from internal.app.state import StateManager
+from internal.domain.options import InvalidOptions
 from internal.http.schemas import JobOptions
 from internal.intake import IntakeLimits
 from internal.jobs.enricher import TemporalEnricher
-from internal.jobs.service import JobService
+from internal.jobs.facade import InvalidJobState
+from internal.jobs.product_list import ProductListError
+from internal.jobs.service import JobNotStarted, JobService
+from internal.ledger.jobs import JobNotFound
 from internal.platform.config import Settings
-from internal.platform.errors import InvalidJobState, InvalidOptions, JobNotFound, JobNotStarted, ProductListError
 from internal.platform.stack.proc import free_port
 from internal.platform.stack.temporal_server import TemporalDevServer
 from tests.fakes.tcp_proxy import TcpProxy

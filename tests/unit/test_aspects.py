@@ -12,14 +12,14 @@ from temporalio.converter import DataConverter
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from bench.aspects_bench import detection, load_labelled
+from internal.adapters.scorers.vader import VaderScorer
+from internal.adapters.sources.demo import DemoSource
 from internal.domain.aggregate import mean_interval
 from internal.domain.aspect_vocabulary import ASPECTS
 from internal.domain.aspects import Aspect
 from internal.domain.findings import Findings, analyse
 from internal.domain.models import Label, Review, ReviewScore
 from internal.domain.quotes import Quote
-from internal.scorers.vader import VaderScorer
-from internal.sources.demo import DemoSource
 
 _WEIGHTS = {"love": 0.8, "great": 0.7, "good": 0.5, "fine": 0.2, "dies": -0.6, "bad": -0.6, "awful": -0.9}
 
