@@ -55,7 +55,7 @@ class Services:
         )
         self.schedules = ScheduleService(
             settings=self.settings,
-            state=self.state,
+            schedules=self.state.schedules,
             temporal=self.temporal,
             intake_limits=self.intake_limits,
             require_space=lambda: require_space(self.settings),

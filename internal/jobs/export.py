@@ -7,8 +7,8 @@ import io
 from collections.abc import AsyncIterator
 from typing import Any
 
-from internal.app.state import StateManager
 from internal.domain.settle import RowResult
+from internal.jobs.stores import JobStores
 from internal.ledger.records import Job, RowState
 
 # Result columns appended after the original ones, in this order.
@@ -116,7 +116,7 @@ def csv_cells(cells: dict[str, Any]) -> dict[str, Any]:
     return {**cells, "reason": reason, "demo_data": "true" if demo else "false"}
 
 
-async def csv_stream(state: StateManager, job: Job, page: int = 1000) -> AsyncIterator[str]:
+async def csv_stream(state: JobStores, job: Job, page: int = 1000) -> AsyncIterator[str]:
     """Stream every row, original columns first, keyset-paged so memory stays flat for any job size."""
     original = list(job.header) or ["product_id"]
     # An input column named like a result column would be ambiguous in a spreadsheet: prefix ours.
@@ -128,7 +128,7 @@ async def csv_stream(state: StateManager, job: Job, page: int = 1000) -> AsyncIt
     writer.writerow([neutralise(c) for c in original + ours])
     after = 0
     while True:
-        rows = await state.get_results(job.job_id, after_row=after, limit=page)
+        rows = await state.rows.get_results(job.job_id, after_row=after, limit=page)
         for row in rows:
             cells = list(row.cells) + [""] * (len(original) - len(row.cells))
             extra = csv_cells(result_cells(row))

@@ -15,7 +15,6 @@ from datetime import datetime
 from typing import Any, BinaryIO, Literal
 
 from internal.adapters.uploads.local import UploadStore
-from internal.app.state import StateManager
 from internal.domain.lifecycle import TERMINAL_JOB_STATUSES, JobStatus
 from internal.http.schemas import JobOptions
 from internal.intake import CsvIntakeError, IntakeLimits
@@ -23,6 +22,7 @@ from internal.jobs.facade import Enricher, ProgressView
 from internal.jobs.job_options import job_options
 from internal.jobs.product_list import product_list_error, products_csv
 from internal.jobs.retry import FAILED_ROWS, UNFINISHED_ROWS, Retried, retry_rows
+from internal.jobs.stores import JobStores
 from internal.jobs.upload import RowSamples, create_job_from_csv, ingest_upload
 from internal.ledger.records import Event, Job, NewJob, Progress, RowState
 from internal.platform.config import Settings
@@ -54,7 +54,7 @@ class Started:
 @dataclass
 class JobService:
     settings: Settings
-    state: StateManager
+    state: JobStores
     enricher: Enricher
     intake_limits: IntakeLimits
     # Where signed uploads are stored; None where there are none (cmd/enrich_file.py reads a local file).
@@ -113,23 +113,23 @@ class JobService:
 
     async def create_for_upload(self, *, filename: str | None, options: JobOptions) -> Job:
         """An empty job waiting for its signed upload."""
-        job, _ = await self.state.create_job(
+        job, _ = await self.state.jobs.create_job(
             NewJob(job_id=new_job_id(), filename=filename, options=self.resolve_options(options))
         )
         return job
 
     async def check_uploadable(self, job_id: str) -> Job:
         """The job if a file may still be uploaded for it."""
-        job = await self.state.get_job(job_id)
+        job = await self.state.jobs.get_job(job_id)
         _check_startable(job)
         return job
 
     async def start(self, job_id: str) -> Started:
         """Start a job: one whose rows are stored but whose start failed (the orchestrator was down), or one whose
         CSV was uploaded to its signed URL. Starting twice starts one workflow."""
-        job = await self.state.get_job(job_id)
+        job = await self.state.jobs.get_job(job_id)
         if self._start_failed(job):
-            progress = await self.state.get_progress(job_id)
+            progress = await self.state.jobs.get_progress(job_id)
             return Started(job, progress, await self._start(job, progress))
         _check_startable(job)
         self.require_space()
@@ -155,7 +155,7 @@ class JobService:
         if status is None:
             # A cancel: an unstarted job is cancelled at once; a started one is `cancelling` until its workflow
             # has closed its rows, whatever status (paused, running) it still shows this instant.
-            current = (await self.state.get_job(job_id)).status
+            current = (await self.state.jobs.get_job(job_id)).status
             status = current if current in TERMINAL_JOB_STATUSES else "cancelling"
         return status
 
@@ -168,11 +168,11 @@ class JobService:
         return await retry_rows(self.state, self.enricher, job_id, UNFINISHED_ROWS)
 
     async def get(self, job_id: str) -> Job:
-        return await self.state.get_job(job_id)
+        return await self.state.jobs.get_job(job_id)
 
     async def get_with_progress(self, job_id: str) -> tuple[Job, ProgressView]:
         progress = await self.enricher.get_progress(job_id)
-        return await self.state.get_job(job_id), progress
+        return await self.state.jobs.get_job(job_id), progress
 
     async def progress(self, job_id: str) -> ProgressView:
         return await self.enricher.get_progress(job_id)
@@ -180,14 +180,14 @@ class JobService:
     async def list_jobs(
         self, *, limit: int, status: JobStatus | None = None, before: tuple[datetime, str] | None = None
     ) -> list[Job]:
-        return await self.state.list_jobs(limit=limit, status=status, before=before)
+        return await self.state.jobs.list_jobs(limit=limit, status=status, before=before)
 
     async def results(self, job_id: str, *, after: int, limit: int) -> list[RowState]:
-        return await self.state.get_results(job_id, after_row=after, limit=limit)
+        return await self.state.rows.get_results(job_id, after_row=after, limit=limit)
 
     async def events(self, job_id: str, *, after: int, limit: int) -> list[Event]:
-        await self.state.get_job(job_id)  # JobNotFound for an unknown job rather than an empty list
-        return await self.state.list_events(job_id, after_id=after, limit=limit)
+        await self.state.jobs.get_job(job_id)  # JobNotFound for an unknown job rather than an empty list
+        return await self.state.events.list_events(job_id, after_id=after, limit=limit)
 
     @staticmethod
     def _start_failed(job: Job) -> bool:
@@ -197,9 +197,9 @@ class JobService:
     async def _start_new(self, job: Job, progress: Progress, samples: RowSamples) -> Started:
         """Start a job whose rows were just stored; one in which no row can run (every row invalid) is failed at
         once with the reason, and never started: the upload answer already says how it ended."""
-        failed = await self.state.fail_if_nothing_can_run(job.job_id)
+        failed = await self.state.jobs.fail_if_nothing_can_run(job.job_id)
         if failed is not None:
-            return Started(failed, await self.state.get_progress(job.job_id), None, samples=samples)
+            return Started(failed, await self.state.jobs.get_progress(job.job_id), None, samples=samples)
         return Started(job, progress, await self._start(job, progress), samples=samples)
 
     async def _start(self, job: Job, progress: Progress) -> str:

@@ -27,7 +27,6 @@ from temporalio.client import (
 )
 from temporalio.service import RPCError, RPCStatusCode
 
-from internal.app.state import StateManager
 from internal.http.schemas import JobOptions
 from internal.intake import CsvIntakeError, IntakeLimits
 from internal.jobs.job_options import job_options
@@ -41,7 +40,7 @@ from internal.platform.errors import (
     ScheduleNotFound,
 )
 from internal.schedules.spec import Timing, temporal_schedule, timing
-from internal.schedules.store import NewSchedule, Schedule, ScheduleRun, ScheduleStatus
+from internal.schedules.store import NewSchedule, Schedule, ScheduleRun, ScheduleStatus, ScheduleStore
 from internal.schedules.workflow import schedule_temporal_id
 
 T = TypeVar("T")
@@ -92,7 +91,7 @@ class ScheduleView:
 @dataclass
 class ScheduleService:
     settings: Settings
-    state: StateManager
+    schedules: ScheduleStore
     # None where jobs run in-process (ENRICHER=channel): there is no scheduler to ask.
     temporal: Client | None
     intake_limits: IntakeLimits
@@ -115,7 +114,7 @@ class ScheduleService:
         resolved = job_options(self.settings, options or JobOptions())
         self.require_space()
         schedule_id = new_schedule_id()
-        store = self.state.schedules
+        store = self.schedules
         await store.create_schedule(
             NewSchedule(
                 schedule_id=schedule_id,
@@ -165,11 +164,11 @@ class ScheduleService:
             raise product_list_error(err, columns) from None
 
     async def list(self, *, limit: int = 100) -> list[Schedule]:
-        return await self.state.schedules.list_schedules(limit=limit)
+        return await self.schedules.list_schedules(limit=limit)
 
     async def get(self, schedule_id: str) -> ScheduleView:
-        schedule = await self.state.schedules.get_schedule(schedule_id)
-        runs = await self.state.schedules.recent_runs(schedule_id, limit=RECENT_RUNS)
+        schedule = await self.schedules.get_schedule(schedule_id)
+        runs = await self.schedules.recent_runs(schedule_id, limit=RECENT_RUNS)
         temporal_id = schedule_temporal_id(schedule_id)
         if schedule.status == "deleted":
             return ScheduleView(schedule, "deleted", temporal_id, runs=runs)
@@ -215,9 +214,9 @@ class ScheduleService:
             run = next((w for w in _started(described) if w not in before), None)
             if run is None and not await _pause_until(deadline):
                 return Triggered(state, None, None)
-        job_id = await self.state.schedules.job_of_run(run)
+        job_id = await self.schedules.job_of_run(run)
         while job_id is None and await _pause_until(deadline):
-            job_id = await self.state.schedules.job_of_run(run)
+            job_id = await self.schedules.job_of_run(run)
         return Triggered(state, run, job_id)
 
     async def delete(self, schedule_id: str) -> str:
@@ -242,13 +241,13 @@ class ScheduleService:
         return self._client().get_schedule_handle(schedule_temporal_id(schedule_id))
 
     async def _live(self, schedule_id: str, action: str) -> Schedule:
-        schedule = await self.state.schedules.get_schedule(schedule_id)
+        schedule = await self.schedules.get_schedule(schedule_id)
         if schedule.status == "deleted":
             raise ScheduleConflict(f"schedule {schedule_id!r} is deleted; it cannot {action}", code="schedule_deleted")
         return schedule
 
     async def _record(self, schedule_id: str, status: ScheduleStatus) -> str:
-        return (await self.state.schedules.set_status(schedule_id, status)).status
+        return (await self.schedules.set_status(schedule_id, status)).status
 
     async def _create_temporal(self, schedule_id: str, when: Timing, name: str | None) -> ScheduleHandle:
         label = f"{name!r} ({schedule_id})" if name else schedule_id

@@ -193,7 +193,7 @@ def outcome(rows: list[RowState]) -> list[tuple[object, ...]]:
 
 async def all_results(state: StateManager, job_id: str) -> list[RowState]:
     rows: list[RowState] = []
-    while page := await state.get_results(job_id, after_row=rows[-1].row_num if rows else 0, limit=1000):
+    while page := await state.rows.get_results(job_id, after_row=rows[-1].row_num if rows else 0, limit=1000):
         rows.extend(page)
     return rows
 
@@ -204,7 +204,7 @@ async def watch_until_terminal(state: StateManager, job_id: str, timeout: float)
     async with asyncio.timeout(timeout):
         while True:
             try:
-                p = await state.get_progress(job_id)
+                p = await state.jobs.get_progress(job_id)
             except _DB_DOWN:
                 await asyncio.sleep(0.5)  # PostgreSQL itself is down in some tests
                 continue

@@ -72,7 +72,7 @@ async def test_same_job_same_results(enricher: Enricher, state: StateManager, te
     job_id = await new_job(state, PRODUCTS, OPTIONS)
     await enricher.enrich(job_id)
     await wait_until_done(state, job_id, client=temporal_client if isinstance(enricher, TemporalEnricher) else None)
-    rows = await state.get_results(job_id, limit=100)
+    rows = await state.rows.get_results(job_id, limit=100)
     progress = await enricher.get_progress(job_id)
     assert progress.status == "completed" and progress.percent == 100.0
     assert sum(progress.counts.values()) == progress.total == len(PRODUCTS)

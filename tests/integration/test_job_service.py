@@ -32,7 +32,7 @@ async def test_a_job_made_without_the_api_gets_the_service_defaults(
     started = await jobs.create_from_csv(io.BytesIO(b"product_id\npos-1\n"), options=JobOptions(window=7))
     assert started.workflow_id == f"job-{started.job.job_id}"
     # Same options as an upload through the API: the job's own, over REVIEW_SOURCE / SCORER_CHAIN / REVIEW_MAX_AGE.
-    stored = (await state.get_job(started.job.job_id)).options
+    stored = (await state.jobs.get_job(started.job.job_id)).options
     assert stored == {"source": "demo", "scorer_chain": ["vader"], "review_max_age": 86400, "window": 7}
     # No worker polls this task queue, so the job never ran: a cancel closes it at once.
     assert await jobs.act(started.job.job_id, "cancel") == "cancelled"
@@ -68,7 +68,7 @@ async def test_a_start_that_fails_leaves_the_job_stored_and_startable(
     with pytest.raises(JobNotStarted) as failed:
         await jobs.create_from_csv(io.BytesIO(b"product_id\npos-1\npos-2\n"))
     assert failed.value.code == "orchestrator_unavailable"
-    job = await state.get_job(failed.value.job_id)
+    job = await state.jobs.get_job(failed.value.job_id)
     assert (job.status, job.intake_complete, failed.value.total_rows) == ("created", True, 2)
     await proxy.up()
     started = await jobs.start(job.job_id)  # the stored job, not an upload
