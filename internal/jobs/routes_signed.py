@@ -29,7 +29,7 @@ async def signed_url(request: Request, body: SignedUrlRequest | None = None) -> 
     svc = services(request)
     require_space(svc.settings)
     body = body or SignedUrlRequest()
-    job = await svc.jobs.create_for_upload(filename=body.filename, options=body.options)
+    job = await svc.jobs.create_for_upload(filename=body.filename, options=body.options.as_dict())
     target = await svc.uploads.target(job.job_id, str(request.base_url).rstrip("/"))
     return SignedUrl(
         job_id=job.job_id,

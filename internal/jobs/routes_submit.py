@@ -134,13 +134,15 @@ async def create_job(
     body = await read_create_body(request)
     if body.stream is not None:
         started = await svc.jobs.create_from_csv(
-            body.stream, filename=body.filename, options=body.options, idempotency_key=idempotency_key
+            body.stream, filename=body.filename, options=body.options.as_dict(), idempotency_key=idempotency_key
         )
     else:
         assert body.json is not None
         parsed = parse_json(CreateJobJson, body.json)
         started = await svc.jobs.create_from_products(
-            [product_dict(p) for p in parsed.products], options=parsed.options, idempotency_key=idempotency_key
+            [product_dict(p) for p in parsed.products],
+            options=parsed.options.as_dict(),
+            idempotency_key=idempotency_key,
         )
     if not started.created:
         # The same request again: the job as it is now (started, if the first attempt could not start it).

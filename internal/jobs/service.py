@@ -16,7 +16,6 @@ from typing import Any, BinaryIO, Literal
 
 from internal.adapters.uploads.local import UploadStore
 from internal.domain.lifecycle import TERMINAL_JOB_STATUSES, JobStatus
-from internal.http.schemas import JobOptions
 from internal.intake import CsvIntakeError, IntakeLimits
 from internal.jobs.facade import Enricher, ProgressView
 from internal.jobs.job_options import job_options
@@ -64,7 +63,7 @@ class JobService:
     # Raises when there is no room for a new job's rows (the API's free-disk check); called before an intake.
     require_space: Callable[[], None] = lambda: None
 
-    def resolve_options(self, options: JobOptions) -> dict[str, Any]:
+    def resolve_options(self, options: Mapping[str, Any] | None) -> dict[str, Any]:
         """The options stored with a new job; InvalidOptions when they name an adapter this service lacks."""
         return job_options(self.settings, options)
 
@@ -73,7 +72,7 @@ class JobService:
         stream: BinaryIO,
         *,
         filename: str | None = None,
-        options: JobOptions | None = None,
+        options: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
         job_id: str | None = None,
     ) -> Started:
@@ -84,7 +83,7 @@ class JobService:
             stream,
             job_id=job_id or new_job_id(),
             filename=filename,
-            options=self.resolve_options(options or JobOptions()),
+            options=self.resolve_options(options),
             idempotency_key=idempotency_key,
             limits=self.intake_limits,
         )
@@ -100,7 +99,7 @@ class JobService:
         self,
         products: Sequence[Mapping[str, object]],
         *,
-        options: JobOptions | None = None,
+        options: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
     ) -> Started:
         """As create_from_csv, for a list of products (mappings with a `product_id`); what the intake refuses is
@@ -111,7 +110,7 @@ class JobService:
         except CsvIntakeError as err:
             raise product_list_error(err, columns) from None
 
-    async def create_for_upload(self, *, filename: str | None, options: JobOptions) -> Job:
+    async def create_for_upload(self, *, filename: str | None, options: Mapping[str, Any] | None) -> Job:
         """An empty job waiting for its signed upload."""
         job, _ = await self.state.jobs.create_job(
             NewJob(job_id=new_job_id(), filename=filename, options=self.resolve_options(options))

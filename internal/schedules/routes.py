@@ -106,7 +106,7 @@ async def create_schedule(request: Request) -> ScheduleCreated:
             every=fields.every,
             cron=fields.cron,
             name=fields.name,
-            options=body.options,
+            options=body.options.as_dict(),
             filename=body.filename,
         )
     else:
@@ -116,7 +116,7 @@ async def create_schedule(request: Request) -> ScheduleCreated:
             [product_dict(p) for p in parsed.products],
             every=parsed.every,
             cron=parsed.cron,
-            options=parsed.options,
+            options=parsed.options.as_dict(),
             name=parsed.name,
         )
     schedule = created.schedule

@@ -27,7 +27,6 @@ from temporalio.client import (
 )
 from temporalio.service import RPCError, RPCStatusCode
 
-from internal.http.schemas import JobOptions
 from internal.intake import CsvIntakeError, IntakeLimits
 from internal.jobs.job_options import job_options
 from internal.jobs.product_list import product_list_error, products_csv
@@ -103,7 +102,7 @@ class ScheduleService:
         *,
         every: str | None,
         cron: str | None,
-        options: JobOptions | None = None,
+        options: Mapping[str, Any] | None = None,
         name: str | None = None,
         filename: str | None = None,
     ) -> ScheduleCreated:
@@ -111,7 +110,7 @@ class ScheduleService:
         then create the Temporal Schedule (a refusal or an unreachable Temporal removes the record again)."""
         when = timing(every, cron)
         self._client()  # refused before anything is stored where there is no Temporal
-        resolved = job_options(self.settings, options or JobOptions())
+        resolved = job_options(self.settings, options)
         self.require_space()
         schedule_id = new_schedule_id()
         store = self.schedules
@@ -153,7 +152,7 @@ class ScheduleService:
         *,
         every: str | None,
         cron: str | None,
-        options: JobOptions | None = None,
+        options: Mapping[str, Any] | None = None,
         name: str | None = None,
     ) -> ScheduleCreated:
         """As create_from_csv, for a product list (what the intake refuses names the product field)."""

@@ -29,7 +29,7 @@ async def test_a_job_made_without_the_api_gets_the_service_defaults(
     settings: Settings, state: StateManager, temporal_client: Client
 ) -> None:
     jobs = _service(settings, state, temporal_client)
-    started = await jobs.create_from_csv(io.BytesIO(b"product_id\npos-1\n"), options=JobOptions(window=7))
+    started = await jobs.create_from_csv(io.BytesIO(b"product_id\npos-1\n"), options=JobOptions(window=7).as_dict())
     assert started.workflow_id == f"job-{started.job.job_id}"
     # Same options as an upload through the API: the job's own, over REVIEW_SOURCE / SCORER_CHAIN / REVIEW_MAX_AGE.
     stored = (await state.jobs.get_job(started.job.job_id)).options
@@ -43,7 +43,7 @@ async def test_use_case_errors_are_domain_errors(
 ) -> None:
     jobs = _service(settings, state, temporal_client)
     with pytest.raises(InvalidOptions) as bad:
-        await jobs.create_from_csv(io.BytesIO(b"product_id\nA\n"), options=JobOptions(source="walmart"))
+        await jobs.create_from_csv(io.BytesIO(b"product_id\nA\n"), options=JobOptions(source="walmart").as_dict())
     assert bad.value.problems[0]["field"] == "options.source"
     with pytest.raises(ProductListError) as refused:
         # A field named like product_id but for its case is a second id column: the set of fields is refused.
@@ -51,7 +51,7 @@ async def test_use_case_errors_are_domain_errors(
     assert (refused.value.code, refused.value.field) == ("duplicate_header", "products"), refused.value
     with pytest.raises(JobNotFound):
         await jobs.start("no-such-job")
-    waiting = await jobs.create_for_upload(filename="p.csv", options=JobOptions())
+    waiting = await jobs.create_for_upload(filename="p.csv", options={})
     with pytest.raises(InvalidJobState) as nothing:
         await jobs.start(waiting.job_id)  # no upload store here, so nothing can have been uploaded
     assert nothing.value.code == "no_upload"
