@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, BinaryIO, Literal
@@ -17,6 +17,7 @@ from typing import Any, BinaryIO, Literal
 from internal.adapters.uploads.local import UploadStore
 from internal.domain.lifecycle import TERMINAL_JOB_STATUSES, JobStatus
 from internal.intake import CsvIntakeError, IntakeLimits
+from internal.jobs.export import csv_stream
 from internal.jobs.facade import Enricher, ProgressView
 from internal.jobs.job_options import job_options
 from internal.jobs.product_list import product_list_error, products_csv
@@ -183,6 +184,10 @@ class JobService:
 
     async def results(self, job_id: str, *, after: int, limit: int) -> list[RowState]:
         return await self.state.rows.get_results(job_id, after_row=after, limit=limit)
+
+    def export_csv(self, job: Job) -> AsyncIterator[str]:
+        """Every row of the job as CSV text, a page at a time (export.py says how a row becomes cells)."""
+        return csv_stream(lambda after, limit: self.results(job.job_id, after=after, limit=limit), job)
 
     async def events(self, job_id: str, *, after: int, limit: int) -> list[Event]:
         await self.state.jobs.get_job(job_id)  # JobNotFound for an unknown job rather than an empty list
