@@ -123,8 +123,8 @@ class HeldCompletion:
         self.released = asyncio.Event()
         self.held = asyncio.Event()
         self._write = state.jobs.set_job_status
-        # The worker's activities call the manager's attribute at call time (StateActivities keeps the manager).
-        monkeypatch.setattr(state, "set_job_status", self._set_job_status)
+        # The worker's activities call the store's attribute at call time (StateActivities keeps the job store).
+        monkeypatch.setattr(state.jobs, "set_job_status", self._set_job_status)
 
     async def _set_job_status(self, job_id: str, status: JobStatus, **kw: Any) -> Job:
         job = await self._write(job_id, status, **kw)
