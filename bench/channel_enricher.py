@@ -22,8 +22,9 @@ from typing import Any, TypeVar
 
 from temporalio.exceptions import ApplicationError
 
-from internal.app.state import InvalidTransition, StateManager
+from internal.app.state import StateManager
 from internal.domain.attempt import RowAttempt, next_attempt
+from internal.domain.lifecycle import InvalidTransition
 from internal.domain.options import JobRunOptions
 from internal.enrichment import contracts
 from internal.enrichment.activities import EnrichmentActivities
@@ -119,13 +120,13 @@ class ChannelEnricher(Enricher):
         if job.status != "running" or job_id not in self._running:
             raise InvalidJobState(f"job {job_id!r} is {job.status}; only a running job can be paused")
         self._running[job_id].clear()
-        await self.state.set_job_status(job_id, "paused")
+        await self.state.jobs.set_job_status(job_id, "paused")
 
     async def resume(self, job_id: str) -> None:
         job = await self._job(job_id)
         if job.status != "paused" or job_id not in self._running:
             raise InvalidJobState(f"job {job_id!r} is {job.status}; only a paused job can be resumed")
-        await self.state.set_job_status(job_id, "running")
+        await self.state.jobs.set_job_status(job_id, "running")
         self._running[job_id].set()
 
     async def close(self) -> None:
@@ -138,7 +139,7 @@ class ChannelEnricher(Enricher):
     async def _run_job(self, job_id: str, options: dict[str, Any]) -> None:
         run = JobRunOptions.from_stored(options)
         opts, per_attempt, workflow_id = run.enrichment, run.enrichment.pages_per_attempt, f"channel-{job_id}"
-        await self.state.set_job_status(job_id, "running", workflow_id=workflow_id)
+        await self.state.jobs.set_job_status(job_id, "running", workflow_id=workflow_id)
         window = asyncio.Semaphore(run.window)
         fetch_q: asyncio.Queue[_RowWork] = asyncio.Queue(run.window)
         score_q: asyncio.Queue[_RowWork] = asyncio.Queue(run.window)
@@ -156,7 +157,7 @@ class ChannelEnricher(Enricher):
                 idle.set()
 
         async def fail(work: _RowWork, reason: str) -> None:
-            await self.state.set_row_state(job_id, work.row_num, "failed", reason=reason, attempt=work.at.attempt)
+            await self.state.rows.set_row_state(job_id, work.row_num, "failed", reason=reason, attempt=work.at.attempt)
             row_done()
 
         async def producer() -> None:
@@ -164,7 +165,7 @@ class ChannelEnricher(Enricher):
             after = 0
             while True:
                 # Rows left `running` by a crashed process are taken again: this pipeline keeps no other record.
-                page = await self.state.page_row_keys(
+                page = await self.state.rows.page_row_keys(
                     job_id, after_row=after, limit=run.page_size, statuses=("pending", "running")
                 )
                 if not page:
@@ -238,17 +239,17 @@ class ChannelEnricher(Enricher):
             await idle.wait()
         except asyncio.CancelledError:
             with contextlib.suppress(InvalidTransition):
-                await self.state.set_job_status(job_id, "cancelling")
+                await self.state.jobs.set_job_status(job_id, "cancelling")
             for task in stages:
                 task.cancel()
             await asyncio.gather(*stages, return_exceptions=True)
-            await self.state.close_open_rows(job_id, "cancelled", "job cancelled before this row finished")
-            await self.state.set_job_status(job_id, "cancelled")
-            await self.state.append_event(job_id, "job.cancelled", {})
+            await self.state.rows.close_open_rows(job_id, "cancelled", "job cancelled before this row finished")
+            await self.state.jobs.set_job_status(job_id, "cancelled")
+            await self.state.events.append_event(job_id, "job.cancelled", {})
             raise
         finally:
             for task in stages:
                 task.cancel()
         with contextlib.suppress(InvalidTransition):
-            await self.state.set_job_status(job_id, "completed")
-        await self.state.append_event(job_id, "job.completed", {"enricher": "channel"})
+            await self.state.jobs.set_job_status(job_id, "completed")
+        await self.state.events.append_event(job_id, "job.completed", {"enricher": "channel"})

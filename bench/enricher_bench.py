@@ -91,7 +91,7 @@ async def _job(state: StateManager, rows: int, *, fresh: bool = True) -> str:
 async def _run(enricher: Enricher, state: StateManager, job_id: str) -> float:
     started = time.perf_counter()
     await enricher.enrich(job_id)
-    while (await state.get_progress(job_id)).status not in ("completed", "failed", "cancelled"):
+    while (await state.jobs.get_progress(job_id)).status not in ("completed", "failed", "cancelled"):
         await asyncio.sleep(0.2)
     return time.perf_counter() - started
 
@@ -170,10 +170,10 @@ async def run(rows: int, latency_rows: int) -> dict[str, Any]:
             meter.start()
             out["reused_s"] = await _run(TemporalEnricher(state, client, "bench"), state, reused_job)
             out["reused_cpu"] = meter.per_row_ms(rows)
-            out["reused_costs"] = dataclasses.asdict((await state.get_progress(reused_job)).costs)
+            out["reused_costs"] = dataclasses.asdict((await state.jobs.get_progress(reused_job)).costs)
         out["server_actions_per_product"] = sum(spent.values()) / rows
         out["server_actions_by_type"] = {k: round(v / rows, 2) for k, v in spent.most_common()}
-        first = await state.get_progress(job_id)
+        first = await state.jobs.get_progress(job_id)
         out["progress"], out["fetched_costs"] = first.counts, dataclasses.asdict(first.costs)
         out.update(await _costs(client, job_id))
 

@@ -68,7 +68,7 @@ async def check(rows: int, limit: float, workers: int) -> int:
                     started = time.monotonic()
                     job_id = await limited.run_job(state, products, timeout=rows / limit * 3 + 120)
                     took = time.monotonic() - started
-            progress = await state.get_progress(job_id)
+            progress = await state.jobs.get_progress(job_id)
         finally:
             await state.close()
     # One request per product: each request is its own product for busy_period.

@@ -100,7 +100,7 @@ async def _job_with_workers(
         before = {"server": cpu_seconds([server]), "workers": cpu_seconds(workers_ps), "postgres": 0.0}
         started = time.perf_counter()
         await TemporalEnricher(state, client, queue).enrich(job_id)
-        while (await state.get_progress(job_id)).status not in ("completed", "failed", "cancelled"):
+        while (await state.jobs.get_progress(job_id)).status not in ("completed", "failed", "cancelled"):
             await asyncio.sleep(0.2)
         elapsed = time.perf_counter() - started
         after = {"server": cpu_seconds([server]), "workers": cpu_seconds(workers_ps), "postgres": postgres_since(pg)}

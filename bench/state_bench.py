@@ -77,7 +77,7 @@ async def measure_progress(state: StateManager, job_id: str, reads: int = 300) -
     timings = []
     for _ in range(reads):
         t = time.perf_counter()
-        await state.get_progress(job_id)
+        await state.jobs.get_progress(job_id)
         timings.append((time.perf_counter() - t) * 1000)
     timings.sort()
     return statistics.median(timings), timings[int(len(timings) * 0.99) - 1]

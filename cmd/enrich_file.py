@@ -39,7 +39,7 @@ async def _main(path: Path, window: int | None, poll: float) -> int:
         )
         with path.open("rb") as fh:
             try:
-                started = await jobs.create_from_csv(fh, filename=path.name, options=options)
+                started = await jobs.create_from_csv(fh, filename=path.name, options=options.as_dict())
             except CsvIntakeError as err:
                 print(f"{path}: {err.message} [{err.code}]", file=sys.stderr)
                 return 2

@@ -11,7 +11,8 @@ from internal.app.wiring import database
 from internal.http.serve import check_api_settings, serve_api
 from internal.platform.config import load_settings
 from internal.platform.logs import configure_logging
-from internal.platform.startup import exit_skipping_finalization, guarded, stop_on_signals
+from internal.platform.signals import stop_on_signals
+from internal.platform.startup import exit_skipping_finalization, guarded
 
 
 async def _main() -> int:

@@ -12,7 +12,8 @@ from contextlib import AsyncExitStack
 from internal.app.wiring import build_adapters, database, run_worker
 from internal.platform.config import load_settings
 from internal.platform.logs import configure_logging
-from internal.platform.startup import exit_skipping_finalization, guarded, stop_on_signals
+from internal.platform.signals import stop_on_signals
+from internal.platform.startup import exit_skipping_finalization, guarded
 
 
 async def _main() -> int:

@@ -55,9 +55,9 @@ def activities(
     rate_limited: Collection[str] = (),
 ) -> list[Callable[..., Any]]:
     return [
-        *StateActivities(state).all(),
+        *StateActivities(state.jobs, state.rows, state.events).all(),
         *EnrichmentActivities(state, sources, scorers).all(),
-        *ScheduleActivities(state, rate_limited).all(),
+        *ScheduleActivities(state.schedules, state.jobs, state.rows, state.events, rate_limited).all(),
     ]
 
 

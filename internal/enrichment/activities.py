@@ -18,11 +18,11 @@ from temporalio.exceptions import ApplicationError
 
 from internal.adapters.scorers.base import PermanentScorerError, Scorer, ScorerError, Summarizer
 from internal.adapters.sources.base import ReviewSource
-from internal.app.ports import RowEnrichment
 from internal.enrichment import contracts, metrics
 from internal.enrichment.analyze import FeedbackActivities
 from internal.enrichment.beats import heartbeat, heartbeating, local, permanent, transient
 from internal.enrichment.fetch_activities import FetchActivities
+from internal.enrichment.ports import EnrichmentStores
 
 SCORE_BATCH = 100
 # An escalated scorer looks again only at reviews the cheaper one was unsure about.
@@ -31,7 +31,7 @@ UNCERTAIN_CONFIDENCE = 0.5
 
 class EnrichmentActivities:
     def __init__(
-        self, state: RowEnrichment, sources: Mapping[str, ReviewSource], scorers: Mapping[str, Scorer]
+        self, state: EnrichmentStores, sources: Mapping[str, ReviewSource], scorers: Mapping[str, Scorer]
     ) -> None:
         self._state = state
         self._scorers = scorers
@@ -58,17 +58,17 @@ class EnrichmentActivities:
         scorer = self._scorer(inp.scorer)
         if not local():
             # In-process scoring (a local activity) is over before anyone could read this stage: skip the write.
-            await self._state.set_row_state(
+            await self._state.rows.set_row_state(
                 inp.job_id, inp.row_num, "running", stage=f"score ({inp.scorer})", attempt=inp.attempt
             )
         only_ids: list[str] | None = None
         if inp.only_uncertain_from is not None:
-            only_ids = await self._state.uncertain_review_ids(
+            only_ids = await self._state.reviews.uncertain_review_ids(
                 inp.job_id, inp.row_num, inp.only_uncertain_from, UNCERTAIN_CONFIDENCE
             )
         scored = 0
         while True:
-            batch = await self._state.unscored_reviews(
+            batch = await self._state.reviews.unscored_reviews(
                 inp.job_id, inp.row_num, inp.scorer, limit=SCORE_BATCH, only_ids=only_ids
             )
             if not batch:
@@ -78,12 +78,12 @@ class EnrichmentActivities:
                 scores = await heartbeating(scorer.score(batch), scored)
             except (PermanentScorerError, ScorerError) as err:
                 metrics.scorer_call(inp.scorer, err, time.monotonic() - started)
-                await self._state.add_costs(inp.job_id, inp.row_num, scorer_calls=1)
+                await self._state.reviews.add_costs(inp.job_id, inp.row_num, scorer_calls=1)
                 if isinstance(err, PermanentScorerError):
                     raise permanent(err) from err
                 raise transient(err, err.retry_after) from err
             metrics.scorer_call(inp.scorer, None, time.monotonic() - started)
-            await self._state.store_scores(inp.job_id, inp.row_num, scores, calls=1)
+            await self._state.reviews.store_scores(inp.job_id, inp.row_num, scores, calls=1)
             scored += len(scores)
             if len(batch) < SCORE_BATCH:
                 # The last batch: no query for an empty one, and no heartbeat (a billed action) for nothing.

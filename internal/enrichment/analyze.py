@@ -11,19 +11,19 @@ from typing import Any, cast
 from temporalio import activity
 
 from internal.adapters.scorers.base import Summarizer
-from internal.app.ports import RowEnrichment
 from internal.domain.lifecycle import RowStatus
 from internal.domain.models import ProductSentiment, Review
 from internal.domain.reuse import score_change
 from internal.domain.settle import RowResult, settle
 from internal.enrichment import contracts, metrics
 from internal.enrichment.beats import heartbeating
+from internal.enrichment.ports import EnrichmentStores
 
 log = logging.getLogger(__name__)
 
 
 class FeedbackActivities:
-    def __init__(self, state: RowEnrichment, summarizer: Summarizer | None) -> None:
+    def __init__(self, state: EnrichmentStores, summarizer: Summarizer | None) -> None:
         self._state = state
         # A configured scorer that can summarise (Gemini) also writes each product's praise/complaint summary.
         self._summarizer = summarizer
@@ -31,8 +31,8 @@ class FeedbackActivities:
     @activity.defn(name=contracts.ANALYZE_FEEDBACK)
     async def analyze_feedback(self, inp: contracts.FeedbackInput) -> contracts.FeedbackResult:
         """Read the row's reviews and scores, settle it (internal/domain/settle.py), write what was settled."""
-        loaded = await self._state.load_scores(inp.job_id, inp.row_num)
-        meta = await self._state.get_row_meta(inp.job_id, inp.row_num)
+        loaded = await self._state.reviews.load_scores(inp.job_id, inp.row_num)
+        meta = await self._state.rows.get_row_meta(inp.job_id, inp.row_num)
         at = inp.row_attempt
         settled = settle(
             loaded,
@@ -50,7 +50,7 @@ class FeedbackActivities:
         best = dataclasses.asdict(settled.best)
         result = settled.result
         if result is None:
-            await self._state.set_row_state(
+            await self._state.rows.set_row_state(
                 inp.job_id,
                 inp.row_num,
                 "running",
@@ -88,7 +88,7 @@ class FeedbackActivities:
         where its reviews came from and how its score moved."""
         if not inp.product_id:
             return result
-        reused = await self._state.publish_reviews(
+        reused = await self._state.products.publish_reviews(
             inp.job_id,
             inp.row_num,
             inp.source,
@@ -120,7 +120,7 @@ class FeedbackActivities:
     @activity.defn(name=contracts.SUMMARIZE_PRODUCT)
     async def summarize_product(self, inp: contracts.SummaryInput) -> contracts.SummaryResult:
         """Add the praise/complaint summary to a row that feedback has decided, and write the row's outcome."""
-        loaded = await self._state.load_scores(inp.job_id, inp.row_num)
+        loaded = await self._state.reviews.load_scores(inp.job_id, inp.row_num)
         decided = RowResult.from_dict(inp.result)
         summary = await self._summary(inp.job_id, inp.row_num, inp.product_id, decided.meta, [r for r, _ in loaded])
         await self._finish_row(inp.job_id, inp.row_num, dataclasses.replace(decided, summary=summary))
@@ -128,7 +128,7 @@ class FeedbackActivities:
 
     async def _finish_row(self, job_id: str, row_num: int, result: RowResult) -> None:
         metrics.row_finished(result.status)
-        await self._state.set_row_state(
+        await self._state.rows.set_row_state(
             job_id,
             row_num,
             cast(RowStatus, result.status),

@@ -16,11 +16,11 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from internal.adapters.sources.base import PermanentSourceError, ReviewSource, SourceError
-from internal.app.ports import RowEnrichment
 from internal.domain.reuse import CLAIM_WAIT_SECONDS
 from internal.enrichment import contracts, metrics
 from internal.enrichment.beats import heartbeat, heartbeating, permanent, transient
 from internal.enrichment.limiter import SourceLimiter
+from internal.enrichment.ports import EnrichmentStores
 
 # A fetch attempt shorter than this sends no heartbeat at all (see fetch_attempt).
 HEARTBEAT_AFTER = 5.0
@@ -40,7 +40,7 @@ def _resumed_fetch() -> tuple[str | None, int, contracts.ReviewClaim | None] | N
 
 class FetchActivities:
     def __init__(
-        self, state: RowEnrichment, sources: Mapping[str, ReviewSource], limiter: SourceLimiter | None = None
+        self, state: EnrichmentStores, sources: Mapping[str, ReviewSource], limiter: SourceLimiter | None = None
     ) -> None:
         """`limiter`: the fetch workers' (internal/app/worker.py), which every request to a limited source waits for."""
         self._state = state
@@ -71,14 +71,14 @@ class FetchActivities:
         except (PermanentSourceError, SourceError) as err:
             metrics.fetch_page(source.name, err)
             # A refused request was still sent (and a metered API may bill it).
-            await self._state.add_costs(job_id, row_num, source_requests=1)
+            await self._state.reviews.add_costs(job_id, row_num, source_requests=1)
             if isinstance(err, PermanentSourceError):
                 raise permanent(err) from err
             raise transient(err, err.retry_after) from err
-        new = await self._state.store_reviews(job_id, row_num, page.reviews, requests=1)
+        new = await self._state.reviews.store_reviews(job_id, row_num, page.reviews, requests=1)
         metrics.fetch_page(source.name, None, new)
         if page.meta is not None:
-            await self._state.set_row_meta(job_id, row_num, dataclasses.asdict(page.meta))
+            await self._state.rows.set_row_meta(job_id, row_num, dataclasses.asdict(page.meta))
         return page.next_cursor, new, new < len(page.reviews)
 
     @activity.defn(name=contracts.FETCH_ATTEMPT)
@@ -95,7 +95,7 @@ class FetchActivities:
         claim: contracts.ReviewClaim | None = None
         if resumed is not None:
             cursor, pages, claim = resumed
-        await self._state.set_row_state(
+        await self._state.rows.set_row_state(
             inp.job_id,
             inp.row_num,
             "running",
@@ -125,7 +125,7 @@ class FetchActivities:
                 if claim is not None:
                     progress["claim"] = dataclasses.asdict(claim)
                 heartbeat(progress)
-        stored = await self._state.count_reviews(inp.job_id, inp.row_num)
+        stored = await self._state.reviews.count_reviews(inp.job_id, inp.row_num)
         return contracts.FetchAttemptResult(
             next_cursor=cursor,
             pages_fetched=pages,
@@ -139,7 +139,7 @@ class FetchActivities:
         """Claim the product's stored reviews; while another row is fetching them, wait (the caller heartbeats)
         and ask again, until it has stored them or its lease runs out."""
         while True:
-            claim = await self._state.claim_reviews(
+            claim = await self._state.products.claim_reviews(
                 inp.job_id,
                 inp.row_num,
                 inp.source,
@@ -156,7 +156,7 @@ class FetchActivities:
         """One page, one request, per activity: a rate-limited source's fetch queue runs these
         (internal/enrichment/fetch_step.py), and so do runs still on steps version 1."""
         source = self._source(inp.source)
-        await self._state.set_row_state(
+        await self._state.rows.set_row_state(
             inp.job_id,
             inp.row_num,
             "running",
@@ -165,7 +165,7 @@ class FetchActivities:
             workflow_id=inp.workflow_id,
         )
         cursor, new, known = await self._fetch_page(source, inp.job_id, inp.row_num, inp.product_id, inp.cursor)
-        stored = await self._state.count_reviews(inp.job_id, inp.row_num)
+        stored = await self._state.reviews.count_reviews(inp.job_id, inp.row_num)
         return contracts.FetchResult(
             new_reviews=new, stored_reviews=stored, next_cursor=cursor, meta=None, reached_known=known
         )
@@ -173,5 +173,5 @@ class FetchActivities:
     @activity.defn(name=contracts.CLAIM_REVIEWS)
     async def claim_reviews(self, inp: contracts.ClaimInput) -> contracts.ReviewClaim:
         """The claim of a rate-limited source's row, as a local activity (internal/enrichment/fetch_step.py)."""
-        await self._state.set_row_state(inp.job_id, inp.row_num, "running", stage="looking for stored reviews")
+        await self._state.rows.set_row_state(inp.job_id, inp.row_num, "running", stage="looking for stored reviews")
         return await self._claim(inp)

@@ -14,11 +14,12 @@ import logging
 import math
 import time
 from collections.abc import Mapping
+from typing import Protocol
 
 from internal.adapters.sources.common import REQUEST_GATE
-from internal.app.ports import RateSlots
 from internal.enrichment.beats import heartbeating, transient
 from internal.enrichment.policies import FETCH_TIMEOUT_PER_PAGE
+from internal.enrichment.rate_slot_store import SlotReservation
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,13 @@ def paced_rate(rate: float) -> float:
 def fetches_held(rate: float) -> int:
     """The fetch worker's concurrency for a source limited to `rate` (HELD_SECONDS)."""
     return max(1, math.ceil(HELD_SECONDS * paced_rate(rate)))
+
+
+class RateSlots(Protocol):
+    """The request slots of rate-limited sources, shared by every worker process (rate_slot_store.py; the rate
+    tests wrap it to stall a reply)."""
+
+    async def reserve_slot(self, source: str, interval: float, max_wait: float) -> SlotReservation: ...
 
 
 class SlotsTooFarAhead(Exception):

@@ -21,6 +21,7 @@ from internal.http import web
 from internal.http.deps import Services, services
 from internal.http.disk import disk_problem
 from internal.http.errors import BodyReadTimeout, install_error_handlers
+from internal.http.lookup import provide
 from internal.http.schemas import CreateJobJson, Health
 from internal.jobs import routes as jobs
 from internal.jobs import routes_events as events
@@ -111,6 +112,7 @@ def create_app(svc: Services) -> FastAPI:
         static_url="/docs/assets",
     )
     app.state.services = svc
+    provide(app, svc.jobs, svc.schedules)
     app.openapi = _openapi(app)  # type: ignore[method-assign]
     app.add_middleware(BodyTimeout, seconds=svc.settings.body_read_timeout_seconds)
     install_error_handlers(app)

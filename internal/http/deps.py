@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Annotated
 
-from fastapi import Path, Request
+from fastapi import Request
 from prometheus_client import CollectorRegistry, Counter
 from temporalio.client import Client
 
 from internal.adapters.uploads.local import UploadStore
 from internal.app.state import StateManager
 from internal.http.disk import require_space
-from internal.http.schemas import JOB_ID_PATTERN
 from internal.intake import IntakeLimits
 from internal.jobs.facade import Enricher
 from internal.jobs.service import JobService
@@ -55,7 +53,7 @@ class Services:
         )
         self.schedules = ScheduleService(
             settings=self.settings,
-            state=self.state,
+            schedules=self.state.schedules,
             temporal=self.temporal,
             intake_limits=self.intake_limits,
             require_space=lambda: require_space(self.settings),
@@ -69,7 +67,3 @@ class Services:
 def services(request: Request) -> Services:
     svc: Services = request.app.state.services
     return svc
-
-
-# Every {job_id} in a path: one that cannot be a job id is a 404 with our message, never a database error.
-JobIdPath = Annotated[str, Path(pattern=JOB_ID_PATTERN, description="the job id a create answered with")]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
+from fastapi import Path
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -32,6 +33,8 @@ MAX_JSON_ID_CHARS = 1000
 # path id outside it names no job and never reaches the database.
 JOB_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 JOB_ID_RULE = "1 to 64 letters, digits, '-' or '_'"
+# Every {job_id} in a path: one that cannot be a job id is a 404 with our message, never a database error.
+JobIdPath = Annotated[str, Path(pattern=JOB_ID_PATTERN, description="the job id a create answered with")]
 
 
 def _no_nul(value: str) -> str:

@@ -20,9 +20,9 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from internal.adapters.sources.demo import DemoSource
 from internal.domain.lifecycle import JOB_TRANSITIONS, TERMINAL_JOB_STATUSES, RowStatus
 from internal.domain.options import SCORER_NAMES, SOURCE_NAMES
-from internal.http.deps import JobIdPath, services
+from internal.http.deps import services
 from internal.http.histogram import histogram
-from internal.http.schemas import ProgressOut
+from internal.http.schemas import JobIdPath, ProgressOut
 from internal.jobs.export import result_cells
 from internal.jobs.views import progress_out
 from internal.ledger.records import RowState

@@ -17,9 +17,9 @@ from temporalio.common import (
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from internal.app.state import InvalidTransition, StateManager
-from internal.domain.lifecycle import JobStatus
+from internal.domain.lifecycle import InvalidTransition, JobStatus
 from internal.jobs.facade import Enricher, EnrichmentUnavailable, InvalidJobState
+from internal.jobs.stores import JobStores
 from internal.jobs.workflow import JOB_ID, JobInput, JobWorkflow, job_workflow_id
 from internal.ledger.records import Job
 
@@ -31,7 +31,7 @@ PREVIOUS_RUN_CLOSE_TIMEOUT = 20.0
 class TemporalEnricher(Enricher):
     def __init__(
         self,
-        state: StateManager,
+        state: JobStores,
         client: Client,
         task_queue: str,
         *,
@@ -65,12 +65,12 @@ class TemporalEnricher(Enricher):
         except RPCError as err:
             # The job stays `created` with its rows, so starting it again once Temporal is back works (the same
             # workflow id: a start that did reach the server is found, not repeated). The event says why it waits.
-            await self.state.append_event(job_id, "job.start_failed", {"error": err.message})
+            await self.state.events.append_event(job_id, "job.start_failed", {"error": err.message})
             raise EnrichmentUnavailable(f"Temporal could not start job {job_id!r}: {err.message}") from err
         except WorkflowAlreadyStartedError:
             return workflow_id  # closed run of the same job: never start it twice
         if job.workflow_id is None:
-            await self.state.append_event(job_id, "job.enrich", {"workflow_id": workflow_id})
+            await self.state.events.append_event(job_id, "job.enrich", {"workflow_id": workflow_id})
         return workflow_id
 
     async def _start_run(
@@ -121,7 +121,9 @@ class TemporalEnricher(Enricher):
                         ) from None
         except RPCError as err:
             raise EnrichmentUnavailable(f"Temporal could not start job {job_id!r} again: {err.message}") from err
-        await self.state.append_event(job_id, "job.rerun", {"workflow_id": workflow_id, "run_id": handle.result_run_id})
+        await self.state.events.append_event(
+            job_id, "job.rerun", {"workflow_id": workflow_id, "run_id": handle.result_run_id}
+        )
         return workflow_id
 
     async def _closed_within(self, workflow_id: str, run_id: str | None, seconds: float) -> bool:
@@ -179,4 +181,4 @@ class TemporalEnricher(Enricher):
         # The workflow records the same status when it handles the signal; writing it here as well makes the
         # change visible at once (a pause followed straight away by a resume must not get a 409).
         with contextlib.suppress(InvalidTransition):
-            await self.state.set_job_status(job_id, status)
+            await self.state.jobs.set_job_status(job_id, status)

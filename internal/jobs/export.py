@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-from internal.app.state import StateManager
 from internal.domain.settle import RowResult
 from internal.ledger.records import Job, RowState
 
@@ -116,8 +115,11 @@ def csv_cells(cells: dict[str, Any]) -> dict[str, Any]:
     return {**cells, "reason": reason, "demo_data": "true" if demo else "false"}
 
 
-async def csv_stream(state: StateManager, job: Job, page: int = 1000) -> AsyncIterator[str]:
-    """Stream every row, original columns first, keyset-paged so memory stays flat for any job size."""
+async def csv_stream(
+    results: Callable[[int, int], Awaitable[list[RowState]]], job: Job, page: int = 1000
+) -> AsyncIterator[str]:
+    """Stream every row, original columns first, keyset-paged so memory stays flat for any job size.
+    `results(after_row, limit)`: a page of the job's rows (JobService.export_csv passes its own read)."""
     original = list(job.header) or ["product_id"]
     # An input column named like a result column would be ambiguous in a spreadsheet: prefix ours.
     clash = set(original) & set(RESULT_COLUMNS)
@@ -128,7 +130,7 @@ async def csv_stream(state: StateManager, job: Job, page: int = 1000) -> AsyncIt
     writer.writerow([neutralise(c) for c in original + ours])
     after = 0
     while True:
-        rows = await state.get_results(job.job_id, after_row=after, limit=page)
+        rows = await results(after, page)
         for row in rows:
             cells = list(row.cells) + [""] * (len(original) - len(row.cells))
             extra = csv_cells(result_cells(row))

@@ -10,9 +10,9 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from internal.app.state import StateManager
 from internal.domain.errors import ServiceError
 from internal.domain.lifecycle import TERMINAL_JOB_STATUSES, RowStatus
+from internal.jobs.stores import JobStores
 from internal.ledger.records import Costs, Job, Progress, RowState
 
 
@@ -46,12 +46,12 @@ class Enricher(ABC):
     """The facade. What every implementation shares lives here: progress and results come from PostgreSQL,
     never from Temporal visibility (rate-limited to ~10 requests/s: docs/limits.md)."""
 
-    def __init__(self, state: StateManager) -> None:
+    def __init__(self, state: JobStores) -> None:
         self.state = state
 
     async def _job(self, job_id: str) -> Job:
-        # An unknown job raises the StateManager's JobNotFound: one "not found" for every layer.
-        return await self.state.get_job(job_id)
+        # An unknown job raises the job store's JobNotFound: one "not found" for every layer.
+        return await self.state.jobs.get_job(job_id)
 
     async def _startable(self, job_id: str) -> Job:
         job = await self._job(job_id)
@@ -79,17 +79,17 @@ class Enricher(ABC):
     async def resume(self, job_id: str) -> None: ...
 
     async def get_progress(self, job_id: str) -> ProgressView:
-        return progress_view(await self.state.get_progress(job_id))
+        return progress_view(await self.state.jobs.get_progress(job_id))
 
     async def get_results(self, job_id: str, offset: int = 0, limit: int = 100) -> list[RowState]:
         """`offset` is the last row number already seen (keyset), as in the old pipeline's paging."""
         await self._job(job_id)
-        return await self.state.get_results(job_id, after_row=offset, limit=limit)
+        return await self.state.rows.get_results(job_id, after_row=offset, limit=limit)
 
     async def _cancel_unstarted(self, job: Job) -> None:
-        await self.state.close_open_rows(job.job_id, "cancelled", "job cancelled before it started")
-        await self.state.set_job_status(job.job_id, "cancelled")
-        await self.state.append_event(job.job_id, "job.cancelled", {"before_start": True})
+        await self.state.rows.close_open_rows(job.job_id, "cancelled", "job cancelled before it started")
+        await self.state.jobs.set_job_status(job.job_id, "cancelled")
+        await self.state.events.append_event(job.job_id, "job.cancelled", {"before_start": True})
 
 
 def progress_view(p: Progress) -> ProgressView:

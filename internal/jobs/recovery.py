@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from internal.adapters.uploads.local import UploadStore
-from internal.app.state import StateManager
+from internal.jobs.stores import JobStores
 
 
 @dataclass(frozen=True)
@@ -19,7 +19,7 @@ class Recovered:
     action: str  # "failed" (the upload went with the request) or "start_again" (the stored upload is kept)
 
 
-async def recover_intakes(state: StateManager, uploads: UploadStore) -> list[Recovered]:
+async def recover_intakes(state: JobStores, uploads: UploadStore) -> list[Recovered]:
     done: list[Recovered] = []
     for stalled in await state.intakes.stalled():
         async with state.intakes.lease(stalled.job_id) as held:

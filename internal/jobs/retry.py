@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from internal.app.state import InvalidTransition, StateManager
-from internal.domain.lifecycle import RowStatus
+from internal.domain.lifecycle import InvalidTransition, RowStatus
 from internal.jobs.facade import Enricher, EnrichmentUnavailable, InvalidJobState
+from internal.jobs.stores import JobStores
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class Retried:
     status: str = "running"
 
 
-async def retry_rows(state: StateManager, enricher: Enricher, job_id: str, scope: RetryScope) -> Retried:
+async def retry_rows(state: JobStores, enricher: Enricher, job_id: str, scope: RetryScope) -> Retried:
     try:
         reopened = await state.reopen_rows(job_id, scope.statuses, scope.event)
     except InvalidTransition as err:
@@ -54,8 +54,8 @@ async def retry_rows(state: StateManager, enricher: Enricher, job_id: str, scope
     try:
         workflow_id = await enricher.rerun(job_id)
     except EnrichmentUnavailable as err:
-        await state.close_open_rows(job_id, "failed", "retry could not start")
-        await state.set_job_status(job_id, reopened.previous_status)
-        await state.append_event(job_id, "job.retry_failed_not_started", {"error": str(err)})
+        await state.rows.close_open_rows(job_id, "failed", "retry could not start")
+        await state.jobs.set_job_status(job_id, reopened.previous_status)
+        await state.events.append_event(job_id, "job.retry_failed_not_started", {"error": str(err)})
         raise
     return Retried(job_id=job_id, rows=reopened.rows, workflow_id=workflow_id)

@@ -8,10 +8,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
 from internal.domain.lifecycle import JobStatus
-from internal.http.deps import JobIdPath, services
-from internal.http.schemas import ActionResult, JobList, JobOut, ProgressOut, ResultPage
-from internal.jobs.export import csv_stream
-from internal.jobs.service import Action
+from internal.http.lookup import provided
+from internal.http.schemas import ActionResult, JobIdPath, JobList, JobOut, ProgressOut, ResultPage
+from internal.jobs.service import Action, JobService
 from internal.jobs.views import decode_cursor, encode_cursor, job_out, progress_out, result_page
 
 router = APIRouter(prefix="/api/v1", tags=["jobs"])
@@ -25,18 +24,18 @@ async def list_jobs(
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> JobList:
     before = decode_cursor(cursor) if cursor else None
-    jobs = await services(request).jobs.list_jobs(limit=limit, status=status, before=before)
+    jobs = await provided(request, JobService).list_jobs(limit=limit, status=status, before=before)
     return JobList(jobs=[job_out(j) for j in jobs], next_cursor=encode_cursor(jobs[-1]) if len(jobs) == limit else None)
 
 
 @router.get("/jobs/{job_id}", response_model=JobOut, summary="One job with its progress")
 async def get_job(request: Request, job_id: JobIdPath) -> JobOut:
-    return job_out(*await services(request).jobs.get_with_progress(job_id))
+    return job_out(*await provided(request, JobService).get_with_progress(job_id))
 
 
 @router.get("/jobs/{job_id}/progress", response_model=ProgressOut, summary="Row counts per status, percent, ETA")
 async def get_progress(request: Request, job_id: JobIdPath) -> ProgressOut:
-    return progress_out(await services(request).jobs.progress(job_id))
+    return progress_out(await provided(request, JobService).progress(job_id))
 
 
 @router.get(
@@ -52,19 +51,19 @@ async def get_results(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
 ) -> Any:
-    svc = services(request)
-    job = await svc.jobs.get(job_id)  # 404 for an unknown job; read once for both formats
+    jobs = provided(request, JobService)
+    job = await jobs.get(job_id)  # 404 for an unknown job; read once for both formats
     if format == "csv":
         return StreamingResponse(
-            csv_stream(svc.state, job),
+            jobs.export_csv(job),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="results-{job_id}.csv"'},
         )
-    return result_page(job, await svc.jobs.results(job_id, after=after, limit=limit), limit)
+    return result_page(job, await jobs.results(job_id, after=after, limit=limit), limit)
 
 
 async def _action(request: Request, job_id: str, action: Action) -> ActionResult:
-    return ActionResult(job_id=job_id, status=await services(request).jobs.act(job_id, action))
+    return ActionResult(job_id=job_id, status=await provided(request, JobService).act(job_id, action))
 
 
 @router.post("/jobs/{job_id}/cancel", status_code=202, response_model=ActionResult, summary="Cancel a job")

@@ -8,7 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
-from internal.http.deps import services
+from internal.http.lookup import provided
+from internal.jobs.service import JobService
 
 router = APIRouter(prefix="/api/v1", tags=["jobs"])
 
@@ -34,7 +35,7 @@ async def list_events(
     after: Annotated[int, Query(ge=0, le=2**62)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> EventList:
-    events = await services(request).jobs.events(job_id, after=after, limit=limit)
+    events = await provided(request, JobService).events(job_id, after=after, limit=limit)
     return EventList(
         events=[
             EventOut(event_id=e.event_id, row=e.row_num, kind=e.kind, details=e.details, at=e.created_at)

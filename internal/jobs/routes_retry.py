@@ -6,8 +6,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
-from internal.http.deps import JobIdPath, services
+from internal.http.lookup import provided
+from internal.http.schemas import JobIdPath
 from internal.jobs.retry import Retried
+from internal.jobs.service import JobService
 
 router = APIRouter(prefix="/api/v1", tags=["jobs"])
 
@@ -30,7 +32,7 @@ def _answer(retried: Retried) -> RetryResult:
     summary="Run the failed rows of a finished job again (409 while it runs or when none failed)",
 )
 async def retry_failed(request: Request, job_id: JobIdPath) -> RetryResult:
-    return _answer(await services(request).jobs.retry_failed(job_id))
+    return _answer(await provided(request, JobService).retry_failed(job_id))
 
 
 @router.post(
@@ -40,4 +42,4 @@ async def retry_failed(request: Request, job_id: JobIdPath) -> RetryResult:
     summary="Run the failed and cancelled rows of a finished job again (409 while it runs or when there are none)",
 )
 async def retry(request: Request, job_id: JobIdPath) -> RetryResult:
-    return _answer(await services(request).jobs.retry_unfinished(job_id))
+    return _answer(await provided(request, JobService).retry_unfinished(job_id))

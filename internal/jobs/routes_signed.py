@@ -12,11 +12,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from starlette.requests import ClientDisconnect
 
-from internal.adapters.uploads.local import PARTIAL_SUFFIX, LocalUploads, partial_prefix
+from internal.adapters.uploads.local import PARTIAL_SUFFIX, LocalUploads, UploadStore, partial_prefix
 from internal.domain.errors import ServiceError
-from internal.http.deps import JobIdPath, services
 from internal.http.disk import require_space
-from internal.http.schemas import JobCreated, SignedUrl, SignedUrlRequest
+from internal.http.lookup import provided
+from internal.http.schemas import JobCreated, JobIdPath, SignedUrl, SignedUrlRequest
+from internal.jobs.service import JobService
 from internal.jobs.views import created_body
 
 router = APIRouter(prefix="/api/v1", tags=["uploads"])
@@ -24,13 +25,19 @@ router = APIRouter(prefix="/api/v1", tags=["uploads"])
 public_router = APIRouter(prefix="/api/v1", tags=["uploads"])
 
 
+def _uploads(jobs: JobService) -> UploadStore:
+    if jobs.uploads is None:  # the API always has an upload store; only cmd/enrich_file.py's service has none
+        raise ServiceError("this server takes no signed uploads", status=404, code="not_found")
+    return jobs.uploads
+
+
 @router.post("/enrichment-signed-url", response_model=SignedUrl, summary="Get a URL to PUT a CSV to")
 async def signed_url(request: Request, body: SignedUrlRequest | None = None) -> SignedUrl:
-    svc = services(request)
-    require_space(svc.settings)
+    jobs = provided(request, JobService)
+    require_space(jobs.settings)
     body = body or SignedUrlRequest()
-    job = await svc.jobs.create_for_upload(filename=body.filename, options=body.options)
-    target = await svc.uploads.target(job.job_id, str(request.base_url).rstrip("/"))
+    job = await jobs.create_for_upload(filename=body.filename, options=body.options.as_dict())
+    target = await _uploads(jobs).target(job.job_id, str(request.base_url).rstrip("/"))
     return SignedUrl(
         job_id=job.job_id,
         upload_url=target.url,
@@ -42,18 +49,19 @@ async def signed_url(request: Request, body: SignedUrlRequest | None = None) -> 
 
 @public_router.put("/uploads/{job_id}", status_code=204, summary="Upload the CSV to a signed URL")
 async def put_upload(request: Request, job_id: JobIdPath, token: Annotated[str, Query(max_length=200)]) -> None:
-    svc = services(request)
-    if not isinstance(svc.uploads, LocalUploads):
+    jobs = provided(request, JobService)
+    uploads = _uploads(jobs)
+    if not isinstance(uploads, LocalUploads):
         raise ServiceError(
             "uploads go to S3 on this server: use the upload_url you were given", status=404, code="not_found"
         )
-    problem = svc.uploads.signer.verify(job_id, token)
+    problem = uploads.signer.verify(job_id, token)
     if problem:
         raise ServiceError(problem, status=403, code="invalid_upload_token")
-    await svc.jobs.check_uploadable(job_id)
-    require_space(svc.settings)
-    limit = svc.settings.max_upload_bytes
-    target = svc.uploads.path(job_id)
+    await jobs.check_uploadable(job_id)
+    require_space(jobs.settings)
+    limit = jobs.settings.max_upload_bytes
+    target = uploads.path(job_id)
     target.parent.mkdir(parents=True, exist_ok=True)
     # A file of its own per request: two concurrent PUTs never interleave, and the last complete one wins.
     # The pid in the name tells the start-up sweep (internal/jobs/recovery.py) whose file a leftover is.
@@ -87,4 +95,4 @@ async def put_upload(request: Request, job_id: JobIdPath, token: Annotated[str, 
     summary="Start a job: one uploaded to its signed URL, or one stored while the orchestrator was down (503)",
 )
 async def start(request: Request, job_id: JobIdPath) -> JobCreated:
-    return created_body(await services(request).jobs.start(job_id))
+    return created_body(await provided(request, JobService).start(job_id))

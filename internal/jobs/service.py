@@ -9,21 +9,21 @@ from __future__ import annotations
 
 import io
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, BinaryIO, Literal
 
 from internal.adapters.uploads.local import UploadStore
-from internal.app.state import StateManager
 from internal.domain.errors import ServiceError
 from internal.domain.lifecycle import TERMINAL_JOB_STATUSES, JobStatus
-from internal.http.schemas import JobOptions
 from internal.intake import CsvIntakeError, IntakeLimits
+from internal.jobs.export import csv_stream
 from internal.jobs.facade import Enricher, EnrichmentUnavailable, InvalidJobState, ProgressView
 from internal.jobs.job_options import job_options
 from internal.jobs.product_list import product_list_error, products_csv
 from internal.jobs.retry import FAILED_ROWS, UNFINISHED_ROWS, Retried, retry_rows
+from internal.jobs.stores import JobStores
 from internal.jobs.upload import RowSamples, create_job_from_csv, ingest_upload
 from internal.ledger.records import Event, Job, NewJob, Progress, RowState
 from internal.platform.config import Settings
@@ -83,7 +83,7 @@ class Started:
 @dataclass
 class JobService:
     settings: Settings
-    state: StateManager
+    state: JobStores
     enricher: Enricher
     intake_limits: IntakeLimits
     # Where signed uploads are stored; None where there are none (cmd/enrich_file.py reads a local file).
@@ -93,7 +93,7 @@ class JobService:
     # Raises when there is no room for a new job's rows (the API's free-disk check); called before an intake.
     require_space: Callable[[], None] = lambda: None
 
-    def resolve_options(self, options: JobOptions) -> dict[str, Any]:
+    def resolve_options(self, options: Mapping[str, Any] | None) -> dict[str, Any]:
         """The options stored with a new job; InvalidOptions when they name an adapter this service lacks."""
         return job_options(self.settings, options)
 
@@ -102,7 +102,7 @@ class JobService:
         stream: BinaryIO,
         *,
         filename: str | None = None,
-        options: JobOptions | None = None,
+        options: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
         job_id: str | None = None,
     ) -> Started:
@@ -113,7 +113,7 @@ class JobService:
             stream,
             job_id=job_id or new_job_id(),
             filename=filename,
-            options=self.resolve_options(options or JobOptions()),
+            options=self.resolve_options(options),
             idempotency_key=idempotency_key,
             limits=self.intake_limits,
         )
@@ -129,7 +129,7 @@ class JobService:
         self,
         products: Sequence[Mapping[str, object]],
         *,
-        options: JobOptions | None = None,
+        options: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
     ) -> Started:
         """As create_from_csv, for a list of products (mappings with a `product_id`); what the intake refuses is
@@ -140,25 +140,25 @@ class JobService:
         except CsvIntakeError as err:
             raise product_list_error(err, columns) from None
 
-    async def create_for_upload(self, *, filename: str | None, options: JobOptions) -> Job:
+    async def create_for_upload(self, *, filename: str | None, options: Mapping[str, Any] | None) -> Job:
         """An empty job waiting for its signed upload."""
-        job, _ = await self.state.create_job(
+        job, _ = await self.state.jobs.create_job(
             NewJob(job_id=new_job_id(), filename=filename, options=self.resolve_options(options))
         )
         return job
 
     async def check_uploadable(self, job_id: str) -> Job:
         """The job if a file may still be uploaded for it."""
-        job = await self.state.get_job(job_id)
+        job = await self.state.jobs.get_job(job_id)
         _check_startable(job)
         return job
 
     async def start(self, job_id: str) -> Started:
         """Start a job: one whose rows are stored but whose start failed (the orchestrator was down), or one whose
         CSV was uploaded to its signed URL. Starting twice starts one workflow."""
-        job = await self.state.get_job(job_id)
+        job = await self.state.jobs.get_job(job_id)
         if self._start_failed(job):
-            progress = await self.state.get_progress(job_id)
+            progress = await self.state.jobs.get_progress(job_id)
             return Started(job, progress, await self._start(job, progress))
         _check_startable(job)
         self.require_space()
@@ -184,7 +184,7 @@ class JobService:
         if status is None:
             # A cancel: an unstarted job is cancelled at once; a started one is `cancelling` until its workflow
             # has closed its rows, whatever status (paused, running) it still shows this instant.
-            current = (await self.state.get_job(job_id)).status
+            current = (await self.state.jobs.get_job(job_id)).status
             status = current if current in TERMINAL_JOB_STATUSES else "cancelling"
         return status
 
@@ -197,11 +197,11 @@ class JobService:
         return await retry_rows(self.state, self.enricher, job_id, UNFINISHED_ROWS)
 
     async def get(self, job_id: str) -> Job:
-        return await self.state.get_job(job_id)
+        return await self.state.jobs.get_job(job_id)
 
     async def get_with_progress(self, job_id: str) -> tuple[Job, ProgressView]:
         progress = await self.enricher.get_progress(job_id)
-        return await self.state.get_job(job_id), progress
+        return await self.state.jobs.get_job(job_id), progress
 
     async def progress(self, job_id: str) -> ProgressView:
         return await self.enricher.get_progress(job_id)
@@ -209,14 +209,18 @@ class JobService:
     async def list_jobs(
         self, *, limit: int, status: JobStatus | None = None, before: tuple[datetime, str] | None = None
     ) -> list[Job]:
-        return await self.state.list_jobs(limit=limit, status=status, before=before)
+        return await self.state.jobs.list_jobs(limit=limit, status=status, before=before)
 
     async def results(self, job_id: str, *, after: int, limit: int) -> list[RowState]:
-        return await self.state.get_results(job_id, after_row=after, limit=limit)
+        return await self.state.rows.get_results(job_id, after_row=after, limit=limit)
+
+    def export_csv(self, job: Job) -> AsyncIterator[str]:
+        """Every row of the job as CSV text, a page at a time (export.py says how a row becomes cells)."""
+        return csv_stream(lambda after, limit: self.results(job.job_id, after=after, limit=limit), job)
 
     async def events(self, job_id: str, *, after: int, limit: int) -> list[Event]:
-        await self.state.get_job(job_id)  # JobNotFound for an unknown job rather than an empty list
-        return await self.state.list_events(job_id, after_id=after, limit=limit)
+        await self.state.jobs.get_job(job_id)  # JobNotFound for an unknown job rather than an empty list
+        return await self.state.events.list_events(job_id, after_id=after, limit=limit)
 
     @staticmethod
     def _start_failed(job: Job) -> bool:
@@ -226,9 +230,9 @@ class JobService:
     async def _start_new(self, job: Job, progress: Progress, samples: RowSamples) -> Started:
         """Start a job whose rows were just stored; one in which no row can run (every row invalid) is failed at
         once with the reason, and never started: the upload answer already says how it ended."""
-        failed = await self.state.fail_if_nothing_can_run(job.job_id)
+        failed = await self.state.jobs.fail_if_nothing_can_run(job.job_id)
         if failed is not None:
-            return Started(failed, await self.state.get_progress(job.job_id), None, samples=samples)
+            return Started(failed, await self.state.jobs.get_progress(job.job_id), None, samples=samples)
         return Started(job, progress, await self._start(job, progress), samples=samples)
 
     async def _start(self, job: Job, progress: Progress) -> str:

@@ -1,7 +1,7 @@
-"""Upload → job: stream a CSV through the intake (internal/intake, the parser) into the StateManager.
+"""Upload → job: stream a CSV through the intake (internal/intake, the parser) into the job's stores.
 
-Plain functions over a StateManager so the test harnesses can fill a job without an API; JobService
-(internal/jobs/service.py) is what the routes and cmd/enrich_file.py call.
+Plain functions over the jobs family's stores (JobStores) so the test harnesses can fill a job without an API;
+JobService (internal/jobs/service.py) is what the routes and cmd/enrich_file.py call.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
-from internal.app.state import StateManager
 from internal.domain.errors import ServiceError
 from internal.intake import CsvIntake, CsvIntakeError, IntakeLimits, IntakeRow, IntakeSummary, RowError
+from internal.jobs.stores import JobStores
 from internal.ledger.records import Job, NewJob, NewRow, Progress
 
 # How many invalid (and truncated) rows an upload response lists; the rest are in the results with their reasons.
@@ -103,7 +103,7 @@ async def read_rows(
 
 
 async def ingest_csv(
-    state: StateManager,
+    state: JobStores,
     stream: BinaryIO,
     job_id: str,
     *,
@@ -119,16 +119,16 @@ async def ingest_csv(
             filename=filename,
             limits=limits,
             batch_size=batch_size,
-            layout=lambda s: state.set_job_layout(
+            layout=lambda s: state.jobs.set_job_layout(
                 job_id, header=s.header, id_column=s.id_column, delimiter=s.delimiter, filename=filename
             ),
-            store=lambda rows, size: state.ingest_rows(job_id, rows, batch_size=size),
+            store=lambda rows, size: state.rows.ingest_rows(job_id, rows, batch_size=size),
         )
     except CsvIntakeError:
-        await state.clear_rows(job_id)
+        await state.rows.clear_rows(job_id)
         raise
-    progress = await state.complete_intake(job_id)
-    await state.append_event(
+    progress = await state.rows.complete_intake(job_id)
+    await state.events.append_event(
         job_id,
         "job.created",
         {
@@ -143,12 +143,12 @@ async def ingest_csv(
         },
     )
     return IntakeOutcome(
-        job=await state.get_job(job_id), created=True, progress=progress, summary=summary, samples=samples
+        job=await state.jobs.get_job(job_id), created=True, progress=progress, summary=summary, samples=samples
     )
 
 
 async def create_job_from_csv(
-    state: StateManager,
+    state: JobStores,
     stream: BinaryIO,
     *,
     job_id: str,
@@ -166,7 +166,7 @@ async def create_job_from_csv(
     async with state.intakes.lease(job_id) as held:
         if not held:
             raise IntakeBusy(job_id)
-        job, created = await state.create_job(
+        job, created = await state.jobs.create_job(
             NewJob(
                 job_id=job_id,
                 filename=filename,
@@ -177,16 +177,18 @@ async def create_job_from_csv(
         )
         if not created:
             # Same idempotency key (or id) as an earlier upload: that job stands, whatever this body holds.
-            return IntakeOutcome(job=job, created=False, progress=await state.get_progress(job.job_id), summary=None)
+            return IntakeOutcome(
+                job=job, created=False, progress=await state.jobs.get_progress(job.job_id), summary=None
+            )
         try:
             return await ingest_csv(state, stream, job_id, filename=filename, limits=limits, batch_size=batch_size)
         except CsvIntakeError:
-            await state.delete_job(job_id)
+            await state.jobs.delete_job(job_id)
             raise
 
 
 async def ingest_upload(
-    state: StateManager,
+    state: JobStores,
     stream: BinaryIO,
     job_id: str,
     *,

@@ -20,6 +20,8 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
 from temporalio.exceptions import ChildWorkflowError, is_cancelled_exception
 
+from internal.domain.ids import child_workflow_id as child_workflow_id
+from internal.domain.ids import job_workflow_id as job_workflow_id
 from internal.domain.options import EnrichmentOptions, JobRunOptions, rate_limited_queue
 from internal.domain.rows import RowRef
 from internal.enrichment.contracts import SET_ROW_STATE, RowStateInput, RowStateResult
@@ -38,26 +40,6 @@ _DB_TIMEOUT = timedelta(seconds=30)
 RECANCEL_AFTER = timedelta(seconds=2)
 # Jobs cancelled before the re-cancel existed replay without its timers.
 RECANCEL_PATCH = "recancel-children-after-continue-as-new"
-
-
-def job_workflow_id(job_id: str) -> str:
-    return f"job-{job_id}"
-
-
-def child_workflow_id(job_id: str, row_num: int) -> str:
-    # Deterministic from job and row: a retried start finds the same child, and ids are searchable.
-    return f"enrich-{job_id}-row-{row_num}"
-
-
-def parse_workflow_id(workflow_id: str) -> tuple[str | None, int | None]:
-    """(job_id, row) named by one of the two ids above, (None, None) for any other; the logs use it."""
-    if workflow_id.startswith("enrich-"):
-        job_id, sep, row = workflow_id.removeprefix("enrich-").rpartition("-row-")
-        if sep and job_id and row.isdigit():
-            return job_id, int(row)
-    if workflow_id.startswith("job-") and len(workflow_id) > 4:
-        return workflow_id.removeprefix("job-"), None
-    return None, None
 
 
 _RUN = JobRunOptions()

@@ -15,7 +15,7 @@ from typing import Final
 
 from temporalio import activity, workflow
 
-from internal.jobs.workflow import parse_workflow_id
+from internal.domain.ids import parse_workflow_id
 
 _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 LOG_FORMATS: Final = ("text", "json")

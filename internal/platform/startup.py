@@ -1,4 +1,4 @@
-"""What every entry point shares: how it stops (SIGINT / SIGTERM) and what it prints when it cannot start.
+"""What every entry point shares: what it prints when it cannot start (how it stops: signals.py).
 
 Every cmd/ script runs its main through `guarded`, so the wording and the exit codes live here only:
 2 = configuration the user must change (the convention of cmd/ since SettingsError), 1 = anything else.
@@ -7,11 +7,8 @@ SHOW_TRACEBACK=1 prints the traceback as well, for a bug report.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import errno
 import os
-import signal
 import sys
 import traceback
 from collections.abc import Callable, Iterator
@@ -25,24 +22,6 @@ from internal.platform.temporal_client import TemporalUnreachable
 EXIT_CONFIG = 2
 EXIT_FAILURE = 1
 DEBUG_VARIABLE = "SHOW_TRACEBACK"
-
-
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-
-@contextlib.contextmanager
-def stop_on_signals() -> Iterator[asyncio.Event]:
-    """An event set by Ctrl-C or SIGTERM, for the life of the block: the process then stops what it started in
-    order (its AsyncExitStack) instead of dying wherever the signal found it."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in STOP_SIGNALS:
-        loop.add_signal_handler(sig, stop.set)
-    try:
-        yield stop
-    finally:
-        for sig in STOP_SIGNALS:
-            loop.remove_signal_handler(sig)
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:

@@ -8,33 +8,42 @@ from typing import Any
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from internal.app.state import StateManager
 from internal.domain.options import InvalidOptions, JobRunOptions
 from internal.jobs.service import new_job_id
+from internal.ledger.events import EventStore
+from internal.ledger.jobs import JobStore
+from internal.ledger.rows import RowStore
 from internal.schedules import contracts
-from internal.schedules.store import ScheduleNotFound
+from internal.schedules.store import ScheduleNotFound, ScheduleStore
 
 # Every job a schedule makes is a refresh (what that changes in the enrichment: docs/sources.md).
 RUN_OPTIONS: dict[str, Any] = {"refresh": True}
 
 
 class ScheduleActivities:
-    def __init__(self, state: StateManager, rate_limited: Collection[str] = ()) -> None:
-        self._state = state
+    def __init__(
+        self,
+        schedules: ScheduleStore,
+        jobs: JobStore,
+        rows: RowStore,
+        events: EventStore,
+        rate_limited: Collection[str] = (),
+    ) -> None:
+        self._schedules, self._jobs, self._rows, self._events = schedules, jobs, rows, events
         self._rate_limited = sorted(rate_limited)
 
     @activity.defn(name=contracts.CREATE_SCHEDULED_JOB)
     async def create_scheduled_job(self, inp: contracts.ScheduledJobInput) -> contracts.ScheduledJobResult:
         try:
-            made = await self._state.schedules.create_run_job(inp.run_key, inp.schedule_id, new_job_id(), RUN_OPTIONS)
+            made = await self._schedules.create_run_job(inp.run_key, inp.schedule_id, new_job_id(), RUN_OPTIONS)
         except ScheduleNotFound:
             return contracts.ScheduledJobResult(job_id=None)
         if made.job_id is None:
             return contracts.ScheduledJobResult(job_id=None)
         if not made.intake_complete:
             # Duplicates, totals and counters as for any upload; idempotent, so a retry after a crash finishes it.
-            progress = await self._state.complete_intake(made.job_id)
-            await self._state.append_event(
+            progress = await self._rows.complete_intake(made.job_id)
+            await self._events.append_event(
                 made.job_id,
                 "job.scheduled",
                 {
@@ -46,7 +55,7 @@ class ScheduleActivities:
                     "duplicate": progress.counts["duplicate"],
                 },
             )
-        job = await self._state.get_job(made.job_id)
+        job = await self._jobs.get_job(made.job_id)
         try:
             JobRunOptions.from_stored(job.options)  # parsed again by the workflow: fail here, once, not there
         except InvalidOptions as err:

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Path, Query, Request
 from pydantic import ValidationError
 
 from internal.domain.errors import validation_error
-from internal.http.deps import services
-from internal.jobs.routes_submit import create_body_schema, parse_json, product_dict, read_create_body
+from internal.http.bodies import create_body_schema, parse_json, product_dict, read_create_body
+from internal.http.lookup import provided
 from internal.schedules.schemas import (
     SCHEDULE_ID_PATTERN,
     CreateScheduleJson,
@@ -23,7 +23,7 @@ from internal.schedules.schemas import (
     ScheduleSummary,
     ScheduleTriggered,
 )
-from internal.schedules.service import TRIGGER_WAIT_SECONDS, ScheduleView
+from internal.schedules.service import TRIGGER_WAIT_SECONDS, ScheduleService, ScheduleView
 from internal.schedules.spec import format_every
 from internal.schedules.store import Schedule
 from internal.schedules.workflow import schedule_temporal_id
@@ -97,26 +97,26 @@ def _out(view: ScheduleView) -> dict[str, Any]:
     responses={503: {"description": "Temporal could not be reached: nothing was created"}},
 )
 async def create_schedule(request: Request) -> ScheduleCreated:
-    svc = services(request)
-    body = await read_create_body(request)
+    schedules = provided(request, ScheduleService)
+    body = await read_create_body(request, schedules.settings)
     if body.stream is not None:
         fields = _form_fields(body.fields)
-        created = await svc.schedules.create_from_csv(
+        created = await schedules.create_from_csv(
             body.stream,
             every=fields.every,
             cron=fields.cron,
             name=fields.name,
-            options=body.options,
+            options=body.options.as_dict(),
             filename=body.filename,
         )
     else:
         assert body.json is not None
         parsed = parse_json(CreateScheduleJson, body.json)
-        created = await svc.schedules.create_from_products(
+        created = await schedules.create_from_products(
             [product_dict(p) for p in parsed.products],
             every=parsed.every,
             cron=parsed.cron,
-            options=parsed.options,
+            options=parsed.options.as_dict(),
             name=parsed.name,
         )
     schedule = created.schedule
@@ -126,13 +126,13 @@ async def create_schedule(request: Request) -> ScheduleCreated:
 
 @router.get("/schedules", response_model=ScheduleList, summary="List schedules, newest first (deleted ones left out)")
 async def list_schedules(request: Request, limit: Annotated[int, Query(ge=1, le=500)] = 100) -> ScheduleList:
-    found = await services(request).schedules.list(limit=limit)
+    found = await provided(request, ScheduleService).list(limit=limit)
     return ScheduleList(schedules=[ScheduleSummary(**_summary(s)) for s in found])
 
 
 @router.get("/schedules/{schedule_id}", response_model=ScheduleOut, summary="A schedule, its next runs and its jobs")
 async def get_schedule(request: Request, schedule_id: ScheduleIdPath) -> ScheduleOut:
-    return ScheduleOut(**_out(await services(request).schedules.get(schedule_id)))
+    return ScheduleOut(**_out(await provided(request, ScheduleService).get(schedule_id)))
 
 
 @router.delete(
@@ -141,17 +141,17 @@ async def get_schedule(request: Request, schedule_id: ScheduleIdPath) -> Schedul
     summary="Delete a schedule (no further runs; the jobs it made stay)",
 )
 async def delete_schedule(request: Request, schedule_id: ScheduleIdPath) -> ScheduleAction:
-    return ScheduleAction(schedule_id=schedule_id, state=await services(request).schedules.delete(schedule_id))
+    return ScheduleAction(schedule_id=schedule_id, state=await provided(request, ScheduleService).delete(schedule_id))
 
 
 @router.post("/schedules/{schedule_id}/pause", status_code=202, response_model=ScheduleAction, summary="Pause")
 async def pause_schedule(request: Request, schedule_id: ScheduleIdPath) -> ScheduleAction:
-    return ScheduleAction(schedule_id=schedule_id, state=await services(request).schedules.pause(schedule_id))
+    return ScheduleAction(schedule_id=schedule_id, state=await provided(request, ScheduleService).pause(schedule_id))
 
 
 @router.post("/schedules/{schedule_id}/resume", status_code=202, response_model=ScheduleAction, summary="Resume")
 async def resume_schedule(request: Request, schedule_id: ScheduleIdPath) -> ScheduleAction:
-    return ScheduleAction(schedule_id=schedule_id, state=await services(request).schedules.resume(schedule_id))
+    return ScheduleAction(schedule_id=schedule_id, state=await provided(request, ScheduleService).resume(schedule_id))
 
 
 @router.post(
@@ -162,7 +162,7 @@ async def resume_schedule(request: Request, schedule_id: ScheduleIdPath) -> Sche
     f"(waiting up to {TRIGGER_WAIT_SECONDS:.0f} s for them)",
 )
 async def trigger_schedule(request: Request, schedule_id: ScheduleIdPath) -> ScheduleTriggered:
-    run = await services(request).schedules.trigger(schedule_id)
+    run = await provided(request, ScheduleService).trigger(schedule_id)
     return ScheduleTriggered(
         schedule_id=schedule_id, state=run.state, run_workflow_id=run.run_workflow_id, job_id=run.job_id
     )

@@ -28,9 +28,7 @@ from temporalio.client import (
 )
 from temporalio.service import RPCError, RPCStatusCode
 
-from internal.app.state import StateManager
 from internal.domain.errors import ServiceError
-from internal.http.schemas import JobOptions
 from internal.intake import CsvIntakeError, IntakeLimits
 from internal.jobs.facade import EnrichmentUnavailable
 from internal.jobs.job_options import job_options
@@ -38,7 +36,7 @@ from internal.jobs.product_list import product_list_error, products_csv
 from internal.jobs.upload import read_rows
 from internal.platform.config import Settings
 from internal.schedules.spec import InvalidSchedule, Timing, temporal_schedule, timing
-from internal.schedules.store import NewSchedule, Schedule, ScheduleNotFound, ScheduleRun, ScheduleStatus
+from internal.schedules.store import NewSchedule, Schedule, ScheduleNotFound, ScheduleRun, ScheduleStatus, ScheduleStore
 from internal.schedules.workflow import schedule_temporal_id
 
 T = TypeVar("T")
@@ -96,7 +94,7 @@ class ScheduleView:
 @dataclass
 class ScheduleService:
     settings: Settings
-    state: StateManager
+    schedules: ScheduleStore
     temporal: Client
     intake_limits: IntakeLimits
     require_space: Callable[[], None] = lambda: None
@@ -107,17 +105,17 @@ class ScheduleService:
         *,
         every: str | None,
         cron: str | None,
-        options: JobOptions | None = None,
+        options: Mapping[str, Any] | None = None,
         name: str | None = None,
         filename: str | None = None,
     ) -> ScheduleCreated:
         """Check the timing and options, store the products (CsvIntakeError as for an upload: nothing is kept),
         then create the Temporal Schedule (a refusal or an unreachable Temporal removes the record again)."""
         when = timing(every, cron)
-        resolved = job_options(self.settings, options or JobOptions())
+        resolved = job_options(self.settings, options)
         self.require_space()
         schedule_id = new_schedule_id()
-        store = self.state.schedules
+        store = self.schedules
         await store.create_schedule(
             NewSchedule(
                 schedule_id=schedule_id,
@@ -156,7 +154,7 @@ class ScheduleService:
         *,
         every: str | None,
         cron: str | None,
-        options: JobOptions | None = None,
+        options: Mapping[str, Any] | None = None,
         name: str | None = None,
     ) -> ScheduleCreated:
         """As create_from_csv, for a product list (what the intake refuses names the product field)."""
@@ -167,11 +165,11 @@ class ScheduleService:
             raise product_list_error(err, columns) from None
 
     async def list(self, *, limit: int = 100) -> list[Schedule]:
-        return await self.state.schedules.list_schedules(limit=limit)
+        return await self.schedules.list_schedules(limit=limit)
 
     async def get(self, schedule_id: str) -> ScheduleView:
-        schedule = await self.state.schedules.get_schedule(schedule_id)
-        runs = await self.state.schedules.recent_runs(schedule_id, limit=RECENT_RUNS)
+        schedule = await self.schedules.get_schedule(schedule_id)
+        runs = await self.schedules.recent_runs(schedule_id, limit=RECENT_RUNS)
         temporal_id = schedule_temporal_id(schedule_id)
         if schedule.status == "deleted":
             return ScheduleView(schedule, "deleted", temporal_id, runs=runs)
@@ -217,9 +215,9 @@ class ScheduleService:
             run = next((w for w in _started(described) if w not in before), None)
             if run is None and not await _pause_until(deadline):
                 return Triggered(state, None, None)
-        job_id = await self.state.schedules.job_of_run(run)
+        job_id = await self.schedules.job_of_run(run)
         while job_id is None and await _pause_until(deadline):
-            job_id = await self.state.schedules.job_of_run(run)
+            job_id = await self.schedules.job_of_run(run)
         return Triggered(state, run, job_id)
 
     async def delete(self, schedule_id: str) -> str:
@@ -237,13 +235,13 @@ class ScheduleService:
         return self.temporal.get_schedule_handle(schedule_temporal_id(schedule_id))
 
     async def _live(self, schedule_id: str, action: str) -> Schedule:
-        schedule = await self.state.schedules.get_schedule(schedule_id)
+        schedule = await self.schedules.get_schedule(schedule_id)
         if schedule.status == "deleted":
             raise ScheduleConflict(f"schedule {schedule_id!r} is deleted; it cannot {action}", code="schedule_deleted")
         return schedule
 
     async def _record(self, schedule_id: str, status: ScheduleStatus) -> str:
-        return (await self.state.schedules.set_status(schedule_id, status)).status
+        return (await self.schedules.set_status(schedule_id, status)).status
 
     async def _create_temporal(self, schedule_id: str, when: Timing, name: str | None) -> ScheduleHandle:
         label = f"{name!r} ({schedule_id})" if name else schedule_id

@@ -18,9 +18,10 @@ import asyncpg
 import psutil
 from temporalio.client import Client
 
-from internal.app.state import DATABASE_UNAVAILABLE, StateManager
+from internal.app.state import StateManager
 from internal.jobs.enricher import TemporalEnricher
 from internal.ledger.records import RowState
+from internal.platform.db import DATABASE_UNAVAILABLE
 from internal.platform.migrate import apply_migrations
 from internal.platform.stack.postgres import EmbeddedPostgres
 from internal.platform.stack.proc import free_port, wait_for_port
@@ -193,7 +194,7 @@ def outcome(rows: list[RowState]) -> list[tuple[object, ...]]:
 
 async def all_results(state: StateManager, job_id: str) -> list[RowState]:
     rows: list[RowState] = []
-    while page := await state.get_results(job_id, after_row=rows[-1].row_num if rows else 0, limit=1000):
+    while page := await state.rows.get_results(job_id, after_row=rows[-1].row_num if rows else 0, limit=1000):
         rows.extend(page)
     return rows
 
@@ -204,7 +205,7 @@ async def watch_until_terminal(state: StateManager, job_id: str, timeout: float)
     async with asyncio.timeout(timeout):
         while True:
             try:
-                p = await state.get_progress(job_id)
+                p = await state.jobs.get_progress(job_id)
             except _DB_DOWN:
                 await asyncio.sleep(0.5)  # PostgreSQL itself is down in some tests
                 continue

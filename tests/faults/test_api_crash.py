@@ -66,7 +66,7 @@ async def test_api_killed_mid_intake(tmp_path: Path, figure: Record) -> None:
                 assert progress["percent"] != 100 or progress["status"] == "failed"
                 events = [e["kind"] for e in (await http.get(f"/api/v1/jobs/{job_id}/events")).json()["events"]]
                 assert "job.intake_interrupted" in events
-                assert await state.get_results(job_id) == []
+                assert await state.rows.get_results(job_id) == []
                 # The client never heard back, so it retries with the same key: that must make a new job.
                 retry = await http.post(
                     "/api/v1/jobs",

@@ -63,7 +63,7 @@ async def test_a_job_submitted_while_temporal_is_down_can_be_started_once_it_is_
         assert replay.json()["job_id"] == keyed_id and replay.json()["workflow_id"] == f"job-{keyed_id}"
         for done, rows in ((await api.wait_done(http, job_id), 2), (await api.wait_done(http, keyed_id), 1)):
             assert done["status"] == "completed" and done["succeeded"] == rows
-        events = await state.list_events(job_id)
+        events = await state.events.list_events(job_id)
         assert [e.kind for e in events].count("job.start_failed") == 1
     await proxy.down()
 

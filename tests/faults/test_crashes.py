@@ -37,12 +37,12 @@ async def _job(state: StateManager, *, fresh: bool = True) -> str:
 
 
 async def _reviews(state: StateManager, job_id: str) -> list[int]:
-    return [await state.count_reviews(job_id, n) for n in range(1, ROWS + 1)]
+    return [await state.reviews.count_reviews(job_id, n) for n in range(1, ROWS + 1)]
 
 
 async def _progressed(state: StateManager, job_id: str, at_least: int) -> None:
     async with asyncio.timeout(120):
-        while (await state.get_progress(job_id)).done < at_least:
+        while (await state.jobs.get_progress(job_id)).done < at_least:
             await asyncio.sleep(0.2)
 
 
@@ -62,7 +62,7 @@ async def _run(
             await disturb(state, job_id)
         problems = await watcher
         assert problems == [], problems[:5]
-        assert (await state.get_progress(job_id)).status == "completed"
+        assert (await state.jobs.get_progress(job_id)).status == "completed"
         return outcome(await all_results(state, job_id)), await _reviews(state, job_id)
     finally:
         await state.close()

@@ -60,7 +60,7 @@ async def wait_until_done(state: StateManager, job_id: str, timeout: float = 300
     """
     async with asyncio.timeout(timeout):
         while True:
-            progress = await state.get_progress(job_id)
+            progress = await state.jobs.get_progress(job_id)
             if progress.status in ("completed", "cancelled", "failed"):
                 break
             await asyncio.sleep(0.2)
@@ -71,7 +71,7 @@ async def wait_until_done(state: StateManager, job_id: str, timeout: float = 300
 
 
 async def all_rows_terminal(state: StateManager, job_id: str) -> bool:
-    p = await state.get_progress(job_id)
+    p = await state.jobs.get_progress(job_id)
     return sum(p.counts[s] for s in TERMINAL_ROW_STATUSES) == p.total
 
 

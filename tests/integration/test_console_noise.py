@@ -67,7 +67,7 @@ async def test_expected_outcomes_are_one_line_and_a_bug_keeps_its_traceback(
             await TemporalEnricher(state, temporal_client, queue).enrich(job_id)
             await wait_until_done(state, job_id, client=temporal_client)
     text = out.getvalue()
-    rows = {r.product_id: r for r in await state.get_results(job_id)}
+    rows = {r.product_id: r for r in await state.rows.get_results(job_id)}
 
     def row(product_id: str) -> str:  # the context a line logged for that row carries
         return f"row={rows[product_id].row_num} "

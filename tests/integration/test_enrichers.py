@@ -17,10 +17,11 @@ from temporalio.client import Client
 from bench.channel_enricher import ChannelEnricher
 from internal.adapters.scorers.vader import VaderScorer
 from internal.adapters.sources.demo import DemoSource
-from internal.app.state import JobNotFound, StateManager
+from internal.app.state import StateManager
 from internal.enrichment.activities import EnrichmentActivities
 from internal.jobs.enricher import TemporalEnricher
 from internal.jobs.facade import Enricher, InvalidJobState
+from internal.ledger.jobs import JobNotFound
 from tests.integration.harness import new_job, running_worker, wait_until_done
 
 PRODUCTS = [
@@ -75,7 +76,7 @@ async def test_same_job_same_results(enricher: Enricher, state: StateManager, te
     job_id = await new_job(state, PRODUCTS, OPTIONS)
     await enricher.enrich(job_id)
     await wait_until_done(state, job_id, client=temporal_client if isinstance(enricher, TemporalEnricher) else None)
-    rows = await state.get_results(job_id, limit=100)
+    rows = await state.rows.get_results(job_id, limit=100)
     progress = await enricher.get_progress(job_id)
     assert progress.status == "completed" and progress.percent == 100.0
     assert sum(progress.counts.values()) == progress.total == len(PRODUCTS)

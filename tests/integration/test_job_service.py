@@ -32,10 +32,10 @@ async def test_a_job_made_without_the_api_gets_the_service_defaults(
     settings: Settings, state: StateManager, temporal_client: Client
 ) -> None:
     jobs = _service(settings, state, temporal_client)
-    started = await jobs.create_from_csv(io.BytesIO(b"product_id\npos-1\n"), options=JobOptions(window=7))
+    started = await jobs.create_from_csv(io.BytesIO(b"product_id\npos-1\n"), options=JobOptions(window=7).as_dict())
     assert started.workflow_id == f"job-{started.job.job_id}"
     # Same options as an upload through the API: the job's own, over REVIEW_SOURCE / SCORER_CHAIN / REVIEW_MAX_AGE.
-    stored = (await state.get_job(started.job.job_id)).options
+    stored = (await state.jobs.get_job(started.job.job_id)).options
     assert stored == {"source": "demo", "scorer_chain": ["vader"], "review_max_age": 86400, "window": 7}
     # No worker polls this task queue, so the job never ran: a cancel closes it at once.
     assert await jobs.act(started.job.job_id, "cancel") == "cancelled"
@@ -46,7 +46,7 @@ async def test_use_case_errors_are_domain_errors(
 ) -> None:
     jobs = _service(settings, state, temporal_client)
     with pytest.raises(InvalidOptions) as bad:
-        await jobs.create_from_csv(io.BytesIO(b"product_id\nA\n"), options=JobOptions(source="walmart"))
+        await jobs.create_from_csv(io.BytesIO(b"product_id\nA\n"), options=JobOptions(source="walmart").as_dict())
     assert bad.value.problems[0]["field"] == "options.source"
     with pytest.raises(ProductListError) as refused:
         # A field named like product_id but for its case is a second id column: the set of fields is refused.
@@ -54,7 +54,7 @@ async def test_use_case_errors_are_domain_errors(
     assert (refused.value.code, refused.value.field) == ("duplicate_header", "products"), refused.value
     with pytest.raises(JobNotFound):
         await jobs.start("no-such-job")
-    waiting = await jobs.create_for_upload(filename="p.csv", options=JobOptions())
+    waiting = await jobs.create_for_upload(filename="p.csv", options={})
     with pytest.raises(InvalidJobState) as nothing:
         await jobs.start(waiting.job_id)  # no upload store here, so nothing can have been uploaded
     assert nothing.value.code == "no_upload"
@@ -71,7 +71,7 @@ async def test_a_start_that_fails_leaves_the_job_stored_and_startable(
     with pytest.raises(JobNotStarted) as failed:
         await jobs.create_from_csv(io.BytesIO(b"product_id\npos-1\npos-2\n"))
     assert failed.value.code == "orchestrator_unavailable"
-    job = await state.get_job(failed.value.job_id)
+    job = await state.jobs.get_job(failed.value.job_id)
     assert (job.status, job.intake_complete, failed.value.total_rows) == ("created", True, 2)
     await proxy.up()
     started = await jobs.start(job.job_id)  # the stored job, not an upload

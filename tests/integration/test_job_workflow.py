@@ -55,7 +55,7 @@ async def test_large_job_bounded_window_and_continue_as_new(temporal_client: Cli
         await enricher.enrich(job_id)  # idempotent: no second run
         await wait_until_done(state, job_id, timeout=600, client=temporal_client)
     assert await all_rows_terminal(state, job_id)
-    progress = await state.get_progress(job_id)
+    progress = await state.jobs.get_progress(job_id)
     assert progress.status == "completed" and progress.total == 2500
     result = await temporal_client.get_workflow_handle_for(JobWorkflow.run, job_workflow_id(job_id)).result()
     assert result.runs >= 4, "600 children per run over 2,500 rows must continue-as-new at least 4 times"
@@ -88,18 +88,18 @@ async def test_cancel_mid_job_stops_every_child(temporal_client: Client, state: 
         enricher = TemporalEnricher(state, temporal_client, queue)
         await enricher.enrich(job_id)
         async with asyncio.timeout(60):
-            while (await state.get_progress(job_id)).done < 5:
+            while (await state.jobs.get_progress(job_id)).done < 5:
                 await asyncio.sleep(0.2)
         finished_before = {
-            r.row_num: r.result for r in await state.get_results(job_id, limit=100) if r.status == "succeeded"
+            r.row_num: r.result for r in await state.rows.get_results(job_id, limit=100) if r.status == "succeeded"
         }
         await enricher.cancel(job_id)
         await wait_until_done(state, job_id, client=temporal_client)
-    progress = await state.get_progress(job_id)
+    progress = await state.jobs.get_progress(job_id)
     assert progress.status == "cancelled"
     assert progress.counts["cancelled"] > 0 and progress.counts["running"] == progress.counts["pending"] == 0
     await wait_count(temporal_client, f'JobId="{job_id}" AND ExecutionStatus="Running"', 0)
-    after = {r.row_num: r.result for r in await state.get_results(job_id, limit=100)}
+    after = {r.row_num: r.result for r in await state.rows.get_results(job_id, limit=100)}
     for row_num, result in finished_before.items():
         assert after[row_num] == result
 
@@ -111,7 +111,7 @@ async def test_pause_stops_new_children_and_resume_finishes(temporal_client: Cli
         enricher = TemporalEnricher(state, temporal_client, queue)
         await enricher.enrich(job_id)
         async with asyncio.timeout(60):
-            while (await state.get_progress(job_id)).done < 3:
+            while (await state.jobs.get_progress(job_id)).done < 3:
                 await asyncio.sleep(0.1)
         await enricher.pause(job_id)
         handle = temporal_client.get_workflow_handle(job_workflow_id(job_id))
@@ -122,10 +122,10 @@ async def test_pause_stops_new_children_and_resume_finishes(temporal_client: Cli
         await asyncio.sleep(2)
         paused = await handle.query("progress", result_type=JobProgress)
         assert paused.started == started and paused.status == "paused"
-        assert (await state.get_job(job_id)).status == "paused"
+        assert (await state.jobs.get_job(job_id)).status == "paused"
         await enricher.resume(job_id)
         await wait_until_done(state, job_id, client=temporal_client)
-    assert (await state.get_progress(job_id)).status == "completed"
+    assert (await state.jobs.get_progress(job_id)).status == "completed"
     assert await all_rows_terminal(state, job_id)
 
 
@@ -135,17 +135,17 @@ async def test_worker_killed_mid_job_a_new_worker_finishes_it(temporal_client: C
     async with running_worker(temporal_client, state, task_queue=queue):
         await TemporalEnricher(state, temporal_client, queue).enrich(job_id)
         async with asyncio.timeout(60):
-            while (await state.get_progress(job_id)).done < 5:
+            while (await state.jobs.get_progress(job_id)).done < 5:
                 await asyncio.sleep(0.1)
     # The first worker is gone mid-job (its in-flight activities were cancelled); a new one takes over.
     async with running_worker(temporal_client, state, task_queue=queue):
         await wait_until_done(state, job_id, client=temporal_client)
-    assert (await state.get_progress(job_id)).status == "completed"
+    assert (await state.jobs.get_progress(job_id)).status == "completed"
     assert await all_rows_terminal(state, job_id)
-    rows = await state.get_results(job_id, limit=100)
+    rows = await state.rows.get_results(job_id, limit=100)
     assert Counter(r.status for r in rows)["failed"] == 0
     for row in rows:
-        reviews = await state.load_scores(job_id, row.row_num)
+        reviews = await state.reviews.load_scores(job_id, row.row_num)
         ids = [r.review_id for r, _ in reviews]
         assert len(ids) == len(set(ids))
 
@@ -158,11 +158,11 @@ async def test_permanent_source_error_fails_the_row_and_the_job_completes(
     async with running_worker(temporal_client, state, task_queue=queue):
         await TemporalEnricher(state, temporal_client, queue).enrich(job_id)
         await wait_until_done(state, job_id, client=temporal_client)
-    rows = {r.product_id: r for r in await state.get_results(job_id)}
+    rows = {r.product_id: r for r in await state.rows.get_results(job_id)}
     assert rows["notfound-2"].status == "failed"
     assert rows["notfound-2"].reason is not None and "not found" in rows["notfound-2"].reason
     assert rows["pos-1"].status == "succeeded" and rows["pos-3"].status == "succeeded"
-    assert (await state.get_progress(job_id)).status == "completed"
+    assert (await state.jobs.get_progress(job_id)).status == "completed"
 
 
 async def test_feedback_reads_more_pages_then_escalates_and_keeps_the_best(
@@ -178,7 +178,7 @@ async def test_feedback_reads_more_pages_then_escalates_and_keeps_the_best(
     async with running_worker(temporal_client, state, task_queue=queue, scorers=scorers):
         await TemporalEnricher(state, temporal_client, queue).enrich(job_id)
         await wait_until_done(state, job_id, client=temporal_client)
-    rows = {r.product_id: r for r in await state.get_results(job_id)}
+    rows = {r.product_id: r for r in await state.rows.get_results(job_id)}
 
     sparse = rows["sparse-f1"]  # 2 reviews on page 1: continue-as-new with a larger page budget
     assert sparse.status == "succeeded" and sparse.attempt == 2

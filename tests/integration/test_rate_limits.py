@@ -88,7 +88,7 @@ async def test_three_workers_keep_one_source_under_its_rate_limit(
     ) as workers:
         job_id = await workers.run_job(state, products)
         fetch_queue = await describe_activity_queue(temporal_client, workers.fetch_queue)
-    progress = await state.get_progress(job_id)
+    progress = await state.jobs.get_progress(job_id)
     assert progress.counts["succeeded"] + progress.counts["low_confidence"] == len(products), progress
     # The server applies the workers' rate to the fetch queue, which all three processes polled.
     assert fetch_queue.effective_rate_limit.requests_per_second == pytest.approx(paced_rate(LIMIT))

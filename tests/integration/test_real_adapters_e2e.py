@@ -192,7 +192,7 @@ async def test_escalation_sends_only_unsure_reviews_to_the_next_scorer(
     async with api_on(temporal_client, state, tmp_path, overrides) as (api, http):
         final, rows = await _run(http, api, ["weak-e1"])
     assert final["status"] == "completed" and rows[0]["status"] == "low_confidence"
-    scored = await state.load_scores(str(final["job_id"]), 2)
+    scored = await state.reviews.load_scores(str(final["job_id"]), 2)
     unsure = {r.review_id for r, scores in scored for s in scores if s.scorer == "vader" and s.confidence < 0.5}
     escalated = {r.review_id for r, scores in scored for s in scores if s.scorer == "comprehend"}
     # VADER was unsure about some of the lukewarm reviews; exactly those, and only once each, went to Comprehend.

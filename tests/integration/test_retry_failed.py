@@ -61,7 +61,7 @@ async def test_retry_failed_reruns_only_the_failed_rows(
         job_id = created.json()["job_id"]
         first = await api.wait_done(http, job_id)
         assert first["status"] == "completed"
-        before = {r.product_id: r for r in await state.get_results(job_id)}
+        before = {r.product_id: r for r in await state.rows.get_results(job_id)}
         assert [p for p, r in before.items() if r.status == "failed"] == ["gone-2", "gone-4"]
         assert before["gone-2"].reason is not None and "not found" in before["gone-2"].reason
 
@@ -76,10 +76,10 @@ async def test_retry_failed_reruns_only_the_failed_rows(
 
         done = await api.wait_done(http, job_id)
         assert done["status"] == "completed"
-        counts = (await state.get_progress(job_id)).counts
+        counts = (await state.jobs.get_progress(job_id)).counts
         assert sum(counts.values()) == done["total"] == 5
         assert counts["failed"] == 0 and counts["pending"] == 0 and counts["succeeded"] == 4
-        after = {r.product_id: r for r in await state.get_results(job_id)}
+        after = {r.product_id: r for r in await state.rows.get_results(job_id)}
         for pid in ("gone-2", "gone-4"):
             row = after[pid]
             assert row.status == "succeeded", row
@@ -90,7 +90,7 @@ async def test_retry_failed_reruns_only_the_failed_rows(
                 before[pid].result,
                 before[pid].updated_at,
             )
-        kinds = Counter(e.kind for e in await state.list_events(job_id, limit=1000))
+        kinds = Counter(e.kind for e in await state.events.list_events(job_id, limit=1000))
         assert kinds["job.retry_failed"] == 1 and kinds["job.completed"] == 2
         # Same workflow id, two runs: the first and the retry. The job reads `completed` a workflow task before its
         # run closes, and visibility lags behind that: wait for both to be listed as completed.
@@ -110,7 +110,7 @@ async def test_a_job_that_has_not_finished_cannot_be_retried(
         job_id = waiting.json()["job_id"]
         refused = await http.post(f"/api/v1/jobs/{job_id}/retry-failed")
         assert refused.status_code == 409 and refused.json()["error"]["code"] == "job_not_finished"
-        assert (await state.get_job(job_id)).status == "created"
+        assert (await state.jobs.get_job(job_id)).status == "created"
 
 
 class HeldCompletion:
@@ -122,9 +122,9 @@ class HeldCompletion:
         self.armed = True
         self.released = asyncio.Event()
         self.held = asyncio.Event()
-        self._write = state.set_job_status
-        # The worker's activities call the manager's attribute at call time (StateActivities keeps the manager).
-        monkeypatch.setattr(state, "set_job_status", self._set_job_status)
+        self._write = state.jobs.set_job_status
+        # The worker's activities call the store's attribute at call time (StateActivities keeps the job store).
+        monkeypatch.setattr(state.jobs, "set_job_status", self._set_job_status)
 
     async def _set_job_status(self, job_id: str, status: JobStatus, **kw: Any) -> Job:
         job = await self._write(job_id, status, **kw)
@@ -188,7 +188,7 @@ async def test_a_retry_sent_while_the_previous_run_closes_runs_the_rows(
         # The retry ran in a new run (it did not attach to the closing one) and finished the reopened row.
         done = await api.wait_done(http, job_id, timeout=60)
         assert done["status"] == "completed"
-        counts = (await state.get_progress(job_id)).counts
+        counts = (await state.jobs.get_progress(job_id)).counts
         assert counts["succeeded"] == 2 and counts["pending"] == counts["failed"] == 0, counts
         runs = await wait_runs(temporal_client, f'WorkflowId = "job-{job_id}"', all_completed(2))
         assert described.run_id in {r.run_id for r in runs}
@@ -207,8 +207,8 @@ async def test_a_previous_run_that_does_not_close_in_time_leaves_the_job_as_it_w
             await retry_rows(state, impatient, job_id, FAILED_ROWS)
         assert refused.value.code == "previous_run_open" and "has not closed after 1 s" in str(refused.value)
         # Nothing was started and nothing waits: the row is failed again and the job completed, as before.
-        assert (await state.get_job(job_id)).status == "completed"
-        assert [r.status for r in await state.get_results(job_id)] == ["succeeded", "failed"]
+        assert (await state.jobs.get_job(job_id)).status == "completed"
+        assert [r.status for r in await state.rows.get_results(job_id)] == ["succeeded", "failed"]
         held.released.set()
         await wait_runs(temporal_client, f'WorkflowId = "job-{job_id}"', all_completed(1))
         retried = await http.post(f"/api/v1/jobs/{job_id}/retry-failed")  # once it has closed, a retry runs

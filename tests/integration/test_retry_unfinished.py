@@ -86,5 +86,5 @@ async def test_retry_runs_the_failed_and_cancelled_rows_of_a_cancelled_job(
         assert nothing.status_code == 409 and nothing.json()["error"]["code"] == "no_rows_to_retry"
         code, _, err = await _cli(*cli, "retry", job_id)
         assert code == 2 and "no_rows_to_retry" in err
-        kinds = Counter(e.kind for e in await state.list_events(job_id, limit=1000))
+        kinds = Counter(e.kind for e in await state.events.list_events(job_id, limit=1000))
         assert kinds["job.retry"] == 2 and kinds["job.cancelled"] + kinds["job.completed"] == 3, kinds

@@ -63,7 +63,7 @@ async def test_the_same_csv_twice_is_fetched_once(
         assert sum(fake.requests.values()) == fetched  # not one request more
 
         # Deleting the job that fetched them loses nothing: a third job still reuses them.
-        assert await state.delete_job(first_job)
+        assert await state.jobs.delete_job(first_job)
         _, third = await _finish(http, api, await _submit(http, ["sku-1"]))
         assert sum(fake.requests.values()) == fetched
 

@@ -45,7 +45,7 @@ async def test_first_attempt_product_costs_one_activity_and_two_workflow_tasks(
     async with running_worker(temporal_client, state, task_queue=queue):
         await TemporalEnricher(state, temporal_client, queue).enrich(job_id)
         await wait_until_done(state, job_id, client=temporal_client)
-    rows = {r.product_id: r for r in await state.get_results(job_id)}
+    rows = {r.product_id: r for r in await state.rows.get_results(job_id)}
     assert rows["pos-shape"].status == "succeeded"
 
     kinds, scheduled = await _history_kinds(temporal_client, child_workflow_id(job_id, 2))
@@ -73,7 +73,7 @@ async def test_claiming_stored_reviews_costs_no_extra_action(temporal_client: Cl
         for job_id in jobs:
             await TemporalEnricher(state, temporal_client, queue).enrich(job_id)
             await wait_until_done(state, job_id, client=temporal_client)
-    fetched, reused = [(await state.get_results(j))[0] for j in jobs]
+    fetched, reused = [(await state.rows.get_results(j))[0] for j in jobs]
     assert fetched.source_requests > 0 and reused.source_requests == 0 and reused.reused is not None
     for job_id in jobs:
         history = await temporal_client.get_workflow_handle(child_workflow_id(job_id, 2)).fetch_history()

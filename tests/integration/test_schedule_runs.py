@@ -28,14 +28,14 @@ async def _schedule(state: StateManager, schedule_id: str, csv: bytes) -> None:
 
 async def test_a_run_makes_one_job_however_often_it_is_retried(state: StateManager) -> None:
     await _schedule(state, "s-runs", b"product_id,name\nA,One\nB,Two\nA,Again\n,None\n")
-    activity = ScheduleActivities(state)
+    activity = ScheduleActivities(state.schedules, state.jobs, state.rows, state.events)
     first = await activity.create_scheduled_job(ScheduledJobInput("s-runs", "run-1"))
     again = await activity.create_scheduled_job(ScheduledJobInput("s-runs", "run-1"))  # a retried activity
     assert first.job_id is not None and again.job_id == first.job_id and first.previous_job_id is None
     assert first.options == {"window": 7, "refresh": True} and first.total_rows == 4
-    progress = await state.get_progress(first.job_id)
+    progress = await state.jobs.get_progress(first.job_id)
     assert (progress.counts["pending"], progress.counts["duplicate"], progress.counts["invalid"]) == (2, 1, 1)
-    rows = await state.get_results(first.job_id)
+    rows = await state.rows.get_results(first.job_id)
     assert [(r.row_num, r.product_id, r.status) for r in rows] == [
         (2, "A", "pending"),
         (3, "B", "pending"),
@@ -43,7 +43,7 @@ async def test_a_run_makes_one_job_however_often_it_is_retried(state: StateManag
         (5, None, "invalid"),
     ]
     assert rows[1].cells == ["B", "Two"] and rows[3].reason
-    events = [e.kind for e in await state.list_events(first.job_id, after_id=0, limit=50)]
+    events = [e.kind for e in await state.events.list_events(first.job_id, after_id=0, limit=50)]
     assert events.count("job.scheduled") == 1
 
     second = await activity.create_scheduled_job(ScheduledJobInput("s-runs", "run-2"))

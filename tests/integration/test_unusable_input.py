@@ -82,7 +82,7 @@ async def test_an_upload_where_no_row_can_run_fails_at_once(
             reason,
             100.0,
         )
-        events = [e for e in (await state.list_events(body["job_id"])) if e.kind == "job.failed"]
+        events = [e for e in (await state.events.list_events(body["job_id"])) if e.kind == "job.failed"]
         assert [e.details["error"] for e in events] == [reason]
     with pytest.raises(RPCError) as missing:  # nothing was started for it
         await temporal_client.get_workflow_handle(job_workflow_id(body["job_id"])).describe()
@@ -98,8 +98,8 @@ async def test_a_job_run_in_which_no_row_could_run_ends_failed(temporal_client: 
         await TemporalEnricher(state, temporal_client, queue).enrich(job_id)
         await wait_until_done(state, job_id, timeout=60, client=temporal_client)
         result = await temporal_client.get_workflow_handle_for(JobWorkflow.run, job_workflow_id(job_id)).result()
-    job = await state.get_job(job_id)
+    job = await state.jobs.get_job(job_id)
     reason = "no row could run: 2 of 2 rows invalid (first: row 2, column 'product_id': product id is empty)"
     assert (job.status, job.error, result.status) == ("failed", reason, "failed")
-    events = [e for e in await state.list_events(job_id) if e.kind in ("job.failed", "job.completed")]
+    events = [e for e in await state.events.list_events(job_id) if e.kind in ("job.failed", "job.completed")]
     assert [(e.kind, e.details.get("error")) for e in events] == [("job.failed", reason)]

@@ -37,7 +37,7 @@ async def test_up_prints_live_addresses_stops_cleanly_and_keeps_data(tmp_path: P
     )
     assert listing.returncode == 0, listing.stderr
     state = await StateManager.connect(addresses["Postgres URI"])
-    await state.create_job(NewJob(job_id="kept-across-restarts"))
+    await state.jobs.create_job(NewJob(job_id="kept-across-restarts"))
     await state.close()
 
     assert up.terminate() == 0
@@ -48,7 +48,7 @@ async def test_up_prints_live_addresses_stops_cleanly_and_keeps_data(tmp_path: P
     again = Up(tmp_path)
     addresses = await again.wait_ready()
     state = await StateManager.connect(addresses["Postgres URI"])
-    job = await state.get_job("kept-across-restarts")
+    job = await state.jobs.get_job("kept-across-restarts")
     await state.close()
     assert job.status == "created"
     assert "Migrations" not in again.output  # nothing left to apply on the second start

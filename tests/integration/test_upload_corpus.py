@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from internal.app.state import JobNotFound, StateManager
+from internal.app.state import StateManager
 from internal.intake import CsvIntakeError
 from internal.jobs.upload import create_job_from_csv
+from internal.ledger.jobs import JobNotFound
 from tests.corpus import CORPUS, corpus_cases
 
 
@@ -25,10 +26,10 @@ async def test_corpus_upload(state: StateManager, name: str, expected: dict[str,
         assert err.value.code == code
         assert code != "no_data_rows" or name in err.value.message
         with pytest.raises(JobNotFound):
-            await state.get_job(job_id)  # a rejected upload leaves nothing behind
+            await state.jobs.get_job(job_id)  # a rejected upload leaves nothing behind
         return
     outcome = await create_job_from_csv(state, stream, job_id=job_id, filename=name)
-    rows = await state.get_results(job_id, limit=1000)
+    rows = await state.rows.get_results(job_id, limit=1000)
     assert [(r.row_num, r.status) for r in rows] == [(e["row"], e["status"]) for e in expected["rows"]]
     for row, want in zip(rows, expected["rows"], strict=True):
         for key in ("reason_contains", "note_contains"):  # a note (a truncated cell) is said in the row's reason
@@ -49,7 +50,7 @@ async def test_rejected_midway_leaves_no_job(state: StateManager) -> None:
     with pytest.raises(CsvIntakeError):
         await create_job_from_csv(state, io.BytesIO(b"product_id,name\n" + body), job_id="half", batch_size=1000)
     with pytest.raises(JobNotFound):
-        await state.get_job("half")
+        await state.jobs.get_job("half")
 
 
 async def test_same_idempotency_key_returns_the_first_job(state: StateManager) -> None:

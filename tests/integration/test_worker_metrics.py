@@ -40,13 +40,13 @@ async def test_the_worker_serves_sdk_metrics_that_move_with_a_job(temporal_clien
     assert "temporal_workflow_task_schedule_to_start_latency_bucket" in scrape
     assert "temporal_sticky_cache_size" in scrape
     # Ours, on the same endpoint: every row finished with its status, pages and reviews per source, scorer calls.
-    progress = await state.get_progress(job_id)
+    progress = await state.jobs.get_progress(job_id)
     finished = {s: n for s, n in progress.counts.items() if n and s not in ("invalid", "duplicate")}
     for status, n in finished.items():
         assert _value(scrape, rf'enrichment_rows_finished{{[^}}]*status="{status}"[^}}]*}}') == n, status
     assert _value(scrape, "enrichment_rows_finished") == 3
     assert _value(scrape, r'enrichment_source_requests{[^}]*outcome="ok"[^}]*}') >= 3
-    stored = sum([await state.count_reviews(job_id, n) for n in (2, 3, 4)])
+    stored = sum([await state.reviews.count_reviews(job_id, n) for n in (2, 3, 4)])
     assert stored > 0 and _value(scrape, "enrichment_reviews_stored") == stored
     assert _value(scrape, "enrichment_scorer_calls") >= 3
     assert _value(scrape, "enrichment_scorer_seconds_count") >= 3

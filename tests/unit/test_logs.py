@@ -11,7 +11,7 @@ import pytest
 from temporalio import activity
 from temporalio.testing import ActivityEnvironment
 
-from internal.jobs.workflow import parse_workflow_id
+from internal.domain.ids import parse_workflow_id
 from internal.platform.logs import log_handler, log_level, secret_values
 
 

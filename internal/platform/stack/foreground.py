@@ -8,10 +8,10 @@ from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from internal.platform.config import Settings
+from internal.platform.signals import stop_on_signals
 from internal.platform.stack.children import ChildExited
 from internal.platform.stack.proc import die_with_parent
 from internal.platform.stack.runner import Stack
-from internal.platform.startup import stop_on_signals
 
 # Extra work to run while the stack is up: the worker (in-process under `make up`, a child under `make run`), the API.
 Service = Callable[[Stack, asyncio.Event], Coroutine[Any, Any, None]]
