@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from internal.domain.options import (
     DEFAULT_SCORER,
     DEFAULT_SOURCE,
+    OFFLINE_SCORERS,
     SCORER_NAMES,
     SOURCE_NAMES,
     ScorerName,
@@ -299,8 +300,8 @@ class Settings(ApiAccess):
 
     @property
     def configured_scorers(self) -> list[str]:
-        # VADER is offline and free: always available as the first rung of any chain.
-        return sorted({"vader", self.scorer, *self.scorers_in_chain})
+        # The offline scorers are free and need no settings: always available as rungs of any chain.
+        return sorted({*OFFLINE_SCORERS, self.scorer, *self.scorers_in_chain})
 
     def job_defaults(self) -> dict[str, object]:
         """Options every new job starts from; the job's own options override them."""

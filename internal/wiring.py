@@ -9,6 +9,8 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
 from internal.activities.enrichment import EnrichmentActivities
+from internal.adapters.scorers.e5 import E5Scorer
+from internal.adapters.scorers.lexical import LexicalScorer
 from internal.config import Settings, SettingsError
 from internal.enricher.base import Enricher
 from internal.enricher.channel_enricher import ChannelEnricher
@@ -50,8 +52,9 @@ def build_sources(settings: Settings) -> dict[str, ReviewSource]:
 
 
 def build_scorers(settings: Settings) -> dict[str, Scorer]:
-    """VADER (always) plus every scorer SCORER or SCORER_CHAIN names, each built once."""
-    scorers: dict[str, Scorer] = {"vader": VaderScorer()}
+    """The offline scorers (always; e5 loads its model on first use) plus every scorer SCORER or SCORER_CHAIN
+    names, each built once."""
+    scorers: dict[str, Scorer] = {"vader": VaderScorer(), "lexical": LexicalScorer(), "e5": E5Scorer()}
     try:
         for name in settings.configured_scorers:
             if name == "comprehend":

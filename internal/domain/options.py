@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
 SourceName = Literal["demo", "walmart", "http", "file"]
-ScorerName = Literal["vader", "comprehend", "gemini"]
+# Cheapest first, as a chain is written (the web page lists them in this order).
+ScorerName = Literal["vader", "lexical", "e5", "comprehend", "gemini"]
 SOURCE_NAMES: tuple[str, ...] = get_args(SourceName)
 SCORER_NAMES: tuple[str, ...] = get_args(ScorerName)
 # The source of invented reviews (internal/sources/demo.py): results from it say so (`demo_data`).
@@ -24,6 +25,8 @@ DEMO_SOURCE: SourceName = "demo"
 # What a job uses when neither it nor the service (REVIEW_SOURCE, SCORER / SCORER_CHAIN) says otherwise.
 DEFAULT_SOURCE: SourceName = DEMO_SOURCE
 DEFAULT_SCORER: ScorerName = "vader"
+# In process, no keys, nothing downloaded: always built, so any chain may start with them (docs/scorers.md).
+OFFLINE_SCORERS: tuple[ScorerName, ...] = ("vader", "lexical", "e5")
 
 
 def fetch_task_queue(task_queue: str, source: str) -> str:
