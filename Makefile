@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: help venv run demo server up worker test test-unit faults lint typecheck check bench bench-state bench-enrichers bench-scale bench-progress bench-aspects clean
+.PHONY: help venv run demo server up worker test test-unit faults lint typecheck check bench bench-state bench-enrichers bench-scale bench-progress bench-aspects bench-scorers clean
 
 help:
 	@echo "make run          the whole service: stack, then worker + HTTP API (two processes) on 127.0.0.1:8080"
@@ -17,7 +17,8 @@ help:
 	@echo "make typecheck    mypy --strict"
 	@echo "make check        lint + typecheck + test + faults (what CI runs)"
 	@echo "make bench        benchmarks -> docs/performance.md (1M-row intake; enrichers vs bare fan-out; scale-out;"
-	@echo "                  /progress latency under make run; aspect detection P/R and cost -> docs/aspects.md)"
+	@echo "                  /progress latency under make run; aspect detection P/R and cost -> docs/aspects.md;"
+	@echo "                  scorers vs human ratings -> docs/scorers.md)"
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -60,7 +61,7 @@ typecheck: $(STAMP)
 
 check: lint typecheck test faults
 
-bench: bench-state bench-enrichers bench-scale bench-progress bench-aspects
+bench: bench-state bench-enrichers bench-scale bench-progress bench-aspects bench-scorers
 
 bench-state: $(STAMP)
 	$(PY) bench/state_bench.py --rows 1000000 --write docs/performance.md
@@ -76,6 +77,14 @@ bench-aspects: $(STAMP)
 
 bench-progress: $(STAMP)
 	$(PY) bench/progress_latency.py --jobs 5 --rows 200 --write docs/performance.md
+
+# Scorer accuracy against human ratings and CPU per review (downloads the vaderSentiment sdist once via pip).
+bench-scorers: $(STAMP)
+	$(PY) bench/scorers_bench.py --write docs/scorers.md
+
+# Rebuild the lexical and e5 scorers' weights from the pinned data (scripts/build_scorer_models.py).
+scorer-models: $(STAMP)
+	$(PY) scripts/build_scorer_models.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

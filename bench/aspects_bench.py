@@ -2,7 +2,7 @@
 
 - precision and recall of aspect detection on tests/data/aspects/labelled.jsonl (micro, over sentence-aspect
   pairs), on each half (the vocabulary was tuned looking at `dev` errors only) and in all;
-- µs per review of `analyse` (aspects + evidence) on demo reviews (internal/sources/demo.py), with VADER's
+- µs per review of `analyse` (aspects + evidence) on demo reviews (internal/adapters/sources/demo.py), with VADER's
   sentence scorer and with review scores only, against VADER scoring the same reviews in the same run.
 
     python bench/aspects_bench.py --write docs/aspects.md      # figures into docs/aspects.md

@@ -10,7 +10,9 @@ from dataclasses import dataclass
 
 from internal.adapters.scorers.base import Scorer
 from internal.adapters.scorers.comprehend import ComprehendScorer
+from internal.adapters.scorers.e5 import E5Scorer
 from internal.adapters.scorers.gemini import GeminiScorer
+from internal.adapters.scorers.lexical import LexicalScorer
 from internal.adapters.scorers.vader import VaderScorer
 from internal.adapters.sources.base import ReviewSource
 from internal.adapters.sources.demo import DemoSource
@@ -47,8 +49,9 @@ def build_sources(settings: Settings) -> dict[str, ReviewSource]:
 
 
 def build_scorers(settings: Settings) -> dict[str, Scorer]:
-    """VADER (always) plus every scorer SCORER or SCORER_CHAIN names, each built once."""
-    scorers: dict[str, Scorer] = {"vader": VaderScorer()}
+    """The offline scorers (always; e5 loads its model on first use) plus every scorer SCORER or SCORER_CHAIN
+    names, each built once."""
+    scorers: dict[str, Scorer] = {"vader": VaderScorer(), "lexical": LexicalScorer(), "e5": E5Scorer()}
     try:
         for name in settings.configured_scorers:
             if name == "comprehend":

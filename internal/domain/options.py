@@ -18,7 +18,8 @@ from typing import Any, Literal, get_args
 from internal.domain.errors import ServiceError
 
 SourceName = Literal["demo", "walmart", "http", "file"]
-ScorerName = Literal["vader", "comprehend", "gemini"]
+# Cheapest first, as a chain is written (the web page lists them in this order).
+ScorerName = Literal["vader", "lexical", "e5", "comprehend", "gemini"]
 SOURCE_NAMES: tuple[str, ...] = get_args(SourceName)
 SCORER_NAMES: tuple[str, ...] = get_args(ScorerName)
 # The source of invented reviews (internal/adapters/sources/demo.py): results from it say so (`demo_data`).
@@ -26,6 +27,8 @@ DEMO_SOURCE: SourceName = "demo"
 # What a job uses when neither it nor the service (REVIEW_SOURCE, SCORER / SCORER_CHAIN) says otherwise.
 DEFAULT_SOURCE: SourceName = DEMO_SOURCE
 DEFAULT_SCORER: ScorerName = "vader"
+# In process, no keys, nothing downloaded: always built, so any chain may start with them (docs/scorers.md).
+OFFLINE_SCORERS: tuple[ScorerName, ...] = ("vader", "lexical", "e5")
 
 
 def fetch_task_queue(task_queue: str, source: str) -> str:

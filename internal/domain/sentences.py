@@ -1,6 +1,6 @@
 """Sentences and words of review text, with their offsets, so every quote taken from them is verbatim.
 
-The one sentence rule for the project: VADER scores these sentences (internal/scorers/vader.py) and aspects and
+The one sentence rule for the project: VADER scores these sentences (internal/adapters/scorers/vader.py) and aspects and
 evidence quote them. Pure and light: the workflow sandbox may import it.
 """
 

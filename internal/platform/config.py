@@ -7,7 +7,6 @@ other people's scripts and our acceptance checks set them.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -15,8 +14,23 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from internal.domain.options import DEFAULT_SCORER, DEFAULT_SOURCE, SCORER_NAMES, SOURCE_NAMES, ScorerName, SourceName
+from internal.domain.options import (
+    DEFAULT_SCORER,
+    DEFAULT_SOURCE,
+    OFFLINE_SCORERS,
+    SCORER_NAMES,
+    SOURCE_NAMES,
+    ScorerName,
+    SourceName,
+)
 from internal.domain.reuse import DEFAULT_REVIEW_MAX_AGE, parse_duration
+from internal.platform.adapter_settings import (
+    ComprehendSettings,
+    GeminiSettings,
+    HttpSourceSettings,
+    ReviewFileSettings,
+    WalmartSettings,
+)
 
 # Activity and workflow-task slots of one worker process: at least a job's default window (100), so every
 # in-flight product of a job can have its step running at once.
@@ -58,40 +72,6 @@ def parse_rate_limits(value: str | None) -> dict[str, float]:
             raise ValueError(f"entry {entry.strip()!r}: the rate must be a positive number of requests per second")
         limits[name] = rate
     return limits
-
-
-# Each adapter reads its own group of settings (Settings.walmart, …), built from the flat variables above: the
-# environment keeps its flat names, and an adapter sees only what is its own.
-@dataclass(frozen=True)
-class WalmartSettings:
-    base_url: str
-    consumer_id: str | None
-    key_version: str
-    private_key_path: Path | None
-
-
-@dataclass(frozen=True)
-class HttpSourceSettings:
-    url: str | None
-    headers: SecretStr | None
-    mapping: str | None
-
-
-@dataclass(frozen=True)
-class ReviewFileSettings:
-    path: Path | None
-
-
-@dataclass(frozen=True)
-class ComprehendSettings:
-    language: str
-
-
-@dataclass(frozen=True)
-class GeminiSettings:
-    api_key: SecretStr | None
-    model: str
-    base_url: str | None
 
 
 DEFAULT_API_URL = "http://127.0.0.1:8080"
@@ -303,8 +283,8 @@ class Settings(ApiAccess):
 
     @property
     def configured_scorers(self) -> list[str]:
-        # VADER is offline and free: always available as the first rung of any chain.
-        return sorted({"vader", self.scorer, *self.scorers_in_chain})
+        # The offline scorers are free and need no settings: always available as rungs of any chain.
+        return sorted({*OFFLINE_SCORERS, self.scorer, *self.scorers_in_chain})
 
     def job_defaults(self) -> dict[str, object]:
         """Options every new job starts from; the job's own options override them."""

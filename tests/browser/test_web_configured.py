@@ -26,7 +26,7 @@ async def test_a_default_service_offers_vader_and_the_demo_source_and_says_so(
         page = await browser.new_page()
         await page.goto(api.url + "/")
         await page.click("text=Job options")
-        assert await _offered(page, "scorer") == ["vader"]
+        assert await _offered(page, "scorer") == ["vader", "lexical", "e5"]  # the offline ones, always
         help_text = page.locator("#scorer-help")
         for variable in ("GEMINI_API_KEY", "AWS_REGION", "SCORER_CHAIN", "docs/scorers.md"):
             await expect(help_text).to_contain_text(variable)
@@ -59,7 +59,7 @@ async def test_a_configured_source_and_scorer_are_offered_and_demo_is_marked_onl
         page = await browser.new_page()
         await page.goto(api.url + "/")
         await page.click("text=Job options")
-        assert await _offered(page, "scorer") == ["vader", "gemini"]
+        assert await _offered(page, "scorer") == ["vader", "lexical", "e5", "gemini"]
         help_text = page.locator("#scorer-help")
         await expect(help_text).to_contain_text("comprehend")
         await expect(help_text).not_to_contain_text("GEMINI_API_KEY")

@@ -105,11 +105,11 @@ def test_jobs_default_to_the_configured_source_and_chain(monkeypatch: pytest.Mon
     monkeypatch.setenv("SCORER", "gemini")
     s = load_settings()
     assert s.job_defaults() == {"source": "walmart", "scorer_chain": ["gemini"], "review_max_age": day}
-    assert s.configured_sources == ["demo", "walmart"] and s.configured_scorers == ["gemini", "vader"]
+    assert s.configured_sources == ["demo", "walmart"] and s.configured_scorers == ["e5", "gemini", "lexical", "vader"]
     monkeypatch.setenv("SCORER_CHAIN", " vader, comprehend ,gemini")
     s = load_settings()
     assert s.scorers_in_chain == ["vader", "comprehend", "gemini"]
-    assert s.configured_scorers == ["comprehend", "gemini", "vader"]
+    assert s.configured_scorers == ["comprehend", "e5", "gemini", "lexical", "vader"]
 
 
 def test_unknown_scorer_in_the_chain_is_named(monkeypatch: pytest.MonkeyPatch) -> None:

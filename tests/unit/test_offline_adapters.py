@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from internal.adapters.scorers.vader import VaderScorer, split_sentences
+from internal.adapters.scorers.vader import VaderScorer
 from internal.adapters.sources.base import ProductNotFound, SourceError
 from internal.adapters.sources.demo import DemoSource
 from internal.domain.models import Review
+from internal.domain.sentences import split_sentences
 
 
 async def _all_pages(source: DemoSource, product_id: str) -> list[list[str]]:

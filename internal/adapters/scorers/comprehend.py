@@ -19,7 +19,7 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
 from internal.adapters.scorers.base import PermanentScorerError, ScorerError
 from internal.domain.models import Label, Review, ReviewScore
-from internal.platform.config import ComprehendSettings
+from internal.platform.adapter_settings import ComprehendSettings
 
 MAX_BATCH = 25
 # The API reference says each document must be "fewer than 5,000 bytes"; one byte of margin costs nothing.

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from internal.adapters.scorers.base import PermanentScorerError, ScorerError
 from internal.domain.models import Review, ReviewScore
-from internal.platform.config import GeminiSettings
+from internal.platform.adapter_settings import GeminiSettings
 
 try:  # google-genai may talk through httpx2 (a fork under its own name) instead of httpx.
     import httpx2

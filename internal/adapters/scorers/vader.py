@@ -13,14 +13,13 @@ from collections.abc import Sequence
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from internal.domain.models import Label, Review, ReviewScore
+from internal.domain.sentence_verdict import Thresholds, verdict
 from internal.domain.sentences import split_sentences
 
-_CLEAR = 0.3  # a sentence this far from zero takes a side
+# A sentence this far from zero takes a side; a review this far is not neutral.
+_THRESHOLDS = Thresholds(clear=0.3, neutral=0.05)
 # Batches smaller than this cost less than a thread hop.
 _INLINE_BATCH = 8
-
-
-__all__ = ["VaderScorer", "split_sentences"]
 
 
 class VaderScorer:
@@ -31,24 +30,8 @@ class VaderScorer:
 
     def score_text(self, text: str) -> tuple[float, Label, float]:
         sentences = split_sentences(text)
-        scores = [(self._analyzer.polarity_scores(s)["compound"], max(len(s), 1)) for s in sentences]
-        total = sum(w for _, w in scores)
-        compound = sum(c * w for c, w in scores) / total
-        positive = sum(w for c, w in scores if c >= _CLEAR)
-        negative = sum(w for c, w in scores if c <= -_CLEAR)
-        label: Label
-        if positive and negative and min(positive, negative) / total >= 0.2:
-            label = "mixed"
-        elif compound >= 0.05:
-            label = "positive"
-        elif compound <= -0.05:
-            label = "negative"
-        else:
-            label = "neutral"
-        # Confident when the polarity is strong and the sentences do not pull against each other.
-        disagreement = min(positive, negative) / total
-        confidence = max(0.0, min(1.0, 0.35 + 0.65 * abs(compound) - disagreement))
-        return round(compound, 4), label, round(confidence, 4)
+        scores = [self._analyzer.polarity_scores(s)["compound"] for s in sentences]
+        return verdict(scores, [max(len(s), 1) for s in sentences], _THRESHOLDS)
 
     def _score_all(self, reviews: Sequence[Review]) -> list[ReviewScore]:
         out = []

@@ -21,7 +21,7 @@ from internal.domain.ids import content_id
 from internal.domain.models import ProductMeta, Review, ReviewPage
 
 if TYPE_CHECKING:
-    from internal.platform.config import HttpSourceSettings
+    from internal.platform.adapter_settings import HttpSourceSettings
 
 SOURCE = "http"
 PLACEHOLDERS = frozenset({"product_id", "page", "offset", "cursor"})

@@ -24,7 +24,7 @@ from internal.domain.ids import content_id
 from internal.domain.models import ProductMeta, Review, ReviewPage
 
 if TYPE_CHECKING:
-    from internal.platform.config import ReviewFileSettings
+    from internal.platform.adapter_settings import ReviewFileSettings
 
 log = logging.getLogger(__name__)
 

@@ -30,7 +30,7 @@ from internal.domain.ids import content_id
 from internal.domain.models import ProductMeta, Review, ReviewPage
 
 if TYPE_CHECKING:
-    from internal.platform.config import WalmartSettings
+    from internal.platform.adapter_settings import WalmartSettings
 
 log = logging.getLogger(__name__)
 

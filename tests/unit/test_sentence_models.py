@@ -1,0 +1,82 @@
+"""The offline model scorers (lexical, e5), their committed weights, and the shared sentence verdict rule."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from internal.adapters.scorers import e5, lexical
+from internal.adapters.scorers.e5 import E5Scorer
+from internal.adapters.scorers.lexical import LexicalScorer
+from internal.adapters.scorers.sentences import SentenceModelScorer, load_payload, payload_digest
+from internal.domain.models import Review
+from internal.domain.sentence_verdict import Thresholds, verdict
+from scripts import hutto_data
+
+CLEAR = {
+    "p": ("I love this blender, it works perfectly and the price was great.", "positive"),
+    "n": ("Terrible. It broke after two days and support never answered.", "negative"),
+    "m": ("The screen is gorgeous and bright. The battery is awful and dies by noon.", "mixed"),
+}
+
+
+@pytest.fixture(scope="module", params=["lexical", "e5"])
+def scorer(request: pytest.FixtureRequest) -> SentenceModelScorer:
+    return LexicalScorer() if request.param == "lexical" else E5Scorer()
+
+
+@pytest.mark.parametrize("path", [lexical.WEIGHTS, e5.HEAD])
+def test_weights_are_what_the_build_script_wrote(path: Path) -> None:
+    payload = load_payload(path)  # raises when a number was edited without rebuilding
+    assert payload["source"]["sha256"] == hutto_data.SDIST_SHA256
+    # Fit on the training sets only: the held-out Amazon set never.
+    assert payload["source"]["fit_on"] == list(hutto_data.TRAIN) and hutto_data.HELD_OUT not in hutto_data.TRAIN
+    t = payload["thresholds"]
+    assert 0 < t["neutral"] < t["clear"] < t["full"] <= 1 and payload["scale"] > 0
+    if path == e5.HEAD:
+        assert len(payload["weights"]) == 384
+    else:
+        assert len(payload["vader"]) == 3 and len(payload["terms"]) > 10_000
+
+
+def test_a_hand_edited_weights_file_is_refused(tmp_path: Path) -> None:
+    payload = json.loads(e5.HEAD.read_text())
+    assert payload["sha256"] == payload_digest(payload)
+    payload["weights"][0] += 0.001
+    edited = tmp_path / "e5_head.json"
+    edited.write_text(json.dumps(payload))
+    with pytest.raises(ValueError, match="rebuild"):
+        load_payload(edited)
+
+
+async def test_scores_keep_order_and_length_and_label_clear_sentences(scorer: SentenceModelScorer) -> None:
+    # More than inline_batch reviews, so the thread path runs too.
+    reviews = [Review(f"{k}{i}", text) for i in range(5) for k, (text, _) in CLEAR.items()]
+    scores = await scorer.score(reviews)
+    assert [s.review_id for s in scores] == [r.review_id for r in reviews]
+    assert all(s.scorer == scorer.name for s in scores)
+    for s in scores:
+        assert s.label == CLEAR[s.review_id[0]][1], (scorer.name, s)
+        assert -1 <= s.sentiment <= 1 and 0 <= s.confidence <= 1
+    by_kind = {s.review_id[0]: s for s in scores}
+    assert by_kind["p"].sentiment > 0.2 > -0.2 > by_kind["n"].sentiment
+    assert by_kind["m"].confidence < min(by_kind["p"].confidence, by_kind["n"].confidence)
+
+
+async def test_scores_are_deterministic(scorer: SentenceModelScorer) -> None:
+    reviews = [Review("a", "Works fine, nothing special."), Review("b", "Great value! Would buy again.")]
+    assert await scorer.score(reviews) == await scorer.score(reviews)
+    assert await scorer.score([]) == []
+
+
+def test_verdict_rule() -> None:
+    t = Thresholds(clear=0.2, neutral=0.05, full=0.5)
+    assert verdict([0.6, 0.5], [1, 1], t) == (0.55, "positive", 1.0)
+    assert verdict([0.6, -0.5], [1, 1], t)[1] == "mixed"
+    assert verdict([0.6, -0.5], [9, 1], t)[1] == "positive"  # one side under MIXED_SHARE
+    assert verdict([0.01], [1], t)[1] == "neutral"
+    sentiment, label, confidence = verdict([-0.25], [1], t)
+    assert sentiment == -0.25
+    assert label == "negative" and confidence == round(0.35 + 0.65 * 0.5, 4)
