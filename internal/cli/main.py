@@ -25,9 +25,9 @@ from rich.table import Table
 
 from internal.cli import render, schedules
 from internal.cli.client import ApiClient, ApiFailure
+from internal.domain.lifecycle import TERMINAL_JOB_STATUSES
 from internal.platform.config import DEFAULT_API_URL, ApiAccess
 
-TERMINAL = ("completed", "failed", "cancelled")
 console = render.make_console()
 err_console = render.make_console(stderr=True)
 
@@ -49,7 +49,7 @@ def watch(client: ApiClient, job_id: str, interval: float = 1.0) -> dict[str, An
             detail = render.counts_text(p, sep="  ")
             eta = f"  eta {p['eta_seconds']:.0f}s" if p.get("eta_seconds") else ""
             bar.update(task, completed=p["done"], detail=f"[dim]{p['status']}[/]  {detail}{eta}")
-            if p["status"] in TERMINAL:
+            if p["status"] in TERMINAL_JOB_STATUSES:
                 break
             time.sleep(interval)
             p = client.progress(job_id)

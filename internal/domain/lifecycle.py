@@ -61,7 +61,7 @@ def action_refusal(job_id: str, status: JobStatus, action: JobAction) -> str | N
     allowed = ACTION_FROM[action]
     if status in allowed:
         return None
-    if status in TERMINAL_JOB_STATUSES and action != "retry":
+    if status in TERMINAL_JOB_STATUSES and action == "cancel":
         return f"job {job_id!r} is already {status}"
     return f"job {job_id!r} is {status}; only a {' or '.join(allowed)} job can be {_PAST[action]}"
 

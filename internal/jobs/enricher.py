@@ -17,7 +17,7 @@ from temporalio.common import (
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from internal.domain.lifecycle import InvalidTransition, JobStatus
+from internal.domain.lifecycle import InvalidTransition, JobStatus, action_refusal
 from internal.jobs.facade import Enricher, EnrichmentUnavailable, InvalidJobState
 from internal.jobs.stores import JobStores
 from internal.jobs.workflow import JOB_ID, JobInput, JobWorkflow, job_workflow_id
@@ -145,8 +145,10 @@ class TemporalEnricher(Enricher):
 
     async def cancel(self, job_id: str) -> None:
         job = await self._job(job_id)
-        if job.status in ("completed", "failed", "cancelled"):
-            raise InvalidJobState(f"job {job_id!r} is already {job.status}")
+        # A cancel repeated while the first is being carried out is sent again (harmless), not refused.
+        refusal = None if job.status == "cancelling" else action_refusal(job_id, job.status, "cancel")
+        if refusal:
+            raise InvalidJobState(refusal)
         if job.status == "created":
             await self._cancel_unstarted(job)
             return
@@ -159,15 +161,15 @@ class TemporalEnricher(Enricher):
 
     async def pause(self, job_id: str) -> None:
         job = await self._job(job_id)
-        if job.status != "running":
-            raise InvalidJobState(f"job {job_id!r} is {job.status}; only a running job can be paused")
+        if refusal := action_refusal(job_id, job.status, "pause"):
+            raise InvalidJobState(refusal)
         await self._signal(job_id, "pause")
         await self._record(job_id, "paused")
 
     async def resume(self, job_id: str) -> None:
         job = await self._job(job_id)
-        if job.status != "paused":
-            raise InvalidJobState(f"job {job_id!r} is {job.status}; only a paused job can be resumed")
+        if refusal := action_refusal(job_id, job.status, "resume"):
+            raise InvalidJobState(refusal)
         await self._signal(job_id, "resume")
         await self._record(job_id, "running")
 

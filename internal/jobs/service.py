@@ -16,7 +16,7 @@ from typing import Any, BinaryIO, Literal
 
 from internal.adapters.uploads.local import UploadStore
 from internal.domain.errors import ServiceError
-from internal.domain.lifecycle import TERMINAL_JOB_STATUSES, JobStatus
+from internal.domain.lifecycle import ACTION_LEADS_TO, TERMINAL_JOB_STATUSES, JobStatus
 from internal.intake import CsvIntakeError, IntakeLimits
 from internal.jobs.export import csv_stream
 from internal.jobs.facade import Enricher, EnrichmentUnavailable, InvalidJobState, ProgressView
@@ -32,7 +32,6 @@ Action = Literal["cancel", "pause", "resume"]
 # What a pause or resume that was accepted leads to. The workflow records the same status when it handles the
 # signal, and a write for the signal before (a pause just before this resume) can land a moment after ours:
 # reading the job back could answer with that stale status, so the answer is the transition's own result.
-_ACCEPTED_STATUS: dict[Action, str] = {"pause": "paused", "resume": "running"}
 
 
 def new_job_id() -> str:
@@ -179,14 +178,18 @@ class JobService:
 
     async def act(self, job_id: str, action: Action) -> str:
         """Cancel, pause or resume through the enricher facade; returns the status the action leads to."""
-        await getattr(self.enricher, action)(job_id)
-        status = _ACCEPTED_STATUS.get(action)
-        if status is None:
-            # A cancel: an unstarted job is cancelled at once; a started one is `cancelling` until its workflow
-            # has closed its rows, whatever status (paused, running) it still shows this instant.
+        if action == "pause":
+            await self.enricher.pause(job_id)
+        elif action == "resume":
+            await self.enricher.resume(job_id)
+        else:
+            await self.enricher.cancel(job_id)
+            # An unstarted job is cancelled at once; a started one is `cancelling` until its workflow has closed
+            # its rows, whatever status (paused, running) it still shows this instant.
             current = (await self.state.jobs.get_job(job_id)).status
-            status = current if current in TERMINAL_JOB_STATUSES else "cancelling"
-        return status
+            if current in TERMINAL_JOB_STATUSES:
+                return current
+        return ACTION_LEADS_TO[action]
 
     async def retry_failed(self, job_id: str) -> Retried:
         """Run the failed rows of a finished job again (semantics: internal/jobs/retry.py)."""

@@ -7,7 +7,14 @@ from typing import Any, cast
 import asyncpg
 
 from internal.domain.errors import ServiceError
-from internal.domain.lifecycle import JOB_TRANSITIONS, ROW_STATUSES, InvalidTransition, JobStatus, RowStatus
+from internal.domain.lifecycle import (
+    JOB_TRANSITIONS,
+    ROW_STATUSES,
+    TERMINAL_JOB_STATUSES,
+    InvalidTransition,
+    JobStatus,
+    RowStatus,
+)
 from internal.ledger.records import Costs, Job, NewJob, Progress
 from internal.ledger.statements import INSERT_EVENT
 from internal.platform.db import affected, from_record
@@ -107,7 +114,7 @@ class JobStore:
                 error = COALESCE($3, error),
                 workflow_id = COALESCE($4, workflow_id),
                 started_at = CASE WHEN $2 = 'running' THEN COALESCE(started_at, now()) ELSE started_at END,
-                finished_at = CASE WHEN $2 IN ('completed', 'failed', 'cancelled') THEN now()
+                finished_at = CASE WHEN $2 = ANY($6::text[]) THEN now()
                                    ELSE finished_at END,
                 updated_at = now()
             WHERE job_id = $1 AND status = ANY($5::text[])
@@ -118,6 +125,7 @@ class JobStore:
             error,
             workflow_id,
             allowed,
+            list(TERMINAL_JOB_STATUSES),
         )
         if row is not None:
             return from_record(Job, row)

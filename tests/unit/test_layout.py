@@ -224,3 +224,12 @@ def test_no_import_cycles() -> None:
             found.append(" <-> ".join(component) + "\n" + "\n".join(lines))
     print("\n".join(found))
     assert not found, f"{len(found)} import cycles:\n" + "\n".join(found)
+
+
+def test_paths_the_code_computes_from_its_own_location_exist() -> None:
+    # Moving a module changes what parents[n] of its __file__ is: the stack starts cmd/ scripts by path.
+    from internal.platform.migrate import MIGRATIONS_DIR
+    from internal.platform.stack.children import CMD
+
+    assert (CMD / "worker.py").is_file() and (CMD / "server.py").is_file()
+    assert any(MIGRATIONS_DIR.glob("0001_*.sql"))

@@ -91,3 +91,14 @@ def test_details_name_the_fields() -> None:
         "row": 1,
         "column": 2,
     }
+
+
+def test_the_actions_refusals_come_from_the_lifecycle_table() -> None:
+    from internal.domain.lifecycle import ACTION_FROM, JOB_STATUSES, action_refusal
+
+    for action, allowed in ACTION_FROM.items():
+        for status in JOB_STATUSES:
+            assert (action_refusal("j", status, action) is None) == (status in allowed), (action, status)
+    assert action_refusal("j", "completed", "cancel") == "job 'j' is already completed"
+    assert action_refusal("j", "created", "pause") == "job 'j' is created; only a running job can be paused"
+    assert action_refusal("j", "running", "resume") == "job 'j' is running; only a paused job can be resumed"

@@ -23,7 +23,7 @@ from internal.platform.stack.runner import Stack
 
 log = logging.getLogger(__name__)
 
-CMD = Path(__file__).resolve().parents[2] / "cmd"
+CMD = Path(__file__).resolve().parents[3] / "cmd"
 STOP_TIMEOUT_S = 30.0
 
 
