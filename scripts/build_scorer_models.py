@@ -32,7 +32,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from internal.adapters.scorers import e5, lexical  # noqa: E402
-from internal.adapters.scorers.sentences import payload_digest  # noqa: E402
+from internal.adapters.scorers.sentence_model import payload_digest  # noqa: E402
 from scripts import hutto_data  # noqa: E402
 from scripts.hutto_data import TRAIN, Snippet  # noqa: E402
 

@@ -2,9 +2,9 @@
 
 Each error says what the API answers for it: an HTTP `status`, a stable machine `code` (clients branch on it, so a
 code is never renamed, only added), a `message` for people and optional `details` (and response `headers`, such as
-Retry-After). internal/http/errors.py maps this class once; the command line prints `message`. Each subclass lives
-next to what raises it (the job store's JobNotFound, the intake's CsvIntakeError, …); this module is pure so that
-every layer can subclass it without importing upward.
+Retry-After). internal/http/error_responses.py maps this class once; the command line prints `message`. Each
+subclass lives next to what raises it (the job store's JobNotFound, the intake's CsvIntakeError, …); this module
+is pure so that every layer can subclass it without importing upward.
 
 `str(err)` stays the error's own sentence: activities that let one escape hand Temporal the class name and that
 sentence, exactly as before this class existed."""

@@ -16,7 +16,7 @@ from internal.domain.options import EnrichmentOptions, FeedbackPolicy
 # Re-exported: workflows name them io.RowRef and io.ReviewClaim; the records live in the domain, where the state
 # store uses them too.
 from internal.domain.reuse import ReviewClaim as ReviewClaim
-from internal.domain.rows import RowRef as RowRef
+from internal.domain.row_ref import RowRef as RowRef
 
 # Activity names (stable: they are recorded in workflow histories).
 # The row's own state: EnrichmentWorkflow writes it, and JobWorkflow for a child that could not.

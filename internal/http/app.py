@@ -20,7 +20,7 @@ from internal.domain.errors import ServiceError
 from internal.http import web
 from internal.http.deps import Services, services
 from internal.http.disk import disk_problem
-from internal.http.errors import BodyReadTimeout, install_error_handlers
+from internal.http.error_responses import BodyReadTimeout, install_error_handlers
 from internal.http.lookup import provide
 from internal.http.schemas import CreateJobJson, Health
 from internal.jobs import routes as jobs

@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 from internal.domain.errors import ServiceError
-from internal.intake.errors import human_bytes
+from internal.intake.rejections import human_bytes
 from internal.platform.config import Settings
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from internal.intake.errors import RowError, RowNote
+from internal.intake.rejections import RowError, RowNote
 
 # Ends a shortened cell, so that the cut is visible in the cell itself as well as in the row's reason.
 TRUNCATION_MARK = "…"

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import BinaryIO, Final
 
 from internal.intake.cells import extra_cells, long_cells
-from internal.intake.errors import CsvIntakeError, RowError, RowNote, human_bytes
 from internal.intake.header import Header, choose_delimiter, delimiter_name, is_blank, parse_header
+from internal.intake.rejections import CsvIntakeError, RowError, RowNote, human_bytes
 from internal.intake.source import MAX_CHUNK, SENTINEL, ByteProblem, CheckedSource
 
 SAMPLE_BYTES: Final = 64 * 1024

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-from internal.intake.errors import CsvIntakeError
+from internal.intake.rejections import CsvIntakeError
 
 # Preference order matters: with both `item_id` and `id` present, `item_id` is the product id.
 ID_COLUMN_NAMES: Final = ("product_id", "item_id", "sku", "id")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from internal.domain.rows import RowRef
+from internal.domain.row_ref import RowRef
 
 # Activity names (stable: they are recorded in workflow histories).
 PAGE_ROWS = "page_rows"

@@ -2,7 +2,8 @@
 
 Create a job from a CSV or a product list, create one for a signed upload and start it once uploaded, start a
 stored job whose first start failed, cancel / pause / resume, and read jobs back. Its errors are ServiceErrors
-(internal/domain/errors.py) and it never speaks HTTP: the routes parse, call and let internal/http/errors.py map.
+(internal/domain/errors.py) and it never speaks HTTP: the routes parse, call and let
+internal/http/error_responses.py map.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from temporalio.exceptions import ChildWorkflowError, is_cancelled_exception
 from internal.domain.ids import child_workflow_id as child_workflow_id
 from internal.domain.ids import job_workflow_id as job_workflow_id
 from internal.domain.options import EnrichmentOptions, JobRunOptions, rate_limited_queue
-from internal.domain.rows import RowRef
+from internal.domain.row_ref import RowRef
 from internal.enrichment.contracts import SET_ROW_STATE, RowStateInput, RowStateResult
 from internal.jobs import contracts
 

@@ -12,7 +12,7 @@ from typing import Any, Final, cast
 import asyncpg
 
 from internal.domain.lifecycle import OPEN_ROW_STATUSES, ROW_STATUSES, TERMINAL_ROW_STATUSES, RowStatus
-from internal.domain.rows import RowRef
+from internal.domain.row_ref import RowRef
 from internal.ledger.jobs import JobNotFound, read_progress
 from internal.ledger.records import NewRow, Progress, RowState
 from internal.ledger.statements import DELETE_COUNTS, DELETE_ROWS, INTAKE_COLUMNS, copy_insert, intake_records

@@ -77,7 +77,7 @@ RANKS: dict[str, int] = {
     "internal.cli": 6,
     # What the slices' routes need of HTTP: wire schemas, error answers, the disk check, the lookup of the service
     # a route calls. Ranked low, so they may import nothing of a slice (rank 3 and up).
-    "internal.http.errors": 2,
+    "internal.http.error_responses": 2,
     "internal.http.schemas": 2,
     "internal.http.disk": 2,
     "internal.http.lookup": 2,

@@ -10,7 +10,7 @@ import pytest
 from internal.adapters.scorers import e5, lexical
 from internal.adapters.scorers.e5 import E5Scorer
 from internal.adapters.scorers.lexical import LexicalScorer
-from internal.adapters.scorers.sentences import SentenceModelScorer, load_payload, payload_digest
+from internal.adapters.scorers.sentence_model import SentenceModelScorer, load_payload, payload_digest
 from internal.domain.models import Review
 from internal.domain.sentence_verdict import Thresholds, verdict
 from scripts import hutto_data

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from internal.adapters.scorers.sentences import MODELS, SentenceModelScorer, load_payload, thresholds_of
+from internal.adapters.scorers.sentence_model import MODELS, SentenceModelScorer, load_payload, thresholds_of
 
 HEAD = MODELS / "e5_head.json"
 # e5 was trained with "query: " / "passage: " prefixes; "query: " is its recipe for classification features.

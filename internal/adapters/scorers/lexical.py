@@ -15,7 +15,7 @@ from typing import Any
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from internal.adapters.scorers.sentences import MODELS, SentenceModelScorer, load_payload, thresholds_of
+from internal.adapters.scorers.sentence_model import MODELS, SentenceModelScorer, load_payload, thresholds_of
 
 WEIGHTS = MODELS / "lexical.json"
 _TOKEN = re.compile(r"[a-z0-9']+|[!?]")
