@@ -24,12 +24,14 @@ from temporalio.exceptions import ApplicationError
 
 from internal.app.state import StateManager
 from internal.domain.attempt import RowAttempt, next_attempt
-from internal.domain.lifecycle import InvalidTransition
+from internal.domain.lifecycle import InvalidTransition, JobAction, JobStatus, action_refusal
 from internal.domain.options import JobRunOptions
 from internal.enrichment import contracts
 from internal.enrichment.activities import EnrichmentActivities
 from internal.enrichment.policies import FETCH_RETRY, SCORE_RETRY
+from internal.jobs.enricher import cancel_unstarted
 from internal.jobs.facade import Enricher, InvalidJobState
+from internal.ledger.records import Job
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -104,30 +106,38 @@ class ChannelEnricher(Enricher):
     async def rerun(self, job_id: str) -> str:
         raise InvalidJobState(f"the channel pipeline cannot run job {job_id!r} again", code="not_supported")
 
-    async def cancel(self, job_id: str) -> None:
+    # The same refusals as the Temporal facade, from the one lifecycle table (internal/domain/lifecycle.py).
+    async def _allowed(self, job_id: str, action: JobAction) -> Job:
         job = await self._job(job_id)
-        if job.status in ("completed", "failed", "cancelled"):
-            raise InvalidJobState(f"job {job_id!r} is already {job.status}")
+        if refusal := action_refusal(job_id, job.status, action):
+            raise InvalidJobState(refusal)
+        return job
+
+    async def cancel(self, job_id: str) -> JobStatus:
+        job = await self._allowed(job_id, "cancel")
         task = self._jobs.get(job_id)
         if task is None or task.done():
-            await self._cancel_unstarted(job)
-            return
-        task.cancel()
-        await self.wait(job_id)
+            await cancel_unstarted(self.state, job)
+        else:
+            task.cancel()
+            await self.wait(job_id)
+        return (await self._job(job_id)).status
 
-    async def pause(self, job_id: str) -> None:
-        job = await self._job(job_id)
-        if job.status != "running" or job_id not in self._running:
-            raise InvalidJobState(f"job {job_id!r} is {job.status}; only a running job can be paused")
+    async def pause(self, job_id: str) -> JobStatus:
+        await self._allowed(job_id, "pause")
+        if job_id not in self._running:
+            raise InvalidJobState(f"job {job_id!r} is not running in this process")
         self._running[job_id].clear()
         await self.state.jobs.set_job_status(job_id, "paused")
+        return "paused"
 
-    async def resume(self, job_id: str) -> None:
-        job = await self._job(job_id)
-        if job.status != "paused" or job_id not in self._running:
-            raise InvalidJobState(f"job {job_id!r} is {job.status}; only a paused job can be resumed")
+    async def resume(self, job_id: str) -> JobStatus:
+        await self._allowed(job_id, "resume")
+        if job_id not in self._running:
+            raise InvalidJobState(f"job {job_id!r} is not running in this process")
         await self.state.jobs.set_job_status(job_id, "running")
         self._running[job_id].set()
+        return "running"
 
     async def close(self) -> None:
         for task in self._jobs.values():

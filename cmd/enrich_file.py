@@ -57,7 +57,7 @@ async def _main(path: Path, window: int | None, poll: float) -> int:
         else:
             print(f"job {job_id} started as {started.workflow_id}: {started.progress.total} rows")
         while True:
-            p = await jobs.progress(job_id)
+            p = await enricher.get_progress(job_id)
             counts = " ".join(f"{k}={v}" for k, v in p.counts.items() if v)
             eta = f" eta {p.eta_seconds:.0f}s" if p.eta_seconds else ""
             print(f"  {p.status:<10} {p.percent:5.1f}%  {counts}{eta}", flush=True)

@@ -14,7 +14,6 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
 from internal.adapters.scorers.base import PermanentScorerError, Scorer, ScorerError, Summarizer
 from internal.adapters.sources.base import ReviewSource
@@ -22,6 +21,7 @@ from internal.enrichment import contracts, metrics
 from internal.enrichment.analyze import FeedbackActivities
 from internal.enrichment.beats import heartbeat, heartbeating, local, permanent, transient
 from internal.enrichment.fetch_activities import FetchActivities
+from internal.enrichment.policies import configured
 from internal.enrichment.ports import EnrichmentStores
 
 SCORE_BATCH = 100
@@ -43,19 +43,9 @@ class EnrichmentActivities:
         self.analyze_feedback = feedback.analyze_feedback
         self.summarize_product = feedback.summarize_product
 
-    def _scorer(self, name: str) -> Scorer:
-        try:
-            return self._scorers[name]
-        except KeyError:
-            raise ApplicationError(
-                f"scorer {name!r} is not configured on this worker (have: {', '.join(self._scorers)})",
-                non_retryable=True,
-                type="InvalidInput",
-            ) from None
-
     @activity.defn(name=contracts.SCORE_REVIEWS)
     async def score_reviews(self, inp: contracts.ScoreInput) -> contracts.ScoreResult:
-        scorer = self._scorer(inp.scorer)
+        scorer = configured("scorer", inp.scorer, self._scorers)
         if not local():
             # In-process scoring (a local activity) is over before anyone could read this stage: skip the write.
             await self._state.rows.set_row_state(

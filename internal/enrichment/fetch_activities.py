@@ -13,13 +13,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
 from internal.adapters.sources.base import PermanentSourceError, ReviewSource, SourceError
 from internal.domain.reuse import CLAIM_WAIT_SECONDS
 from internal.enrichment import contracts, metrics
 from internal.enrichment.beats import heartbeat, heartbeating, permanent, transient
 from internal.enrichment.limiter import SourceLimiter
+from internal.enrichment.policies import configured
 from internal.enrichment.ports import EnrichmentStores
 
 # A fetch attempt shorter than this sends no heartbeat at all (see fetch_attempt).
@@ -47,16 +47,6 @@ class FetchActivities:
         self._sources = sources
         self._limiter = limiter
 
-    def _source(self, name: str) -> ReviewSource:
-        try:
-            return self._sources[name]
-        except KeyError:
-            raise ApplicationError(
-                f"review source {name!r} is not configured on this worker (have: {', '.join(self._sources)})",
-                non_retryable=True,
-                type="InvalidInput",
-            ) from None
-
     async def _fetch_page(
         self, source: ReviewSource, job_id: str, row_num: int, product_id: str, cursor: str | None
     ) -> tuple[str | None, int, bool]:
@@ -81,6 +71,12 @@ class FetchActivities:
             await self._state.rows.set_row_meta(job_id, row_num, dataclasses.asdict(page.meta))
         return page.next_cursor, new, new < len(page.reviews)
 
+    async def _fetching(self, inp: contracts.FetchAttemptInput | contracts.FetchInput, stage: str) -> None:
+        # The row shows where its fetch is, and which run fetches it (the one `temporal workflow show` opens).
+        await self._state.rows.set_row_state(
+            inp.job_id, inp.row_num, "running", stage=stage, attempt=inp.attempt, workflow_id=inp.workflow_id
+        )
+
     @activity.defn(name=contracts.FETCH_ATTEMPT)
     async def fetch_attempt(self, inp: contracts.FetchAttemptInput) -> contracts.FetchAttemptResult:
         """Read pages until the attempt's budget is reached or the source runs out: one activity per attempt.
@@ -89,20 +85,13 @@ class FetchActivities:
         once the attempt has run for HEARTBEAT_AFTER seconds: a fast fetch sends none (each one that reaches the
         server is a billed action), and a retry of a fast fetch re-reads a few pages, which the upsert absorbs.
         """
-        source = self._source(inp.source)
+        source = configured("review source", inp.source, self._sources)
         cursor, pages = inp.cursor, inp.pages_fetched
         resumed = _resumed_fetch()
         claim: contracts.ReviewClaim | None = None
         if resumed is not None:
             cursor, pages, claim = resumed
-        await self._state.rows.set_row_state(
-            inp.job_id,
-            inp.row_num,
-            "running",
-            stage=f"fetch from page {pages + 1}",
-            attempt=inp.attempt,
-            workflow_id=inp.workflow_id,
-        )
+        await self._fetching(inp, f"fetch from page {pages + 1}")
         if inp.claim is not None and resumed is None:
             claim = await heartbeating(self._claim(inp.claim))
             if claim.action == "reuse":
@@ -155,15 +144,8 @@ class FetchActivities:
     async def fetch_reviews(self, inp: contracts.FetchInput) -> contracts.FetchResult:
         """One page, one request, per activity: a rate-limited source's fetch queue runs these
         (internal/enrichment/fetch_step.py), and so do runs still on steps version 1."""
-        source = self._source(inp.source)
-        await self._state.rows.set_row_state(
-            inp.job_id,
-            inp.row_num,
-            "running",
-            stage=f"fetch page {inp.page_number}",
-            attempt=inp.attempt,
-            workflow_id=inp.workflow_id,
-        )
+        source = configured("review source", inp.source, self._sources)
+        await self._fetching(inp, f"fetch page {inp.page_number}")
         cursor, new, known = await self._fetch_page(source, inp.job_id, inp.row_num, inp.product_id, inp.cursor)
         stored = await self._state.reviews.count_reviews(inp.job_id, inp.row_num)
         return contracts.FetchResult(

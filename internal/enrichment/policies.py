@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
+from typing import TypeVar
 
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
+
+T = TypeVar("T")
 
 # Sources rate-limit and flake: back off up to a minute, give up after ten tries (then the row fails).
 FETCH_RETRY = RetryPolicy(
@@ -24,3 +29,16 @@ DB_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=t
 FETCH_HEARTBEAT_TIMEOUT = timedelta(seconds=30)
 # Per page of the attempt's budget: a slow source gets longer, a hung one is still cut off.
 FETCH_TIMEOUT_PER_PAGE = timedelta(seconds=60)
+
+
+def configured(kind: str, name: str, available: Mapping[str, T]) -> T:
+    """The `kind` adapter (review source, scorer) called `name` on this worker. One it does not have fails the
+    activity for good: a retry on the same worker cannot help, and the row fails naming what the worker has."""
+    try:
+        return available[name]
+    except KeyError:
+        raise ApplicationError(
+            f"{kind} {name!r} is not configured on this worker (have: {', '.join(available)})",
+            non_retryable=True,
+            type="InvalidInput",
+        ) from None

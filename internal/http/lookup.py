@@ -19,7 +19,9 @@ def provide(app: FastAPI, *services: object) -> None:
 
 
 def provided(request: Request, kind: type[T]) -> T:
-    found = request.app.state.provided.get(kind)
-    if not isinstance(found, kind):
-        raise LookupError(f"the app provides no {kind.__name__} (internal/http/app.py)")
-    return found
+    """The provided service of type `kind` or a subclass of it (routes ask for the facade, Enricher, and get
+    the app's implementation)."""
+    for service in request.app.state.provided.values():
+        if isinstance(service, kind):
+            return service
+    raise LookupError(f"the app provides no {kind.__name__} (internal/http/app.py)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -181,6 +182,8 @@ class CostsOut(BaseModel):
 
 
 class ProgressOut(Counts):
+    """The facade's ProgressView (internal/jobs/facade.py) on the wire: the same fields, the row counts flat."""
+
     job_id: str
     status: str
     total: int
@@ -190,6 +193,16 @@ class ProgressOut(Counts):
     rows_per_second: float | None
     costs: CostsOut = Field(default_factory=CostsOut)
     error: str | None = Field(None, description="why the job failed, e.g. no row could run")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _flat_counts(cls, data: Any) -> Any:
+        # A route may answer the facade's dataclass as it is (FastAPI turns it into a dict first).
+        if dataclasses.is_dataclass(data) and not isinstance(data, type):
+            data = dataclasses.asdict(data)
+        if isinstance(data, dict) and isinstance(data.get("counts"), dict):
+            data = {**{k: v for k, v in data.items() if k != "counts"}, **data["counts"]}
+        return data
 
 
 class JobOut(BaseModel):

@@ -18,13 +18,12 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from internal.adapters.sources.demo import DemoSource
-from internal.domain.lifecycle import JOB_TRANSITIONS, TERMINAL_JOB_STATUSES, RowStatus
+from internal.domain.lifecycle import ACTION_FROM, TERMINAL_JOB_STATUSES, RowStatus
 from internal.domain.options import SCORER_NAMES, SOURCE_NAMES
 from internal.http.deps import services
 from internal.http.histogram import histogram
 from internal.http.schemas import JobIdPath, ProgressOut
 from internal.jobs.export import result_cells
-from internal.jobs.views import progress_out
 from internal.ledger.records import RowState
 
 _env = Environment(loader=PackageLoader("internal.http", "templates"), autoescape=select_autoescape(["html", "svg"]))
@@ -93,16 +92,10 @@ async def job_page(request: Request, job_id: JobIdPath) -> HTMLResponse:
             "namespace": settings.temporal_namespace,
             "statuses": get_args(RowStatus),
             "demo_source": DEMO_SOURCE,
-            # Which job statuses each button works from: the state machine's own table, not a copy in JS.
-            "actions": json.dumps(
-                {
-                    "pause": JOB_TRANSITIONS["paused"],
-                    "resume": ("paused",),
-                    "cancel": JOB_TRANSITIONS["cancelling"],
-                    # POST /retry: a finished job with failed or cancelled rows (internal/jobs/retry.py).
-                    "retry": TERMINAL_JOB_STATUSES,
-                }
-            ),
+            # Which job statuses each button works from, and which ones are final: the lifecycle's own tables
+            # (internal/domain/lifecycle.py), not a copy in JS.
+            "actions": json.dumps(ACTION_FROM),
+            "finished": json.dumps(TERMINAL_JOB_STATUSES),
         },
     )
 
@@ -118,7 +111,7 @@ def share_ran(p: ProgressOut) -> float:
 async def jobs_fragment(request: Request) -> HTMLResponse:
     svc = services(request)
     listed = await svc.jobs.list_jobs(limit=_LIST_JOBS, status=None, before=None)
-    rows = [(job, progress_out(await svc.jobs.progress(job.job_id))) for job in listed]
+    rows = [(job, ProgressOut.model_validate(await svc.enricher.get_progress(job.job_id))) for job in listed]
     return templates.TemplateResponse(request, "_jobs.html", {"rows": rows, "share_ran": share_ran})
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Collection
-from typing import Any
+from typing import Any, Literal
 
 from temporalio.client import Client, WorkflowContinuedAsNewError, WorkflowFailureError, WorkflowHandle
 from temporalio.common import (
@@ -17,7 +17,13 @@ from temporalio.common import (
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from internal.domain.lifecycle import InvalidTransition, JobStatus, action_refusal
+from internal.domain.lifecycle import (
+    ACTION_LEADS_TO,
+    TERMINAL_JOB_STATUSES,
+    InvalidTransition,
+    JobStatus,
+    action_refusal,
+)
 from internal.jobs.facade import Enricher, EnrichmentUnavailable, InvalidJobState
 from internal.jobs.stores import JobStores
 from internal.jobs.workflow import JOB_ID, JobInput, JobWorkflow, job_workflow_id
@@ -143,35 +149,40 @@ class TemporalEnricher(Enricher):
                 raise
         return True
 
-    async def cancel(self, job_id: str) -> None:
+    async def cancel(self, job_id: str) -> JobStatus:
         job = await self._job(job_id)
         # A cancel repeated while the first is being carried out is sent again (harmless), not refused.
         refusal = None if job.status == "cancelling" else action_refusal(job_id, job.status, "cancel")
         if refusal:
             raise InvalidJobState(refusal)
         if job.status == "created":
-            await self._cancel_unstarted(job)
-            return
+            await cancel_unstarted(self.state, job)
+            return "cancelled"
         try:
             await self._handle(job_id).cancel()
         except RPCError as err:
             if err.status != RPCStatusCode.NOT_FOUND:
                 raise EnrichmentUnavailable(f"could not cancel job {job_id!r}: {err.message}") from err
-            await self._cancel_unstarted(job)
+            await cancel_unstarted(self.state, job)
+            return "cancelled"
+        # A started job is `cancelling` until its workflow has closed its rows, whatever status (paused, running)
+        # it still shows this instant, unless it already ended.
+        current = (await self._job(job_id)).status
+        return current if current in TERMINAL_JOB_STATUSES else ACTION_LEADS_TO["cancel"]
 
-    async def pause(self, job_id: str) -> None:
-        job = await self._job(job_id)
-        if refusal := action_refusal(job_id, job.status, "pause"):
-            raise InvalidJobState(refusal)
-        await self._signal(job_id, "pause")
-        await self._record(job_id, "paused")
+    async def pause(self, job_id: str) -> JobStatus:
+        return await self._signal_action(job_id, "pause")
 
-    async def resume(self, job_id: str) -> None:
+    async def resume(self, job_id: str) -> JobStatus:
+        return await self._signal_action(job_id, "resume")
+
+    async def _signal_action(self, job_id: str, action: Literal["pause", "resume"]) -> JobStatus:
         job = await self._job(job_id)
-        if refusal := action_refusal(job_id, job.status, "resume"):
+        if refusal := action_refusal(job_id, job.status, action):
             raise InvalidJobState(refusal)
-        await self._signal(job_id, "resume")
-        await self._record(job_id, "running")
+        await self._signal(job_id, action)
+        await self._record(job_id, ACTION_LEADS_TO[action])
+        return ACTION_LEADS_TO[action]
 
     async def _signal(self, job_id: str, name: str) -> None:
         try:
@@ -184,3 +195,11 @@ class TemporalEnricher(Enricher):
         # change visible at once (a pause followed straight away by a resume must not get a 409).
         with contextlib.suppress(InvalidTransition):
             await self.state.jobs.set_job_status(job_id, status)
+
+
+async def cancel_unstarted(state: JobStores, job: Job) -> None:
+    """Close a job no workflow runs: its rows, then its status, then the event (each write idempotent, so a
+    cancel repeated after a crash in between finishes the job)."""
+    await state.rows.close_open_rows(job.job_id, "cancelled", "job cancelled before it started")
+    await state.jobs.set_job_status(job.job_id, "cancelled")
+    await state.events.append_event(job.job_id, "job.cancelled", {"before_start": True})

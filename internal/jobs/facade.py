@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from internal.domain.errors import ServiceError
-from internal.domain.lifecycle import TERMINAL_JOB_STATUSES, RowStatus
+from internal.domain.lifecycle import TERMINAL_JOB_STATUSES, JobStatus, RowStatus
 from internal.jobs.stores import JobStores
 from internal.ledger.records import Costs, Job, Progress, RowState
 
@@ -69,14 +69,16 @@ class Enricher(ABC):
     async def rerun(self, job_id: str) -> str:
         """Run a finished job again over its pending rows (after JobService reopened its failed ones)."""
 
+    # Each action answers the status it leads to (domain/lifecycle.py ACTION_LEADS_TO), or the terminal status a
+    # job reached at once (an unstarted job is cancelled, not `cancelling`): what the API and the CLI show.
     @abstractmethod
-    async def cancel(self, job_id: str) -> None: ...
+    async def cancel(self, job_id: str) -> JobStatus: ...
 
     @abstractmethod
-    async def pause(self, job_id: str) -> None: ...
+    async def pause(self, job_id: str) -> JobStatus: ...
 
     @abstractmethod
-    async def resume(self, job_id: str) -> None: ...
+    async def resume(self, job_id: str) -> JobStatus: ...
 
     async def get_progress(self, job_id: str) -> ProgressView:
         return progress_view(await self.state.jobs.get_progress(job_id))
@@ -85,11 +87,6 @@ class Enricher(ABC):
         """`offset` is the last row number already seen (keyset), as in the old pipeline's paging."""
         await self._job(job_id)
         return await self.state.rows.get_results(job_id, after_row=offset, limit=limit)
-
-    async def _cancel_unstarted(self, job: Job) -> None:
-        await self.state.rows.close_open_rows(job.job_id, "cancelled", "job cancelled before it started")
-        await self.state.jobs.set_job_status(job.job_id, "cancelled")
-        await self.state.events.append_event(job.job_id, "job.cancelled", {"before_start": True})
 
 
 def progress_view(p: Progress) -> ProgressView:

@@ -10,10 +10,16 @@ from fastapi.responses import StreamingResponse
 from internal.domain.lifecycle import JobStatus
 from internal.http.lookup import provided
 from internal.http.schemas import ActionResult, JobIdPath, JobList, JobOut, ProgressOut, ResultPage
-from internal.jobs.service import Action, JobService
-from internal.jobs.views import decode_cursor, encode_cursor, job_out, progress_out, result_page
+from internal.jobs.facade import Enricher, ProgressView
+from internal.jobs.service import JobService
+from internal.jobs.views import decode_cursor, encode_cursor, job_out, result_page
 
 router = APIRouter(prefix="/api/v1", tags=["jobs"])
+
+
+def _enricher(request: Request) -> Enricher:
+    # The facade is abstract; the app provides its one implementation (internal/http/app.py).
+    return provided(request, Enricher)  # type: ignore[type-abstract]
 
 
 @router.get("/jobs", response_model=JobList, summary="List jobs, newest first")
@@ -30,12 +36,15 @@ async def list_jobs(
 
 @router.get("/jobs/{job_id}", response_model=JobOut, summary="One job with its progress")
 async def get_job(request: Request, job_id: JobIdPath) -> JobOut:
-    return job_out(*await provided(request, JobService).get_with_progress(job_id))
+    progress = await _enricher(request).get_progress(job_id)  # 404 for an unknown job
+    return job_out(await provided(request, JobService).get(job_id), progress)
 
 
+# Progress and the job actions go straight to the facade, the one entry that runs jobs (internal/jobs/facade.py):
+# the walk is this route, the facade, and the job store's SQL (docs/architecture.md, "Three walks").
 @router.get("/jobs/{job_id}/progress", response_model=ProgressOut, summary="Row counts per status, percent, ETA")
-async def get_progress(request: Request, job_id: JobIdPath) -> ProgressOut:
-    return progress_out(await provided(request, JobService).progress(job_id))
+async def get_progress(request: Request, job_id: JobIdPath) -> ProgressView:
+    return await _enricher(request).get_progress(job_id)
 
 
 @router.get(
@@ -62,20 +71,16 @@ async def get_results(
     return result_page(job, await jobs.results(job_id, after=after, limit=limit), limit)
 
 
-async def _action(request: Request, job_id: str, action: Action) -> ActionResult:
-    return ActionResult(job_id=job_id, status=await provided(request, JobService).act(job_id, action))
-
-
 @router.post("/jobs/{job_id}/cancel", status_code=202, response_model=ActionResult, summary="Cancel a job")
 async def cancel(request: Request, job_id: JobIdPath) -> ActionResult:
-    return await _action(request, job_id, "cancel")
+    return ActionResult(job_id=job_id, status=await _enricher(request).cancel(job_id))
 
 
 @router.post("/jobs/{job_id}/pause", status_code=202, response_model=ActionResult, summary="Pause a running job")
 async def pause(request: Request, job_id: JobIdPath) -> ActionResult:
-    return await _action(request, job_id, "pause")
+    return ActionResult(job_id=job_id, status=await _enricher(request).pause(job_id))
 
 
 @router.post("/jobs/{job_id}/resume", status_code=202, response_model=ActionResult, summary="Resume a paused job")
 async def resume(request: Request, job_id: JobIdPath) -> ActionResult:
-    return await _action(request, job_id, "resume")
+    return ActionResult(job_id=job_id, status=await _enricher(request).resume(job_id))

@@ -13,14 +13,14 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, BinaryIO, Literal
+from typing import Any, BinaryIO
 
 from internal.adapters.uploads.local import UploadStore
 from internal.domain.errors import ServiceError
-from internal.domain.lifecycle import ACTION_LEADS_TO, TERMINAL_JOB_STATUSES, JobStatus
+from internal.domain.lifecycle import JobStatus
 from internal.intake import CsvIntakeError, IntakeLimits
 from internal.jobs.export import csv_stream
-from internal.jobs.facade import Enricher, EnrichmentUnavailable, InvalidJobState, ProgressView
+from internal.jobs.facade import Enricher, EnrichmentUnavailable, InvalidJobState
 from internal.jobs.job_options import job_options
 from internal.jobs.product_list import product_list_error, products_csv
 from internal.jobs.retry import FAILED_ROWS, UNFINISHED_ROWS, Retried, retry_rows
@@ -29,7 +29,6 @@ from internal.jobs.upload import RowSamples, create_job_from_csv, ingest_upload
 from internal.ledger.records import Event, Job, NewJob, Progress, RowState
 from internal.platform.config import Settings
 
-Action = Literal["cancel", "pause", "resume"]
 # What a pause or resume that was accepted leads to. The workflow records the same status when it handles the
 # signal, and a write for the signal before (a pause just before this resume) can land a moment after ours:
 # reading the job back could answer with that stale status, so the answer is the transition's own result.
@@ -177,21 +176,6 @@ class JobService:
         self.on_created(outcome.progress.total)
         return await self._start_new(outcome.job, outcome.progress, outcome.samples)
 
-    async def act(self, job_id: str, action: Action) -> str:
-        """Cancel, pause or resume through the enricher facade; returns the status the action leads to."""
-        if action == "pause":
-            await self.enricher.pause(job_id)
-        elif action == "resume":
-            await self.enricher.resume(job_id)
-        else:
-            await self.enricher.cancel(job_id)
-            # An unstarted job is cancelled at once; a started one is `cancelling` until its workflow has closed
-            # its rows, whatever status (paused, running) it still shows this instant.
-            current = (await self.state.jobs.get_job(job_id)).status
-            if current in TERMINAL_JOB_STATUSES:
-                return current
-        return ACTION_LEADS_TO[action]
-
     async def retry_failed(self, job_id: str) -> Retried:
         """Run the failed rows of a finished job again (semantics: internal/jobs/retry.py)."""
         return await retry_rows(self.state, self.enricher, job_id, FAILED_ROWS)
@@ -202,13 +186,6 @@ class JobService:
 
     async def get(self, job_id: str) -> Job:
         return await self.state.jobs.get_job(job_id)
-
-    async def get_with_progress(self, job_id: str) -> tuple[Job, ProgressView]:
-        progress = await self.enricher.get_progress(job_id)
-        return await self.state.jobs.get_job(job_id), progress
-
-    async def progress(self, job_id: str) -> ProgressView:
-        return await self.enricher.get_progress(job_id)
 
     async def list_jobs(
         self, *, limit: int, status: JobStatus | None = None, before: tuple[datetime, str] | None = None

@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from internal.domain.errors import ServiceError
 from internal.http.schemas import (
     JOB_ID_PATTERN,
-    CostsOut,
     InvalidRow,
     JobCreated,
     JobOut,
@@ -21,25 +20,6 @@ from internal.http.schemas import (
 from internal.jobs.facade import ProgressView
 from internal.jobs.service import Started
 from internal.ledger.records import Job, RowState
-
-
-def progress_out(p: ProgressView) -> ProgressOut:
-    return ProgressOut(
-        job_id=p.job_id,
-        status=p.status,
-        total=p.total,
-        done=p.done,
-        percent=p.percent,
-        eta_seconds=p.eta_seconds,
-        rows_per_second=p.rows_per_second,
-        costs=CostsOut(
-            source_requests=p.costs.source_requests,
-            scorer_calls=p.costs.scorer_calls,
-            reused_rows=p.costs.reused_rows,
-        ),
-        error=p.error,
-        **p.counts,
-    )
 
 
 def job_out(job: Job, progress: ProgressView | None = None) -> JobOut:
@@ -54,7 +34,7 @@ def job_out(job: Job, progress: ProgressView | None = None) -> JobOut:
         created_at=job.created_at,
         started_at=job.started_at,
         finished_at=job.finished_at,
-        progress=progress_out(progress) if progress else None,
+        progress=ProgressOut.model_validate(progress) if progress else None,
     )
 
 

@@ -38,7 +38,7 @@ async def test_a_job_made_without_the_api_gets_the_service_defaults(
     stored = (await state.jobs.get_job(started.job.job_id)).options
     assert stored == {"source": "demo", "scorer_chain": ["vader"], "review_max_age": 86400, "window": 7}
     # No worker polls this task queue, so the job never ran: a cancel closes it at once.
-    assert await jobs.act(started.job.job_id, "cancel") == "cancelled"
+    assert await jobs.enricher.cancel(started.job.job_id) == "cancelled"
 
 
 async def test_use_case_errors_are_domain_errors(
@@ -76,4 +76,4 @@ async def test_a_start_that_fails_leaves_the_job_stored_and_startable(
     await proxy.up()
     started = await jobs.start(job.job_id)  # the stored job, not an upload
     assert started.workflow_id == f"job-{job.job_id}" and started.progress.total == 2
-    await jobs.act(job.job_id, "cancel")
+    await jobs.enricher.cancel(job.job_id)

@@ -199,7 +199,7 @@ const Web = (() => {
     });
   }
 
-  const FINISHED = ["completed", "failed", "cancelled"];
+  const FINISHED = JSON.parse(document.getElementById("job")?.dataset.finished ?? "[]");
   const COUNTS = ["pending", "running", "succeeded", "low_confidence", "no_reviews", "failed", "cancelled", "invalid", "duplicate"];
 
   function duration(seconds) {
