@@ -1,4 +1,5 @@
-"""Retry policies and timeouts of EnrichmentWorkflow's steps, each defined once (docs/architecture.md)."""
+"""Retry policies and timeouts of the workflows' steps, each defined once: EnrichmentWorkflow's, and the database retry
+every workflow uses (docs/architecture.md)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ SCORE_RETRY = RetryPolicy(
     maximum_interval=timedelta(seconds=60),
     maximum_attempts=8,
 )
+# Every workflow's bookkeeping activities (PostgreSQL writes): retried until the database is back, never given up.
 DB_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
 # A fetch attempt heartbeats once it runs long; a silent worker is noticed after this.
 FETCH_HEARTBEAT_TIMEOUT = timedelta(seconds=30)

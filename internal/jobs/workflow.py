@@ -17,7 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy, SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
+from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
 from temporalio.exceptions import ChildWorkflowError, is_cancelled_exception
 
 from internal.domain.ids import child_workflow_id as child_workflow_id
@@ -25,6 +25,7 @@ from internal.domain.ids import job_workflow_id as job_workflow_id
 from internal.domain.options import EnrichmentOptions, JobRunOptions, rate_limited_queue
 from internal.domain.row_ref import RowRef
 from internal.enrichment.contracts import SET_ROW_STATE, RowStateInput, RowStateResult
+from internal.enrichment.policies import DB_RETRY
 from internal.jobs import contracts
 
 with workflow.unsafe.imports_passed_through():
@@ -33,7 +34,6 @@ with workflow.unsafe.imports_passed_through():
 JOB_ID = SearchAttributeKey.for_keyword("JobId")
 PRODUCT_ID = SearchAttributeKey.for_keyword("ProductId")
 
-_DB_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
 _DB_TIMEOUT = timedelta(seconds=30)
 # A child's cancel goes to the run the child was on when it was sent; a child that continued-as-new just then
 # never hears of it. Children still open this long after a cancel are cancelled again by id (current run).
@@ -185,7 +185,7 @@ class JobWorkflow:
                     contracts.PageRowsInput(job_id=inp.job_id, after_row=self._after_row, limit=inp.page_size),
                     result_type=contracts.PageRowsResult,
                     start_to_close_timeout=_DB_TIMEOUT,
-                    retry_policy=_DB_RETRY,
+                    retry_policy=DB_RETRY,
                     summary=f"page rows after {self._after_row}",
                 )
                 if not page.rows:
@@ -239,7 +239,7 @@ class JobWorkflow:
             RowStateInput(job_id=job_id, row_num=row_num, status="failed", reason=reason, workflow_id=child_id),
             result_type=RowStateResult,
             start_to_close_timeout=_DB_TIMEOUT,
-            retry_policy=_DB_RETRY,
+            retry_policy=DB_RETRY,
             summary=f"row {row_num} failed: {reason[:80]}",
         )
 
@@ -260,7 +260,7 @@ class JobWorkflow:
             ),
             result_type=contracts.CloseRowsResult,
             start_to_close_timeout=timedelta(minutes=5),
-            retry_policy=_DB_RETRY,
+            retry_policy=DB_RETRY,
             summary="mark unfinished rows cancelled",
         )
         self._status = "cancelled"
@@ -289,7 +289,7 @@ class JobWorkflow:
             ),
             result_type=contracts.JobStatusResult,
             start_to_close_timeout=_DB_TIMEOUT,
-            retry_policy=_DB_RETRY,
+            retry_policy=DB_RETRY,
             summary=f"job {status}",
         )
         return answer

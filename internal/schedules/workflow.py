@@ -15,16 +15,16 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy, SearchAttributePair, TypedSearchAttributes
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.exceptions import ChildWorkflowError, is_cancelled_exception
 from temporalio.workflow import ParentClosePolicy
 
+from internal.enrichment.policies import DB_RETRY
 from internal.schedules import contracts
 
 with workflow.unsafe.imports_passed_through():
     from internal.jobs.workflow import JOB_ID, JobInput, JobWorkflow, job_workflow_id
 
-_DB_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
 # Copying a large template is one INSERT … SELECT, then the intake's duplicate pass: minutes at a million rows.
 _CREATE_TIMEOUT = timedelta(minutes=10)
 
@@ -64,7 +64,7 @@ class ScheduledRunWorkflow:
             contracts.ScheduledJobInput(schedule_id=inp.schedule_id, run_key=workflow.info().workflow_id),
             result_type=contracts.ScheduledJobResult,
             start_to_close_timeout=_CREATE_TIMEOUT,
-            retry_policy=_DB_RETRY,
+            retry_policy=DB_RETRY,
             summary=f"make the job of schedule {inp.schedule_id}",
         )
         if made.job_id is None:
