@@ -17,7 +17,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from internal.domain.errors import ServiceError
-from internal.http import web
+from internal.http import web, web_schedules
 from internal.http.deps import Services, services
 from internal.http.disk import disk_problem
 from internal.http.error_responses import BodyReadTimeout, install_error_handlers
@@ -125,6 +125,7 @@ def create_app(svc: Services) -> FastAPI:
     app.include_router(schedules.router, dependencies=auth)
     app.include_router(signed.public_router)
     web.install(app, auth)
+    web_schedules.install(app, auth)
 
     @app.middleware("http")
     async def count_requests(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
