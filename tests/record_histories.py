@@ -7,7 +7,8 @@ workflow change (`workflow.patched`, or a version in the input like EnrichmentWo
 keep the old sets: they stand for the runs already in flight on old code. Never re-record to silence a failure.
 
 Sets: `steps2-` = EnrichmentWorkflow steps version 2 (version 1 is retired: docs/architecture.md);
-`steps3-` = steps version 3 (the first fetch claims stored reviews: a fetching, a reusing and a refreshing job).
+`steps3-` = steps version 3 (the first fetch claims stored reviews: a fetching, a reusing and a refreshing job);
+`steps4-` = steps version 4 (a job on the lexical scorer, which scores in process from that version).
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ sys.path.insert(0, str(REPO))
 from temporalio.client import Client  # noqa: E402
 
 from bench.stack import scratch_stack  # noqa: E402
+from internal.adapters.scorers.base import Scorer  # noqa: E402
+from internal.adapters.scorers.lexical import LexicalScorer  # noqa: E402
+from internal.adapters.scorers.vader import VaderScorer  # noqa: E402
 from internal.app.state import StateManager  # noqa: E402
 from internal.jobs.enricher import TemporalEnricher  # noqa: E402
 from internal.jobs.workflow import child_workflow_id, job_workflow_id  # noqa: E402
@@ -35,16 +39,19 @@ PRODUCTS = ["pos-replay", "sparse-replay", "notfound-replay"]
 # Steps version 3 claims stored reviews first: its set is three jobs over the same products, one that fetches, one
 # that reuses what the first stored, one that refreshes (file names `steps3-`, `steps3-reused-`, `steps3-refresh-`).
 CLAIMING = {"steps3-": [("", {}), ("reused-", {}), ("refresh-", {"refresh": True})]}
+# Steps version 4: what changed is where the lexical scorer runs, so its set is a job on that scorer.
+LEXICAL = {"steps4-": [("", {"scorer_chain": ["lexical"]})]}
 
 
 async def main(prefix: str) -> None:
     async with scratch_stack("record-") as stack:
         state = await StateManager.connect(stack.dsn)
         client = await Client.connect(stack.server.address)
-        runs = CLAIMING.get(prefix, [("", {})])
+        runs = CLAIMING.get(prefix) or LEXICAL.get(prefix) or [("", {})]
         base = {"window": 2, "review_max_age": 86400} if prefix in CLAIMING else {"window": 2}
         OUT.mkdir(parents=True, exist_ok=True)
-        async with running_worker(client, state, task_queue="record"):
+        scorers: dict[str, Scorer] = {"vader": VaderScorer(), "lexical": LexicalScorer()}
+        async with running_worker(client, state, task_queue="record", scorers=scorers):
             for name_prefix, extra in runs:
                 job_id = await new_job(state, PRODUCTS, {**base, **extra})
                 await TemporalEnricher(state, client, "record").enrich(job_id)
