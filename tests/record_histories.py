@@ -17,6 +17,7 @@ import asyncio
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -38,16 +39,18 @@ PRODUCTS = ["pos-replay", "sparse-replay", "notfound-replay"]
 
 # Steps version 3 claims stored reviews first: its set is three jobs over the same products, one that fetches, one
 # that reuses what the first stored, one that refreshes (file names `steps3-`, `steps3-reused-`, `steps3-refresh-`).
-CLAIMING = {"steps3-": [("", {}), ("reused-", {}), ("refresh-", {"refresh": True})]}
+CLAIMING: dict[str, list[tuple[str, dict[str, Any]]]] = {
+    "steps3-": [("", {}), ("reused-", {}), ("refresh-", {"refresh": True})]
+}
 # Steps version 4: what changed is where the lexical scorer runs, so its set is a job on that scorer.
-LEXICAL = {"steps4-": [("", {"scorer_chain": ["lexical"]})]}
+LEXICAL: dict[str, list[tuple[str, dict[str, Any]]]] = {"steps4-": [("", {"scorer_chain": ["lexical"]})]}
 
 
 async def main(prefix: str) -> None:
     async with scratch_stack("record-") as stack:
         state = await StateManager.connect(stack.dsn)
         client = await Client.connect(stack.server.address)
-        runs = CLAIMING.get(prefix) or LEXICAL.get(prefix) or [("", {})]
+        runs: list[tuple[str, dict[str, Any]]] = CLAIMING.get(prefix) or LEXICAL.get(prefix) or [("", {})]
         base = {"window": 2, "review_max_age": 86400} if prefix in CLAIMING else {"window": 2}
         OUT.mkdir(parents=True, exist_ok=True)
         scorers: dict[str, Scorer] = {"vader": VaderScorer(), "lexical": LexicalScorer()}
