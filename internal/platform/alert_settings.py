@@ -46,10 +46,16 @@ class AlertSettings:
                 raise ValueError(f"{name}: must be more than 0")
             return value
 
-        backoff = float(env.get("ALERT_RETRY_BACKOFF") or base.retry_backoff)
+        try:
+            backoff = float(env.get("ALERT_RETRY_BACKOFF") or base.retry_backoff)
+        except ValueError:
+            raise ValueError("ALERT_RETRY_BACKOFF: not a number") from None
         if backoff < 1:
             raise ValueError("ALERT_RETRY_BACKOFF: must be at least 1")
-        quotes = int(env.get("ALERT_QUOTES") or base.quotes)
+        try:
+            quotes = int(env.get("ALERT_QUOTES") or base.quotes)
+        except ValueError:
+            raise ValueError("ALERT_QUOTES: not a whole number") from None
         if quotes < 0:
             raise ValueError("ALERT_QUOTES: cannot be negative")
         return cls(

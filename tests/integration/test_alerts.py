@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -193,3 +195,87 @@ async def test_subscriptions_are_validated_listed_and_deleted(
         again = await http.delete(f"/api/v1/alerts/subscriptions/{sid}")
         assert again.status_code == 404 and again.json()["error"]["code"] == "subscription_not_found"
         assert (await http.get("/api/v1/alerts/subscriptions")).json()["subscriptions"] == []
+
+
+async def _trigger_and_wait(http: httpx.AsyncClient, schedule_id: str, runs: int) -> None:
+    assert (await http.post(f"/api/v1/schedules/{schedule_id}/trigger")).status_code == 202
+    async with asyncio.timeout(60):
+        while True:
+            shown = (await http.get(f"/api/v1/schedules/{schedule_id}")).json()["recent_runs"]
+            if len(shown) >= runs and all(r["status"] in ("completed", "failed", "cancelled") for r in shown):
+                return
+            await asyncio.sleep(0.3)
+
+
+async def test_a_schedules_runs_alert_its_subscribers(
+    temporal_client: Client,
+    state: StateManager,
+    tmp_path: Path,
+    reviews_api: tuple[FakeReviewsApi, dict[str, Any]],
+    receiver: tuple[AlertReceiver, str],
+) -> None:
+    fake, overrides = reviews_api
+    hook, hook_url = receiver
+    fake.catalog["sku-s"] = 12
+    conditions = ["sentiment_drop", "job_finished", "schedule_run_finished"]
+    async with api_on(temporal_client, state, tmp_path, overrides, alert_settings=FAST) as (_, http):
+        made = await http.post("/api/v1/schedules", json={"products": ["sku-s"], "every": "1h"})
+        schedule_id = made.json()["schedule_id"]
+        await _subscribe(http, hook_url + "/hook", conditions, kind="schedule", id=schedule_id)
+        other = await http.post("/api/v1/schedules", json={"products": ["sku-s"], "every": "1h"})
+        await _subscribe(http, hook_url + "/other", conditions, kind="schedule", id=other.json()["schedule_id"])
+        await _trigger_and_wait(http, schedule_id, 1)
+        await _alerts_until(http, _delivered({"job_finished": 1, "schedule_run_finished": 1}))
+        fake.added["sku-s"] = 8  # a scheduled run refreshes: it finds the eight bad reviews
+        await _trigger_and_wait(http, schedule_id, 2)
+        alerts = await _alerts_until(
+            http, _delivered({"job_finished": 2, "schedule_run_finished": 2, "sentiment_drop": 1})
+        )
+    assert {a["schedule_id"] for a in alerts} == {schedule_id}  # the other schedule's subscription heard nothing
+    (drop,) = hook.of_kind("sentiment_drop")
+    assert drop["product"]["product_id"] == "sku-s" and drop["new_reviews"]["count"] == 8
+    assert all(r["status"] == "completed" for r in hook.of_kind("schedule_run_finished"))
+
+
+async def _cli(url: str, *args: str) -> tuple[int, str, str]:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "internal.cli.main",
+        "--api-url",
+        url,
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode is not None
+    return proc.returncode, out.decode(), err.decode()
+
+
+async def test_enrich_alerts_commands(
+    temporal_client: Client, state: StateManager, tmp_path: Path, receiver: tuple[AlertReceiver, str]
+) -> None:
+    hook, hook_url = receiver
+    async with serve(temporal_client, state, tmp_path, alert_settings=FAST) as api, api.client() as http:
+        code, out, err = await _cli(
+            api.url, "alerts", "add", hook_url + "/hook", "--on", "job_finished", "--secret", SECRET
+        )
+        assert code == 0, out + err
+        assert "job_finished" in out and "signing secret (shown once): " + SECRET in out
+        sid = out.split()[-1]
+        code, out, _ = await _cli(api.url, "alerts", "list")
+        assert code == 0 and sid in out and hook_url in out
+        job = await _run(http, ["B000CLI1"])
+        await api.wait_done(http, job)
+        (alert,) = await _alerts_until(http, _delivered({"job_finished": 1}))
+        code, out, _ = await _cli(api.url, "alerts", "deliveries")
+        assert code == 0 and alert["alert_id"] in out and "delivered" in out and "200" in out, out
+        code, out, _ = await _cli(api.url, "alerts", "remove", sid)
+        assert code == 0 and f"subscription {sid} deleted" in out
+        code, _, err = await _cli(api.url, "alerts", "remove", sid)
+        assert code == 2 and "subscription_not_found" in err
+        code, _, err = await _cli(api.url, "alerts", "add", "ftp://nowhere", "--on", "job_finished")
+        assert code == 2 and "url" in err
+    assert list(hook.received) == [alert["alert_id"]]
