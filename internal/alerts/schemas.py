@@ -12,7 +12,15 @@ from internal.alerts.contracts import Condition, ScopeKind
 from internal.http.schemas import JOB_ID_PATTERN
 
 
+def _plain_text(value: str) -> str:
+    """PostgreSQL text holds no NUL, and UTF-8 no lone surrogate: refused here with a reason, not by the store."""
+    if "\x00" in value or any("\ud800" <= c <= "\udfff" for c in value):
+        raise ValueError("must not contain a NUL character or a lone surrogate")
+    return value
+
+
 def _webhook_url(value: str) -> str:
+    _plain_text(value)
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError("must be an http:// or https:// URL with a host")
@@ -43,7 +51,7 @@ class CreateSubscription(BaseModel):
     url: WebhookUrl = Field(description="where alerts are POSTed")
     conditions: list[Condition] = Field(min_length=1, max_length=3, description="what to be told about")
     scope: Scope = Field(default_factory=lambda: Scope(kind="all"))
-    secret: str | None = Field(
+    secret: Annotated[str, AfterValidator(_plain_text)] | None = Field(
         None, min_length=16, max_length=200, description="the HMAC key (generated when left out; answered once)"
     )
 
