@@ -112,6 +112,7 @@ async def test_clearly_worse_reviews_fire_one_alert_and_noise_none(
     drops = hook.of_kind("sentiment_drop")
     assert len(drops) == 1 and len(hook.of_kind("job_finished")) == 2
     drop = drops[0]
+    print(f"sentiment_drop: {drop['change']['rule']}")
     assert drop["product"]["product_id"] == "sku-drop" and drop["job_id"] == second
     change = drop["change"]
     assert change["from"]["job_id"] == first and change["to"]["job_id"] == second
@@ -143,10 +144,12 @@ async def test_a_receiver_down_for_a_while_gets_each_alert_once(
         assert refused[0]["status"] == "pending" and not hook.posts
         assert all(t["http_status"] is None and t["error"] for t in refused[0]["attempts"])
         await proxy.up()
+        back = time.monotonic()
         try:
             (alert,) = await _alerts_until(http, lambda a: a[0]["status"] == "delivered")
         finally:
             await proxy.down()
+        print(f"receiver back -> alert delivered in {time.monotonic() - back:.2f} s, {len(alert['attempts'])} attempts")
 
     statuses = [t["http_status"] for t in alert["attempts"]]
     assert statuses[-3:] == [503, 503, 200] and all(s is None for s in statuses[:-3])
