@@ -18,15 +18,16 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
-from temporalio.exceptions import ActivityError, ChildWorkflowError, is_cancelled_exception
+from temporalio.exceptions import ChildWorkflowError, is_cancelled_exception
 
 from internal.alerts import contracts as alerts
+from internal.alerts.announce_step import announce
 from internal.domain.ids import child_workflow_id as child_workflow_id
 from internal.domain.ids import job_workflow_id as job_workflow_id
 from internal.domain.options import EnrichmentOptions, JobRunOptions, rate_limited_queue
 from internal.domain.row_ref import RowRef
 from internal.enrichment.contracts import SET_ROW_STATE, RowStateInput, RowStateResult
-from internal.enrichment.policies import ANNOUNCE_RETRY, DB_RETRY
+from internal.enrichment.policies import DB_RETRY
 from internal.jobs import contracts
 
 with workflow.unsafe.imports_passed_through():
@@ -36,8 +37,6 @@ JOB_ID = SearchAttributeKey.for_keyword("JobId")
 PRODUCT_ID = SearchAttributeKey.for_keyword("ProductId")
 
 _DB_TIMEOUT = timedelta(seconds=30)
-# Comparing a large job's products with their previous results is paged and heartbeats every page.
-_ANNOUNCE_TIMEOUT = timedelta(minutes=10)
 # A child's cancel goes to the run the child was on when it was sent; a child that continued-as-new just then
 # never hears of it. Children still open this long after a cancel are cancelled again by id (current run).
 RECANCEL_AFTER = timedelta(seconds=2)
@@ -340,21 +339,3 @@ def _failure_reason(err: BaseException) -> str:
             return f"row workflow was terminated ({detail})"
         return f"row workflow failed: {detail}"
     return f"could not run the row workflow: {err}"
-
-
-async def announce(inp: alerts.AnnounceInput) -> None:
-    """Tell the alert subscriptions this end reaches (internal/alerts/activities.py). Alerts are a side effect: an
-    announce that keeps failing is given up after ANNOUNCE_RETRY's attempts, and the job or run ends as it would
-    have (the failure is in its history)."""
-    try:
-        await workflow.execute_activity(
-            alerts.ANNOUNCE_ALERTS,
-            inp,
-            result_type=alerts.AnnounceResult,
-            start_to_close_timeout=_ANNOUNCE_TIMEOUT,
-            heartbeat_timeout=_ANNOUNCE_TIMEOUT / 5,
-            retry_policy=ANNOUNCE_RETRY,
-            summary=f"announce alerts: {inp.event} {inp.job_id}",
-        )
-    except ActivityError as err:
-        workflow.logger.warning("alerts of %s %s not announced: %s", inp.event, inp.job_id, err.cause or err)

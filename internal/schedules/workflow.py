@@ -20,11 +20,12 @@ from temporalio.exceptions import ChildWorkflowError, is_cancelled_exception
 from temporalio.workflow import ParentClosePolicy
 
 from internal.alerts import contracts as alerts
+from internal.alerts.announce_step import announce
 from internal.enrichment.policies import DB_RETRY
 from internal.schedules import contracts
 
 with workflow.unsafe.imports_passed_through():
-    from internal.jobs.workflow import JOB_ID, JobInput, JobWorkflow, announce, job_workflow_id
+    from internal.jobs.workflow import JOB_ID, JobInput, JobWorkflow, job_workflow_id
 
 # Copying a large template is one INSERT … SELECT, then the intake's duplicate pass: minutes at a million rows.
 _CREATE_TIMEOUT = timedelta(minutes=10)
