@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import asyncpg
 
+from internal.alerts.stores import AlertStores
 from internal.enrichment.product_store import ProductStore
 from internal.enrichment.rate_slot_store import RateSlotStore
 from internal.enrichment.review_store import ReviewStore
@@ -37,6 +38,7 @@ class StateManager(JobStores):
         self.products = ProductStore(pool)
         self.schedules = ScheduleStore(pool)
         self.rate_slots = RateSlotStore(pool)
+        self.alerts = AlertStores(pool)
 
     @classmethod
     async def connect(cls, dsn: str, *, min_size: int = 1, max_size: int = 10) -> StateManager:
