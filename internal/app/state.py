@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import asyncpg
 
+from internal.enrichment.findings_store import FindingsStore
 from internal.enrichment.product_store import ProductStore
 from internal.enrichment.rate_slot_store import RateSlotStore
 from internal.enrichment.review_store import ReviewStore
@@ -35,6 +36,7 @@ class StateManager(JobStores):
         super().__init__(pool)
         self.reviews = ReviewStore(pool)
         self.products = ProductStore(pool)
+        self.findings = FindingsStore(pool)
         self.schedules = ScheduleStore(pool)
         self.rate_slots = RateSlotStore(pool)
 
