@@ -235,6 +235,8 @@ class ResultRow(BaseModel):
     result: dict[str, Any] | None
     source_requests: int = 0
     scorer_calls: int = 0
+    # Aspects and evidence behind the score (internal/domain/findings.py); null until the row is decided.
+    findings: dict[str, Any] | None = None
 
 
 class ResultPage(BaseModel):
