@@ -17,6 +17,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from internal.domain.errors import ServiceError
+from internal.enrichment import routes_findings as findings
 from internal.http import web
 from internal.http.deps import Services, services
 from internal.http.disk import disk_problem
@@ -112,7 +113,7 @@ def create_app(svc: Services) -> FastAPI:
         static_url="/docs/assets",
     )
     app.state.services = svc
-    provide(app, svc.jobs, svc.schedules, svc.enricher)
+    provide(app, svc.jobs, svc.schedules, svc.enricher, svc.findings)
     app.openapi = _openapi(app)  # type: ignore[method-assign]
     app.add_middleware(BodyTimeout, seconds=svc.settings.body_read_timeout_seconds)
     install_error_handlers(app)
@@ -123,6 +124,7 @@ def create_app(svc: Services) -> FastAPI:
     app.include_router(events.router, dependencies=auth)
     app.include_router(signed.router, dependencies=auth)
     app.include_router(schedules.router, dependencies=auth)
+    app.include_router(findings.router, dependencies=auth)
     app.include_router(signed.public_router)
     web.install(app, auth)
 
