@@ -72,7 +72,8 @@ class FindingsService:
             "job_id": job_id,
             "row": row_num,
             "product_id": row.product_id,
-            "name": ((result.meta if result else None) or {}).get("name") or row.name,
+            # The name the user uploaded first, as the results table shows it; else the source's.
+            "name": row.name or ((result.meta if result else None) or {}).get("name"),
             "status": row.status,
             "reason": row.reason,
             "duplicate_of": row.duplicate_of,

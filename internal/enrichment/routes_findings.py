@@ -5,17 +5,15 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
 from internal.enrichment.findings_service import FindingsService
 from internal.enrichment.schemas_findings import OverviewOut, ProductOut
 from internal.http.lookup import provided
-from internal.http.schemas import JobIdPath
+from internal.http.schemas import JobIdPath, RowPath
 
 router = APIRouter(prefix="/api/v1", tags=["findings"])
-
-RowPath = Annotated[int, Path(ge=1, le=2**31 - 1, description="the row number in the uploaded spreadsheet (header: 1)")]
 
 
 @router.get(

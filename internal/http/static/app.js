@@ -389,5 +389,5 @@ const Web = (() => {
     onToken(() => { poll(); refreshResults(); });
   }
 
-  return { indexPage, jobPage, api };
+  return { indexPage, jobPage, api, load, onToken };
 })();
