@@ -151,7 +151,7 @@ async def _scan(request: Request, job_id: str) -> tuple[list[RowState], bool]:
     rows: list[RowState] = []
     after = 0
     while len(rows) < SCAN_LIMIT:
-        page = await svc.jobs.results(job_id, after=after, limit=1000)
+        page = await svc.jobs.results(job_id, after=after, limit=1000, findings=False)
         rows.extend(page)
         if len(page) < 1000:
             return rows, False
