@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import asyncpg
 
+from internal.alerts.stores import AlertStores
 from internal.enrichment.findings_store import FindingsStore
 from internal.enrichment.product_store import ProductStore
 from internal.enrichment.rate_slot_store import RateSlotStore
@@ -39,6 +40,7 @@ class StateManager(JobStores):
         self.findings = FindingsStore(pool)
         self.schedules = ScheduleStore(pool)
         self.rate_slots = RateSlotStore(pool)
+        self.alerts = AlertStores(pool)
 
     @classmethod
     async def connect(cls, dsn: str, *, min_size: int = 1, max_size: int = 10) -> StateManager:

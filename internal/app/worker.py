@@ -27,6 +27,8 @@ from temporalio.worker import PollerBehaviorAutoscaling, UnsandboxedWorkflowRunn
 
 from internal.adapters.scorers.base import Scorer
 from internal.adapters.sources.base import ReviewSource
+from internal.alerts.activities import AlertActivities
+from internal.alerts.workflow import AlertDeliveryWorkflow
 from internal.app.state import StateManager
 from internal.domain.options import fetch_task_queue
 from internal.enrichment.activities import EnrichmentActivities
@@ -35,11 +37,12 @@ from internal.enrichment.limiter import SourceLimiter, fetches_held, paced_rate
 from internal.enrichment.workflow import EnrichmentWorkflow
 from internal.jobs.activities import StateActivities
 from internal.jobs.workflow import JobWorkflow
+from internal.platform.alert_settings import AlertSettings
 from internal.platform.config import DEFAULT_WORKER_SLOTS
 from internal.schedules.activities import ScheduleActivities
 from internal.schedules.workflow import ScheduledRunWorkflow
 
-WORKFLOWS: list[type] = [JobWorkflow, EnrichmentWorkflow, ScheduledRunWorkflow]
+WORKFLOWS: list[type] = [JobWorkflow, EnrichmentWorkflow, ScheduledRunWorkflow, AlertDeliveryWorkflow]
 # Two per in-flight child at the largest window we expect, plus parents: a child evicted mid-run is replayed.
 MAX_CACHED_WORKFLOWS = 2000
 # An activity learns of its cancel only from a heartbeat's reply, and the SDK holds heartbeats back for up to 80 %
@@ -53,11 +56,17 @@ def activities(
     sources: Mapping[str, ReviewSource],
     scorers: Mapping[str, Scorer],
     rate_limited: Collection[str] = (),
+    alert_settings: AlertSettings | None = None,
 ) -> list[Callable[..., Any]]:
+    """`alert_settings`: delivery retries and quotes (ALERT_* variables when not given)."""
+    alerts = state.alerts
     return [
         *StateActivities(state.jobs, state.rows, state.events).all(),
         *EnrichmentActivities(state, sources, scorers).all(),
         *ScheduleActivities(state.schedules, state.jobs, state.rows, state.events, rate_limited).all(),
+        *AlertActivities(
+            alerts.subscriptions, alerts.alerts, alerts.announce, alert_settings or AlertSettings.from_env()
+        ).all(),
     ]
 
 
@@ -81,13 +90,14 @@ def build_worker(
     max_concurrent_activities: int = DEFAULT_WORKER_SLOTS,
     max_concurrent_workflow_tasks: int = DEFAULT_WORKER_SLOTS,
     rate_limited: Collection[str] = (),
+    alert_settings: AlertSettings | None = None,
 ) -> Worker:
     """`rate_limited`: the sources of SOURCE_RATE_LIMITS, whose fetch queue the jobs a schedule makes here use."""
     return Worker(
         client,
         task_queue=task_queue,
         workflows=WORKFLOWS,
-        activities=activities(state, sources, scorers, rate_limited),
+        activities=activities(state, sources, scorers, rate_limited, alert_settings),
         workflow_runner=UnsandboxedWorkflowRunner(),
         max_concurrent_activities=max_concurrent_activities,
         max_concurrent_workflow_tasks=max_concurrent_workflow_tasks,

@@ -120,3 +120,20 @@ class ApiClient:
         if action == "delete":
             return dict(self._call("DELETE", f"/api/v1/schedules/{schedule_id}").json())
         return dict(self._call("POST", f"/api/v1/schedules/{schedule_id}/{action}").json())
+
+    # ---- alerts (internal/cli/alerts.py) -------------------------------------------------------------------------
+
+    def alert_subscribe(self, body: dict[str, Any]) -> dict[str, Any]:
+        return dict(self._call("POST", "/api/v1/alerts/subscriptions", json=body).json())
+
+    def alert_subscriptions(self) -> list[dict[str, Any]]:
+        return list(self._call("GET", "/api/v1/alerts/subscriptions").json()["subscriptions"])
+
+    def alert_unsubscribe(self, subscription_id: str) -> None:
+        self._call("DELETE", f"/api/v1/alerts/subscriptions/{subscription_id}")
+
+    def alerts(self, limit: int = 50, subscription_id: str | None = None) -> list[dict[str, Any]]:
+        params: dict[str, Any] = {"limit": limit}
+        if subscription_id:
+            params["subscription_id"] = subscription_id
+        return list(self._call("GET", "/api/v1/alerts", params=params).json()["alerts"])

@@ -60,7 +60,7 @@ class Reviews(Protocol):
     ) -> list[Review]: ...
 
     async def uncertain_review_ids(
-        self, job_id: str, row_num: int, scorer: str, min_confidence: float
+        self, job_id: str, row_num: int, scorer: str, min_confidence: float, *, limit: int | None = None
     ) -> list[str]: ...
 
     async def store_scores(

@@ -89,12 +89,16 @@ class MemoryReviews:
             if r.review_id not in scored and (only_ids is None or r.review_id in only_ids)
         ][:limit]
 
-    async def uncertain_review_ids(self, job_id: str, row_num: int, scorer: str, min_confidence: float) -> list[str]:
-        return [
-            s.review_id
+    async def uncertain_review_ids(
+        self, job_id: str, row_num: int, scorer: str, min_confidence: float, *, limit: int | None = None
+    ) -> list[str]:
+        unsure = [
+            s
             for s in self.scores.get((job_id, row_num), [])
-            if s.scorer == scorer and s.confidence < min_confidence
+            if s.scorer == scorer and (s.confidence < min_confidence or s.label in ("neutral", "mixed"))
         ]
+        unsure.sort(key=lambda s: (s.confidence, s.review_id))
+        return [s.review_id for s in unsure[:limit]]
 
     async def store_scores(self, job_id: str, row_num: int, scores: Sequence[ReviewScore], *, calls: int = 0) -> int:
         self.scores.setdefault((job_id, row_num), []).extend(scores)

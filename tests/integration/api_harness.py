@@ -25,6 +25,7 @@ from internal.http.deps import Metrics, Services
 from internal.http.serve import _Server
 from internal.intake import IntakeLimits
 from internal.jobs.enricher import TemporalEnricher
+from internal.platform.alert_settings import AlertSettings
 from internal.platform.config import Settings
 from internal.platform.stack.proc import free_port
 from tests.integration.harness import running_worker
@@ -63,6 +64,7 @@ async def serve(
     sources: Mapping[str, ReviewSource] | None = None,
     scorers: Mapping[str, Scorer] | None = None,
     api_temporal: Client | None = None,
+    alert_settings: AlertSettings | None = None,
 ) -> AsyncIterator[Api]:
     """`api_temporal`: the API's own Temporal client (say, through a proxy a test cuts); the worker keeps
     `temporal_client`."""
@@ -87,7 +89,9 @@ async def serve(
         temporal=api_temporal or temporal_client,
     )
     server = _Server(uvicorn.Config(create_app(svc), host="127.0.0.1", port=port, log_level="warning"))
-    async with running_worker(temporal_client, state, task_queue=queue, sources=sources, scorers=scorers):
+    async with running_worker(
+        temporal_client, state, task_queue=queue, sources=sources, scorers=scorers, alert_settings=alert_settings
+    ):
         task = asyncio.create_task(server.serve())
         while not server.started:
             await asyncio.sleep(0.02)
@@ -100,7 +104,11 @@ async def serve(
 
 @contextlib.asynccontextmanager
 async def api_on(
-    temporal_client: Client, state: StateManager, tmp_path: Path, overrides: dict[str, Any]
+    temporal_client: Client,
+    state: StateManager,
+    tmp_path: Path,
+    overrides: dict[str, Any],
+    alert_settings: AlertSettings | None = None,
 ) -> AsyncIterator[tuple[Api, httpx.AsyncClient]]:
     """The API and a worker on the real adapters that `overrides` configure, wired as the worker wires them."""
     adapters = build_adapters(Settings(_env_file=None, **overrides))
@@ -113,6 +121,7 @@ async def api_on(
                 settings_overrides=overrides,
                 sources=adapters.sources,
                 scorers=adapters.scorers,
+                alert_settings=alert_settings,
             ) as api,
             api.client() as http,
         ):

@@ -396,5 +396,6 @@ const Web = (() => {
     onToken(() => { poll(); refreshResults(); });
   }
 
-  return { indexPage, jobPage, api, load, onToken };
+  // schedules.js builds on the same requests and messages.
+  return { indexPage, jobPage, api, load, onToken, problemText, showProblems, messageOf };
 })();
