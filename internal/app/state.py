@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import asyncpg
 
 from internal.alerts.stores import AlertStores
+from internal.enrichment.findings_store import FindingsStore
 from internal.enrichment.product_store import ProductStore
 from internal.enrichment.rate_slot_store import RateSlotStore
 from internal.enrichment.review_store import ReviewStore
@@ -36,6 +37,7 @@ class StateManager(JobStores):
         super().__init__(pool)
         self.reviews = ReviewStore(pool)
         self.products = ProductStore(pool)
+        self.findings = FindingsStore(pool)
         self.schedules = ScheduleStore(pool)
         self.rate_slots = RateSlotStore(pool)
         self.alerts = AlertStores(pool)

@@ -86,6 +86,10 @@ class ApiClient:
             raise ApiFailure(response.status_code, "http_error", response.text[:200]) from None
         raise ApiFailure(response.status_code, error["code"], error["message"], error.get("details"))
 
+    def product(self, job_id: str, row: int, *, offset: int = 0, limit: int = 20) -> dict[str, Any]:
+        params = {"offset": offset, "limit": limit}
+        return dict(self._call("GET", f"/api/v1/jobs/{job_id}/products/{row}", params=params).json())
+
     def action(self, job_id: str, action: str) -> dict[str, Any]:
         return dict(self._call("POST", f"/api/v1/jobs/{job_id}/{action}").json())
 

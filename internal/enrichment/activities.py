@@ -37,7 +37,8 @@ class EnrichmentActivities:
         self._state = state
         self._scorers = scorers
         fetch = FetchActivities(state, sources)
-        feedback = FeedbackActivities(state, next((s for s in scorers.values() if isinstance(s, Summarizer)), None))
+        summarizer = next((s for s in scorers.values() if isinstance(s, Summarizer)), None)
+        feedback = FeedbackActivities(state, summarizer, scorers)
         self.fetch_attempt = fetch.fetch_attempt
         self.fetch_reviews = fetch.fetch_reviews
         self.claim_reviews = fetch.claim_reviews

@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from internal.alerts import routes as alerts
 from internal.alerts.service import AlertService
 from internal.domain.errors import ServiceError
+from internal.enrichment import routes_findings as findings
 from internal.http import web, web_schedules
 from internal.http.deps import Services, services
 from internal.http.disk import disk_problem
@@ -114,7 +115,7 @@ def create_app(svc: Services) -> FastAPI:
         static_url="/docs/assets",
     )
     app.state.services = svc
-    provide(app, svc.jobs, svc.schedules, svc.enricher, AlertService(svc.state.alerts))
+    provide(app, svc.jobs, svc.schedules, svc.enricher, svc.findings, AlertService(svc.state.alerts))
     app.openapi = _openapi(app)  # type: ignore[method-assign]
     app.add_middleware(BodyTimeout, seconds=svc.settings.body_read_timeout_seconds)
     install_error_handlers(app)
@@ -125,6 +126,7 @@ def create_app(svc: Services) -> FastAPI:
     app.include_router(events.router, dependencies=auth)
     app.include_router(signed.router, dependencies=auth)
     app.include_router(schedules.router, dependencies=auth)
+    app.include_router(findings.router, dependencies=auth)
     app.include_router(alerts.router, dependencies=auth)
     app.include_router(signed.public_router)
     web.install(app, auth)

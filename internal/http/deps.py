@@ -10,6 +10,7 @@ from temporalio.client import Client
 
 from internal.adapters.uploads.local import UploadStore
 from internal.app.state import StateManager
+from internal.enrichment.findings_service import FindingsService
 from internal.http.disk import require_space
 from internal.intake import IntakeLimits
 from internal.jobs.facade import Enricher
@@ -40,6 +41,7 @@ class Services:
     # The use cases the routes call; built from the fields above.
     jobs: JobService = field(init=False)
     schedules: ScheduleService = field(init=False)
+    findings: FindingsService = field(init=False)
 
     def __post_init__(self) -> None:
         self.jobs = JobService(
@@ -58,6 +60,8 @@ class Services:
             intake_limits=self.intake_limits,
             require_space=lambda: require_space(self.settings),
         )
+
+        self.findings = FindingsService(jobs=self.state.jobs, rows=self.state.rows, findings=self.state.findings)
 
     def _count_created(self, rows: int) -> None:
         self.metrics.jobs_created.inc()

@@ -66,6 +66,7 @@ def result_page(job: Job, rows: list[RowState], limit: int) -> ResultPage:
                 result=r.result,
                 source_requests=r.source_requests,
                 scorer_calls=r.scorer_calls,
+                findings=r.findings,
             )
             for r in rows
         ],

@@ -152,9 +152,38 @@ class MemoryProducts:
 
 
 @dataclass
+class MemoryFindings:
+    product: dict[tuple[str, str], tuple[str, dict[str, Any]]] = field(default_factory=dict)
+    rows: dict[Key, dict[str, Any]] = field(default_factory=dict)
+    reused: dict[Key, bool] = field(default_factory=dict)
+
+    async def product_findings(self, source: str, product_id: str, fingerprint: str) -> dict[str, Any] | None:
+        stored = self.product.get((source, product_id))
+        return stored[1] if stored is not None and stored[0] == fingerprint else None
+
+    async def save_findings(
+        self,
+        job_id: str,
+        row_num: int,
+        source: str,
+        product_id: str,
+        *,
+        fingerprint: str,
+        review_count: int,
+        findings: dict[str, Any],
+        reused: bool,
+    ) -> None:
+        if product_id and not reused:
+            self.product[(source, product_id)] = (fingerprint, findings)
+        self.rows[(job_id, row_num)] = findings
+        self.reused[(job_id, row_num)] = reused
+
+
+@dataclass
 class MemoryStores:
-    """All three, as the activities take them (EnrichmentStores)."""
+    """All four, as the activities take them (EnrichmentStores)."""
 
     rows: MemoryRows = field(default_factory=MemoryRows)
     reviews: MemoryReviews = field(default_factory=MemoryReviews)
     products: MemoryProducts = field(default_factory=MemoryProducts)
+    findings: MemoryFindings = field(default_factory=MemoryFindings)
