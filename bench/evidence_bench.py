@@ -5,8 +5,9 @@ Prints one JSON line: wall seconds and rows/s, CPU per row (Temporal server, thi
 the actions a first-attempt product cost (from the server's own metric), and how many products escalated (ran more
 than one attempt, or had a review decided by a later scorer of the chain) with what that cost in wall time.
 
-Same-run comparisons only mean something on these machines, so bench/evidence_compare.sh runs this script in two
-checkouts (the commit before findings, and HEAD) alternately and docs/performance.md gets both.
+Same-run comparisons only mean something on these machines: docs/performance.md ("Evidence and the default
+chain") has runs of this script in a checkout of the commit before findings (copied there) and at HEAD, taken
+alternately in one window.
 
     python bench/evidence_bench.py --rows 2000 --chain vader
     python bench/evidence_bench.py --rows 2000 --chain lexical,e5
@@ -90,13 +91,12 @@ async def _rows(state: StateManager, job_id: str) -> Any:
     after = 0
     while True:
         page = await state.rows.get_results(job_id, after_row=after, limit=1000)
+        # getattr: the same script measures the commit before findings existed.
+        store = getattr(state, "findings", None)
+        found = await store.rows_findings(job_id, [r.row_num for r in page]) if store else {}
         for r in page:
             result = r.result or {}
-            yield {
-                "attempts": r.attempt,
-                "scorers": result.get("scorers") or [],
-                "findings": bool(result.get("findings") or getattr(r, "findings", None)),
-            }
+            yield {"attempts": r.attempt, "scorers": result.get("scorers") or [], "findings": r.row_num in found}
         if len(page) < 1000:
             return
         after = page[-1].row_num
