@@ -47,25 +47,30 @@ class EnrichmentActivities:
 
     @activity.defn(name=contracts.SCORE_REVIEWS)
     async def score_reviews(self, inp: contracts.ScoreInput) -> contracts.ScoreResult:
-        scorer = configured("scorer", inp.scorer, self._scorers)
+        configured("scorer", inp.scorer, self._scorers)  # a worker without it fails the row before any write
         if not local():
             # In-process scoring (a local activity) is over before anyone could read this stage: skip the write.
             await self._state.rows.set_row_state(
                 inp.job_id, inp.row_num, "running", stage=f"score ({inp.scorer})", attempt=inp.attempt
             )
-        only_ids: list[str] | None = None
-        if inp.only_uncertain_from is not None:
-            only_ids = await self._state.reviews.uncertain_review_ids(
-                inp.job_id,
-                inp.row_num,
-                inp.only_uncertain_from,
-                UNCERTAIN_CONFIDENCE,
-                limit=RESCORE_LIMIT.get(inp.scorer),
-            )
+        if inp.only_uncertain_from is None:
+            return contracts.ScoreResult(scored=await self._score(inp, inp.scorer, None), scorer=inp.scorer)
+        # Escalated: reviews read since the cheaper scorer last ran (a later attempt read more pages) are scored by
+        # it first, or no scorer would ever see them; then this scorer rescores the ones it was unsure of.
+        scored = await self._score(inp, inp.only_uncertain_from, None)
+        only_ids = await self._state.reviews.uncertain_review_ids(
+            inp.job_id, inp.row_num, inp.only_uncertain_from, UNCERTAIN_CONFIDENCE, limit=RESCORE_LIMIT.get(inp.scorer)
+        )
+        scored += await self._score(inp, inp.scorer, only_ids)
+        return contracts.ScoreResult(scored=scored, scorer=inp.scorer)
+
+    async def _score(self, inp: contracts.ScoreInput, name: str, only_ids: list[str] | None) -> int:
+        """Score the row's reviews `name` has not scored (only `only_ids`, when given); how many it scored."""
+        scorer = configured("scorer", name, self._scorers)
         scored = 0
         while True:
             batch = await self._state.reviews.unscored_reviews(
-                inp.job_id, inp.row_num, inp.scorer, limit=SCORE_BATCH, only_ids=only_ids
+                inp.job_id, inp.row_num, name, limit=SCORE_BATCH, only_ids=only_ids
             )
             if not batch:
                 break
@@ -73,12 +78,12 @@ class EnrichmentActivities:
             try:
                 scores = await heartbeating(scorer.score(batch), scored)
             except (PermanentScorerError, ScorerError) as err:
-                metrics.scorer_call(inp.scorer, err, time.monotonic() - started)
+                metrics.scorer_call(name, err, time.monotonic() - started)
                 await self._state.reviews.add_costs(inp.job_id, inp.row_num, scorer_calls=1)
                 if isinstance(err, PermanentScorerError):
                     raise permanent(err) from err
                 raise transient(err, err.retry_after) from err
-            metrics.scorer_call(inp.scorer, None, time.monotonic() - started)
+            metrics.scorer_call(name, None, time.monotonic() - started)
             await self._state.reviews.store_scores(inp.job_id, inp.row_num, scores, calls=1)
             scored += len(scores)
             if len(batch) < SCORE_BATCH:
@@ -86,7 +91,7 @@ class EnrichmentActivities:
                 break
             # Scoring hundreds of long reviews can take a while: tell the server we are alive.
             heartbeat(scored)
-        return contracts.ScoreResult(scored=scored, scorer=inp.scorer)
+        return scored
 
     def all(self) -> list[Callable[..., Any]]:
         return [

@@ -249,3 +249,25 @@ async def test_an_escalation_to_e5_rescores_only_the_least_sure_reviews_up_to_it
     assert done.scored == limit < 30
     rescored = sorted(s.review_id for s in stores.reviews.scores[("j1", 1)] if s.scorer == "e5")
     assert rescored == [f"{i:02d}" for i in range(limit)]  # the least confident first
+
+
+async def test_reviews_read_after_an_escalation_are_scored_by_the_cheaper_scorer_first() -> None:
+    """A later attempt on the escalated rung read more pages: its new reviews get the cheaper scorer's verdict (and
+    e5's, where that one is unsure), instead of no verdict at all."""
+    from temporalio.testing import ActivityEnvironment
+
+    from internal.enrichment.activities import EnrichmentActivities
+
+    stores = MemoryStores()
+    await stores.reviews.store_reviews("j1", 1, [Review(text=f"old {i}", review_id=f"{i:02d}") for i in range(5)])
+    acts = EnrichmentActivities(stores, {}, {"lexical": _Unsure(), "e5": _Sure()})
+    env = ActivityEnvironment()
+    await env.run(acts.score_reviews, contracts.ScoreInput("j1", 1, "lexical", 1))
+    await env.run(acts.score_reviews, contracts.ScoreInput("j1", 1, "e5", 2, only_uncertain_from="lexical"))
+    await stores.reviews.store_reviews("j1", 1, [Review(text=f"new {i}", review_id=f"{i:02d}") for i in range(5, 8)])
+    await env.run(acts.score_reviews, contracts.ScoreInput("j1", 1, "e5", 3, only_uncertain_from="lexical"))
+    by_scorer: dict[str, set[str]] = {}
+    for s in stores.reviews.scores[("j1", 1)]:
+        by_scorer.setdefault(s.scorer, set()).add(s.review_id)
+    every = {f"{i:02d}" for i in range(8)}
+    assert by_scorer["lexical"] == every and by_scorer["e5"] == every
