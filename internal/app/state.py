@@ -19,7 +19,10 @@ import asyncpg
 from internal.enrichment.product_store import ProductStore
 from internal.enrichment.rate_slot_store import RateSlotStore
 from internal.enrichment.review_store import ReviewStore
+from internal.ingest.live_store import LiveStore
+from internal.ingest.store import IngestStore
 from internal.jobs.stores import JobStores
+from internal.ledger.dead_letters import DeadLetterStore
 from internal.platform.db import create_pool
 from internal.schedules.store import ScheduleStore
 
@@ -37,6 +40,9 @@ class StateManager(JobStores):
         self.products = ProductStore(pool)
         self.schedules = ScheduleStore(pool)
         self.rate_slots = RateSlotStore(pool)
+        self.dead_letters = DeadLetterStore(pool)
+        self.ingest = IngestStore(pool)
+        self.live = LiveStore(pool)
 
     @classmethod
     async def connect(cls, dsn: str, *, min_size: int = 1, max_size: int = 10) -> StateManager:

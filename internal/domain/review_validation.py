@@ -37,8 +37,8 @@ TOO_LONG: Final = "too_long"
 RATING_NOT_A_NUMBER: Final = "rating_not_a_number"
 RATING_OUT_OF_RANGE: Final = "rating_out_of_range"
 BAD_TIMESTAMP: Final = "bad_timestamp"
-# Set by the push service, not here: the same review id twice in one batch (the first is kept).
-DUPLICATE_IN_BATCH: Final = "duplicate_in_batch"
+# Set by the push service (internal/ingest/batch.py), not here: an NDJSON line that is not JSON.
+NOT_JSON: Final = "not_json"
 REASONS: Final = (
     NOT_AN_OBJECT,
     MISSING_FIELD,
@@ -48,7 +48,7 @@ REASONS: Final = (
     RATING_NOT_A_NUMBER,
     RATING_OUT_OF_RANGE,
     BAD_TIMESTAMP,
-    DUPLICATE_IN_BATCH,
+    NOT_JSON,
 )
 
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from internal.domain.lifecycle import RowStatus
-from internal.domain.models import Review, ReviewScore
+from internal.domain.models import RejectedReview, Review, ReviewScore
 from internal.domain.reuse import ReviewClaim
 
 
@@ -94,6 +94,15 @@ class Products(Protocol):
     ) -> dict[str, Any] | None: ...
 
 
+class DeadLetters(Protocol):
+    """Where a fetched review that failed validation goes, with the row and product it was read for
+    (internal/ledger/dead_letters.py)."""
+
+    async def add_pulled(
+        self, source: str, job_id: str, row_num: int, product_id: str, rejected: Sequence[RejectedReview]
+    ) -> None: ...
+
+
 class EnrichmentStores(Protocol):
     """What enriching a row reads and writes (the fetch, score and feedback activities)."""
 
@@ -105,3 +114,6 @@ class EnrichmentStores(Protocol):
 
     @property
     def products(self) -> Products: ...
+
+    @property
+    def dead_letters(self) -> DeadLetters: ...

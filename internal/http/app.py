@@ -23,6 +23,7 @@ from internal.http.disk import disk_problem
 from internal.http.error_responses import BodyReadTimeout, install_error_handlers
 from internal.http.lookup import provide
 from internal.http.schemas import CreateJobJson, Health
+from internal.ingest import routes as ingest
 from internal.jobs import routes as jobs
 from internal.jobs import routes_events as events
 from internal.jobs import routes_retry as retry
@@ -112,7 +113,7 @@ def create_app(svc: Services) -> FastAPI:
         static_url="/docs/assets",
     )
     app.state.services = svc
-    provide(app, svc.jobs, svc.schedules, svc.enricher)
+    provide(app, svc.jobs, svc.schedules, svc.enricher, svc.ingest)
     app.openapi = _openapi(app)  # type: ignore[method-assign]
     app.add_middleware(BodyTimeout, seconds=svc.settings.body_read_timeout_seconds)
     install_error_handlers(app)
@@ -123,6 +124,7 @@ def create_app(svc: Services) -> FastAPI:
     app.include_router(events.router, dependencies=auth)
     app.include_router(signed.router, dependencies=auth)
     app.include_router(schedules.router, dependencies=auth)
+    app.include_router(ingest.router, dependencies=auth)
     app.include_router(signed.public_router)
     web.install(app, auth)
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from fastapi import Request
 from prometheus_client import CollectorRegistry, Counter
@@ -11,10 +13,12 @@ from temporalio.client import Client
 from internal.adapters.uploads.local import UploadStore
 from internal.app.state import StateManager
 from internal.http.disk import require_space
+from internal.ingest.service import IngestService
 from internal.intake import IntakeLimits
 from internal.jobs.facade import Enricher
 from internal.jobs.service import JobService
 from internal.platform.config import Settings
+from internal.platform.ingest_settings import IngestSettings
 from internal.schedules.service import ScheduleService
 
 
@@ -37,9 +41,13 @@ class Services:
     metrics: Metrics
     intake_limits: IntakeLimits
     temporal: Client
+    ingest_settings: IngestSettings = field(default_factory=IngestSettings)
+    # The configured review sources (a pulled dead letter's replay maps its item again); none in most tests.
+    sources: Mapping[str, Any] = field(default_factory=dict)
     # The use cases the routes call; built from the fields above.
     jobs: JobService = field(init=False)
     schedules: ScheduleService = field(init=False)
+    ingest: IngestService = field(init=False)
 
     def __post_init__(self) -> None:
         self.jobs = JobService(
@@ -57,6 +65,17 @@ class Services:
             temporal=self.temporal,
             intake_limits=self.intake_limits,
             require_space=lambda: require_space(self.settings),
+        )
+
+        self.ingest = IngestService(
+            settings=self.ingest_settings,
+            store=self.state.ingest,
+            live=self.state.live,
+            dead_letters=self.state.dead_letters,
+            temporal=self.temporal,
+            task_queue=self.settings.temporal_task_queue,
+            scorer=self.settings.scorers_in_chain[0],
+            sources=self.sources,
         )
 
     def _count_created(self, rows: int) -> None:
