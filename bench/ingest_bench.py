@@ -194,14 +194,9 @@ async def check(pool: asyncpg.Pool, phase: Phase) -> dict[str, Any]:
         "SELECT batch_id, received, accepted, duplicates, dead_lettered FROM ingest_batches WHERE batch_id = ANY($1)",
         ids,
     )
-    stored = dict(
-        await pool.fetch(
-            "SELECT batch_id, count(*) FROM pushed_reviews WHERE batch_id = ANY($1) GROUP BY batch_id", ids
-        )
-    )
-    dead = dict(
-        await pool.fetch("SELECT batch_id, count(*) FROM dead_letters WHERE batch_id = ANY($1) GROUP BY batch_id", ids)
-    )
+    per_batch = "SELECT batch_id, count(*) AS n FROM {} WHERE batch_id = ANY($1) GROUP BY batch_id"
+    stored: dict[str, int] = {r["batch_id"]: r["n"] for r in await pool.fetch(per_batch.format("pushed_reviews"), ids)}
+    dead: dict[str, int] = {r["batch_id"]: r["n"] for r in await pool.fetch(per_batch.format("dead_letters"), ids)}
     mismatched = [
         r["batch_id"]
         for r in receipts

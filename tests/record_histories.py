@@ -8,6 +8,7 @@ keep the old sets: they stand for the runs already in flight on old code. Never 
 
 Sets: `steps2-` = EnrichmentWorkflow steps version 2 (version 1 is retired: docs/architecture.md);
 `steps3-` = steps version 3 (the first fetch claims stored reviews: a fetching, a reusing and a refreshing job).
+`live-` = LiveSentimentWorkflow: two pushes' refreshes, woken by signals, then idle (its history so far).
 """
 
 from __future__ import annotations
@@ -37,7 +38,42 @@ PRODUCTS = ["pos-replay", "sparse-replay", "notfound-replay"]
 CLAIMING = {"steps3-": [("", {}), ("reused-", {}), ("refresh-", {"refresh": True})]}
 
 
+async def record_live(prefix: str) -> None:
+    """LiveSentimentWorkflow after two pushes (each stored, then a signal-with-start), as the API does them."""
+    from internal.domain.review_validation import ValidReview
+    from internal.ingest.contracts import DIRTY_SIGNAL, LiveSentimentInput, live_workflow_id
+    from internal.ingest.workflow import LiveSentimentWorkflow
+
+    async with scratch_stack("record-") as stack:
+        state = await StateManager.connect(stack.dsn)
+        client = await Client.connect(stack.server.address)
+        workflow_id = live_workflow_id("record")
+        async with running_worker(client, state, task_queue="record"):
+            for n in range(2):
+                review = ValidReview(f"r{n}", "Lovely kettle.", "P1", "u", 5.0, "2026-01-02T00:00:00+00:00")
+                await state.ingest.store_batch(f"b{n}", "demo", 1, [review], [])
+                await client.start_workflow(
+                    LiveSentimentWorkflow.run,
+                    LiveSentimentInput(scorer="vader"),
+                    id=workflow_id,
+                    task_queue="record",
+                    start_signal=DIRTY_SIGNAL,
+                )
+                while await state._pool.fetchval("SELECT count(*) FROM live_products WHERE generation > published"):
+                    await asyncio.sleep(0.2)
+            await asyncio.sleep(1)
+            history = await client.get_workflow_handle(workflow_id).fetch_history()
+            out = OUT / f"{prefix}sentiment.json"
+            out.write_text(json.dumps(history.to_json_dict(), indent=1) + "\n")
+            print(f"wrote {out.name} ({len(history.events)} events)")
+            await client.get_workflow_handle(workflow_id).terminate("recorded")
+        await state.close()
+
+
 async def main(prefix: str) -> None:
+    if prefix == "live-":
+        await record_live(prefix)
+        return
     async with scratch_stack("record-") as stack:
         state = await StateManager.connect(stack.dsn)
         client = await Client.connect(stack.server.address)

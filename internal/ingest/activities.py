@@ -11,6 +11,7 @@ duplicates anything.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -24,6 +25,7 @@ from internal.ingest.store import IngestStore
 
 # Reviews scored per scorer call: VADER's cost is per review, a network scorer's per call.
 SCORE_CHUNK = 500
+PRODUCTS_AT_ONCE = 4
 
 
 class LiveSentimentActivities:
@@ -57,11 +59,18 @@ class LiveSentimentActivities:
         if scorer is None:
             raise ValueError(f"live sentiment: this worker has no scorer {inp.scorer!r}")
         dirty = await self._store.dirty_products(inp.batch_products)
-        scored = 0
-        for source, product_id, generation in dirty:
-            scored += await self.refresh_product(scorer, source, product_id, generation)
-            if activity.in_activity():
-                activity.heartbeat(product_id)
+        # A few products at a time: each is mostly round trips to PostgreSQL, which overlap; more would take the
+        # pool's connections from the worker's other activities.
+        gate = asyncio.Semaphore(PRODUCTS_AT_ONCE)
+
+        async def one(source: str, product_id: str, generation: int) -> int:
+            async with gate:
+                n = await self.refresh_product(scorer, source, product_id, generation)
+                if activity.in_activity():
+                    activity.heartbeat(product_id)
+                return n
+
+        scored = sum(await asyncio.gather(*(one(*d) for d in dirty)))
         return contracts.RefreshResult(
             products=len(dirty), reviews_scored=scored, more=len(dirty) == inp.batch_products
         )

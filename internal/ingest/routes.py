@@ -117,7 +117,7 @@ def _product_out(source: str, product_id: str, state: ProductState) -> ProductOu
     sentiment: dict[str, Any] | None = None
     updated_at, updated_by = None, None
     if use_live and live is not None:
-        sentiment, updated_at, updated_by = live["sentiment"], live["updated_at"], "push"
+        sentiment, updated_at, updated_by = live["sentiment"], live["updated_at"], "live"
     elif job is not None:
         sentiment, updated_at, updated_by = job["result"], job["fetched_at"], "job"
     sentiment = sentiment or {}

@@ -83,7 +83,7 @@ class ProductOut(BaseModel):
     interval: list[float | None]
     review_count: int
     updated_at: datetime | None
-    updated_by: str | None = Field(description="push (live sentiment) or job")
+    updated_by: str | None = Field(description="live (the live sentiment of pushed or replayed reviews) or job")
     pending: bool = Field(description="pushed reviews not yet counted in the sentiment")
     reviews_from: dict[str, int] = Field(description="stored reviews by where they came from: push, jobs")
     history: list[HistoryPoint]

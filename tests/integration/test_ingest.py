@@ -15,7 +15,8 @@ from temporalio.client import Client
 from internal.app.state import StateManager
 from internal.domain.webhook_signature import sign
 from internal.platform.ingest_settings import IngestSettings
-from tests.integration.api_harness import serve
+from tests.integration.api_harness import api_on, serve
+from tests.integration.test_cli_output import _env, enrich
 
 INGEST = IngestSettings(_env_file=None, sources="acme,shop", max_review_chars=20_000, max_body_bytes=3_000_000)
 
@@ -127,7 +128,7 @@ async def test_bad_corpus_duplicates_replay_and_reconciling_counts(
 
         # Live sentiment: r1 r2 r3 (push) and the two replayed reviews, all of product P1.
         product = await _wait_product(http, "/api/v1/products/acme/P1", 5)
-        assert product["updated_by"] == "push" and product["reviews_from"] == {"push": 5, "jobs": 0}
+        assert product["updated_by"] == "live" and product["reviews_from"] == {"push": 5, "jobs": 0}
         assert product["history"] and product["history"][-1]["review_count"] == 5
         assert (await http.get("/api/v1/products/acme/nothing")).status_code == 404
 
@@ -154,3 +155,48 @@ async def test_push_moves_sentiment_within_seconds_and_signed_webhooks(
         assert second["sentiment"]["mean_sentiment"] < first["sentiment"]["mean_sentiment"]
         counts = [h["review_count"] for h in second["history"]]
         assert counts[0] == 5 and counts[-1] == 11 and counts == sorted(counts)
+
+
+async def test_pulled_invalid_reviews_are_dead_lettered_with_their_row_and_replayed_after_a_fix(
+    temporal_client: Client, state: StateManager, tmp_path: Path
+) -> None:
+    lines = [
+        {"product_id": "F1", "review_id": "f1", "text": "Lovely, works great.", "rating": 5},
+        {"product_id": "F1", "review_id": "f2", "text": "Sturdy and good.", "rating": "6"},
+        {"product_id": "F1", "review_id": "f3", "text": "", "rating": 4},
+        {"product_id": "F1", "review_id": "f4", "text": "Fine.", "rating": 4, "date": "last week"},
+    ]
+    reviews = tmp_path / "reviews.jsonl"
+    reviews.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    overrides = {"review_source": "file", "reviews_file": str(reviews)}
+    async with api_on(temporal_client, state, tmp_path, overrides) as (api, http):
+        created = await http.post("/api/v1/jobs", json={"products": ["F1"], "options": {"source": "file"}})
+        assert created.status_code == 201, created.text
+        job_id = created.json()["job_id"]
+        await api.wait_done(http, job_id)
+        listed = (await http.get("/api/v1/dead-letters?source=file")).json()["items"]
+        got = sorted((d["review_id"], d["reason"], d["origin"], d["job_id"], d["row_num"]) for d in listed)
+        assert got == [
+            ("f2", "rating_out_of_range", "job", job_id, 2),
+            ("f3", "empty_field", "job", job_id, 2),
+            ("f4", "bad_timestamp", "job", job_id, 2),
+        ]
+        # The job's result is in the product's history (origin job), with its interval and review count.
+        product = (await http.get("/api/v1/products/file/F1")).json()
+        assert product["updated_by"] == "job" and product["reviews_from"] == {"push": 0, "jobs": 1}
+        assert [(h["origin"], h["job_id"], h["review_count"]) for h in product["history"]] == [("job", job_id, 1)]
+        # Fix one record's data; the replay maps it again with the file source and moves exactly that one.
+        await state._pool.execute(
+            "UPDATE dead_letters SET payload = jsonb_set(payload, '{rating}', '\"4\"') WHERE review_id = 'f2'"
+        )
+        replayed = (await http.post("/api/v1/dead-letters/replay", json={"source": "file"})).json()
+        assert (replayed["examined"], replayed["stored"], len(replayed["still_invalid"])) == (3, 1, 2)
+        live = await _wait_product(http, "/api/v1/products/file/F1", 2)
+        assert live["updated_by"] == "live" and live["reviews_from"] == {"push": 0, "jobs": 2}
+        assert [h["origin"] for h in live["history"]] == ["job", "push"]
+        code, out, _ = await enrich("dead-letters", "list", "--source", "file", cwd=tmp_path, env=_env(API_URL=api.url))
+        assert code == 0 and "rating_out_of_range" in out and "stored" in out
+        code, out, _ = await enrich(
+            "dead-letters", "replay", "--source", "file", cwd=tmp_path, env=_env(API_URL=api.url)
+        )
+        assert code == 0 and "examined 2: stored 0" in out
