@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 
 import asyncpg
 
+from internal.alerts.stores import AlertStores
+from internal.enrichment.findings_store import FindingsStore
 from internal.enrichment.product_store import ProductStore
 from internal.enrichment.rate_slot_store import RateSlotStore
 from internal.enrichment.review_store import ReviewStore
@@ -38,11 +40,13 @@ class StateManager(JobStores):
         super().__init__(pool)
         self.reviews = ReviewStore(pool)
         self.products = ProductStore(pool)
+        self.findings = FindingsStore(pool)
         self.schedules = ScheduleStore(pool)
         self.rate_slots = RateSlotStore(pool)
         self.dead_letters = DeadLetterStore(pool)
         self.ingest = IngestStore(pool)
         self.live = LiveStore(pool)
+        self.alerts = AlertStores(pool)
 
     @classmethod
     async def connect(cls, dsn: str, *, min_size: int = 1, max_size: int = 10) -> StateManager:

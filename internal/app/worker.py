@@ -27,6 +27,8 @@ from temporalio.worker import PollerBehaviorAutoscaling, UnsandboxedWorkflowRunn
 
 from internal.adapters.scorers.base import Scorer
 from internal.adapters.sources.base import ReviewSource
+from internal.alerts.activities import AlertActivities
+from internal.alerts.workflow import AlertDeliveryWorkflow
 from internal.app.state import StateManager
 from internal.domain.options import fetch_task_queue
 from internal.enrichment.activities import EnrichmentActivities
@@ -37,11 +39,18 @@ from internal.ingest.activities import LiveSentimentActivities
 from internal.ingest.workflow import LiveSentimentWorkflow
 from internal.jobs.activities import StateActivities
 from internal.jobs.workflow import JobWorkflow
+from internal.platform.alert_settings import AlertSettings
 from internal.platform.config import DEFAULT_WORKER_SLOTS
 from internal.schedules.activities import ScheduleActivities
 from internal.schedules.workflow import ScheduledRunWorkflow
 
-WORKFLOWS: list[type] = [JobWorkflow, EnrichmentWorkflow, ScheduledRunWorkflow, LiveSentimentWorkflow]
+WORKFLOWS: list[type] = [
+    JobWorkflow,
+    EnrichmentWorkflow,
+    ScheduledRunWorkflow,
+    LiveSentimentWorkflow,
+    AlertDeliveryWorkflow,
+]
 # Two per in-flight child at the largest window we expect, plus parents: a child evicted mid-run is replayed.
 MAX_CACHED_WORKFLOWS = 2000
 # An activity learns of its cancel only from a heartbeat's reply, and the SDK holds heartbeats back for up to 80 %
@@ -55,12 +64,18 @@ def activities(
     sources: Mapping[str, ReviewSource],
     scorers: Mapping[str, Scorer],
     rate_limited: Collection[str] = (),
+    alert_settings: AlertSettings | None = None,
 ) -> list[Callable[..., Any]]:
+    """`alert_settings`: delivery retries and quotes (ALERT_* variables when not given)."""
+    alerts = state.alerts
     return [
         *StateActivities(state.jobs, state.rows, state.events).all(),
         *EnrichmentActivities(state, sources, scorers).all(),
         *ScheduleActivities(state.schedules, state.jobs, state.rows, state.events, rate_limited).all(),
         *LiveSentimentActivities(state.ingest, scorers).all(),
+        *AlertActivities(
+            alerts.subscriptions, alerts.alerts, alerts.announce, alert_settings or AlertSettings.from_env()
+        ).all(),
     ]
 
 
@@ -84,13 +99,14 @@ def build_worker(
     max_concurrent_activities: int = DEFAULT_WORKER_SLOTS,
     max_concurrent_workflow_tasks: int = DEFAULT_WORKER_SLOTS,
     rate_limited: Collection[str] = (),
+    alert_settings: AlertSettings | None = None,
 ) -> Worker:
     """`rate_limited`: the sources of SOURCE_RATE_LIMITS, whose fetch queue the jobs a schedule makes here use."""
     return Worker(
         client,
         task_queue=task_queue,
         workflows=WORKFLOWS,
-        activities=activities(state, sources, scorers, rate_limited),
+        activities=activities(state, sources, scorers, rate_limited, alert_settings),
         workflow_runner=UnsandboxedWorkflowRunner(),
         max_concurrent_activities=max_concurrent_activities,
         max_concurrent_workflow_tasks=max_concurrent_workflow_tasks,

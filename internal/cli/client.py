@@ -86,6 +86,10 @@ class ApiClient:
             raise ApiFailure(response.status_code, "http_error", response.text[:200]) from None
         raise ApiFailure(response.status_code, error["code"], error["message"], error.get("details"))
 
+    def product(self, job_id: str, row: int, *, offset: int = 0, limit: int = 20) -> dict[str, Any]:
+        params = {"offset": offset, "limit": limit}
+        return dict(self._call("GET", f"/api/v1/jobs/{job_id}/products/{row}", params=params).json())
+
     def action(self, job_id: str, action: str) -> dict[str, Any]:
         return dict(self._call("POST", f"/api/v1/jobs/{job_id}/{action}").json())
 
@@ -124,3 +128,20 @@ class ApiClient:
     def replay_dead_letters(self, **filters: Any) -> dict[str, Any]:
         body = {k: v for k, v in filters.items() if v is not None}
         return dict(self._call("POST", "/api/v1/dead-letters/replay", json=body).json())
+
+    # ---- alerts (internal/cli/alerts.py) -------------------------------------------------------------------------
+
+    def alert_subscribe(self, body: dict[str, Any]) -> dict[str, Any]:
+        return dict(self._call("POST", "/api/v1/alerts/subscriptions", json=body).json())
+
+    def alert_subscriptions(self) -> list[dict[str, Any]]:
+        return list(self._call("GET", "/api/v1/alerts/subscriptions").json()["subscriptions"])
+
+    def alert_unsubscribe(self, subscription_id: str) -> None:
+        self._call("DELETE", f"/api/v1/alerts/subscriptions/{subscription_id}")
+
+    def alerts(self, limit: int = 50, subscription_id: str | None = None) -> list[dict[str, Any]]:
+        params: dict[str, Any] = {"limit": limit}
+        if subscription_id:
+            params["subscription_id"] = subscription_id
+        return list(self._call("GET", "/api/v1/alerts", params=params).json()["alerts"])

@@ -27,6 +27,9 @@ DEMO_SOURCE: SourceName = "demo"
 # What a job uses when neither it nor the service (REVIEW_SOURCE, SCORER / SCORER_CHAIN) says otherwise.
 DEFAULT_SOURCE: SourceName = DEMO_SOURCE
 DEFAULT_SCORER: ScorerName = "vader"
+# The chain a job gets when neither it nor the service (SCORER, SCORER_CHAIN) names one: the lexical scorer, which
+# beats VADER at VADER's cost, then e5 for the products whose result is still weak (docs/scorers.md has the figures).
+DEFAULT_SCORER_CHAIN: tuple[ScorerName, ...] = ("lexical", "e5")
 # In process, no keys, nothing downloaded: always built, so any chain may start with them (docs/scorers.md).
 OFFLINE_SCORERS: tuple[ScorerName, ...] = ("vader", "lexical", "e5")
 
@@ -68,6 +71,8 @@ class EnrichmentOptions:
 
     source: str = DEFAULT_SOURCE
     # Cheapest first: a weak result escalates to the next scorer, which rescores only what the last was unsure of.
+    # Options built without a chain (jobs stored before chains were stored, tests) get VADER alone; a new job always
+    # carries the service's chain (Settings.job_defaults).
     scorer_chain: tuple[str, ...] = (DEFAULT_SCORER,)
     pages_per_attempt: int = 3
     # Attempts before a weak result is accepted as it is (low_confidence).

@@ -10,7 +10,8 @@ newer reviews are fetched (`refresh`). Pure records and rules, no I/O: workflow 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 ClaimAction = Literal["reuse", "wait", "fetch", "refresh"]
@@ -46,6 +47,19 @@ class ReviewClaim:
     result: dict[str, Any] | None = None
     # wait: the job whose row is fetching this product now.
     holder_job: str | None = None
+
+    def for_chain(self, chain: Sequence[str]) -> ReviewClaim:
+        """The claim as a row scoring with `chain` may take it. The stored escalation is an index into the chain
+        of the job that stored it, and its result that chain's verdict: a row with another chain keeps the reviews
+        and where the fetch stopped, but scores them with its own chain from the start and judges them afresh.
+        The chains agree when every scorer that had a word in the stored result sits in this chain at or below the
+        stored escalation level. An empty chain (an input recorded before rows sent theirs) takes it as before."""
+        if self.result is None or not chain:
+            return self
+        used = {str(s) for s in self.result.get("scorers") or []}
+        if used and used <= set(chain[: self.escalation + 1]):
+            return self
+        return replace(self, escalation=0, attempt=1, result=None)
 
     def note(self) -> str:
         """What the row's reason says about where its reviews came from."""

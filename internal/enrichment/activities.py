@@ -17,6 +17,7 @@ from temporalio import activity
 
 from internal.adapters.scorers.base import PermanentScorerError, Scorer, ScorerError, Summarizer
 from internal.adapters.sources.base import ReviewSource
+from internal.domain.local_scorers import RESCORE_LIMIT
 from internal.enrichment import contracts, metrics
 from internal.enrichment.analyze import FeedbackActivities
 from internal.enrichment.beats import heartbeat, heartbeating, local, permanent, transient
@@ -36,7 +37,8 @@ class EnrichmentActivities:
         self._state = state
         self._scorers = scorers
         fetch = FetchActivities(state, sources)
-        feedback = FeedbackActivities(state, next((s for s in scorers.values() if isinstance(s, Summarizer)), None))
+        summarizer = next((s for s in scorers.values() if isinstance(s, Summarizer)), None)
+        feedback = FeedbackActivities(state, summarizer, scorers)
         self.fetch_attempt = fetch.fetch_attempt
         self.fetch_reviews = fetch.fetch_reviews
         self.claim_reviews = fetch.claim_reviews
@@ -54,7 +56,11 @@ class EnrichmentActivities:
         only_ids: list[str] | None = None
         if inp.only_uncertain_from is not None:
             only_ids = await self._state.reviews.uncertain_review_ids(
-                inp.job_id, inp.row_num, inp.only_uncertain_from, UNCERTAIN_CONFIDENCE
+                inp.job_id,
+                inp.row_num,
+                inp.only_uncertain_from,
+                UNCERTAIN_CONFIDENCE,
+                limit=RESCORE_LIMIT.get(inp.scorer),
             )
         scored = 0
         while True:

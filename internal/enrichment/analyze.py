@@ -1,5 +1,6 @@
 """Feedback activities: settle a row from its reviews and scores (internal/domain/settle.py), keep what it fetched
-for its product (internal/enrichment/product_store.py), add the optional summary, and write the row's outcome."""
+for its product (internal/enrichment/product_store.py), record its findings (findings_step.py), add the optional
+summary, and write the row's outcome."""
 
 from __future__ import annotations
 
@@ -10,21 +11,26 @@ from typing import Any, cast
 
 from temporalio import activity
 
-from internal.adapters.scorers.base import Summarizer
+from internal.adapters.scorers.base import Scorer, Summarizer
 from internal.domain.lifecycle import RowStatus
 from internal.domain.models import ProductSentiment, Review
 from internal.domain.reuse import score_change
 from internal.domain.settle import RowResult, settle
 from internal.enrichment import contracts, metrics
 from internal.enrichment.beats import heartbeating
+from internal.enrichment.findings_step import FindingsStep
 from internal.enrichment.ports import EnrichmentStores
 
 log = logging.getLogger(__name__)
 
 
 class FeedbackActivities:
-    def __init__(self, state: EnrichmentStores, summarizer: Summarizer | None) -> None:
+    def __init__(
+        self, state: EnrichmentStores, summarizer: Summarizer | None, scorers: Mapping[str, Scorer] | None = None
+    ) -> None:
         self._state = state
+        # A decided row's aspects and evidence, computed here from the reviews already loaded (no extra action).
+        self._findings = FindingsStep(state.findings, scorers or {})
         # A configured scorer that can summarise (Gemini) also writes each product's praise/complaint summary.
         self._summarizer = summarizer
 
@@ -63,6 +69,8 @@ class FeedbackActivities:
                 action=settled.action, status="running", reason=settled.reason, sentiment=None, best=best
             )
         result = await self._publish(inp, result, len(loaded))
+        # Before the row's outcome: a row that reads as finished already has its findings.
+        await self._findings.record(inp, loaded)
         stored = [review for review, _ in loaded]
         wants_summary = self._summarizer is not None and bool(stored)
         if wants_summary and inp.summary_separately:

@@ -7,7 +7,7 @@ Review text never appears here: activities read and write it in PostgreSQL and p
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from internal.domain.attempt import RowAttempt
@@ -81,6 +81,9 @@ class ClaimInput:
     source: str
     max_age_seconds: int
     refresh: bool
+    # The row's scorer chain: a stored result of another chain is not taken (ReviewClaim.for_chain). Empty in
+    # histories recorded before it was sent.
+    scorer_chain: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -255,4 +258,5 @@ def claim_input(job_id: str, row_num: int, product_id: str, options: EnrichmentO
         source=options.source,
         max_age_seconds=options.review_max_age or 0,
         refresh=options.refresh,
+        scorer_chain=list(options.scorer_chain),
     )

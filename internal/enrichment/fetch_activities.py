@@ -139,7 +139,7 @@ class FetchActivities:
                 refresh=inp.refresh,
             )
             if claim.action != "wait":
-                return claim
+                return claim.for_chain(inp.scorer_chain)
             await asyncio.sleep(CLAIM_WAIT_SECONDS)
 
     @activity.defn(name=contracts.FETCH_REVIEWS)

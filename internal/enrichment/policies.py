@@ -27,6 +27,11 @@ SCORE_RETRY = RetryPolicy(
 )
 # Every workflow's bookkeeping activities (PostgreSQL writes): retried until the database is back, never given up.
 DB_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
+# The alert announce at a job's or a scheduled run's end: database work like DB_RETRY, but bounded, because the
+# job must end even when its alerts cannot be announced.
+ANNOUNCE_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30), maximum_attempts=8
+)
 # A fetch attempt heartbeats once it runs long; a silent worker is noticed after this.
 FETCH_HEARTBEAT_TIMEOUT = timedelta(seconds=30)
 # Per page of the attempt's budget: a slow source gets longer, a hung one is still cut off.

@@ -1,8 +1,8 @@
 """What the enrichment activities ask of the state, in narrow protocols.
 
-The stores (internal/ledger/rows.py, review_store.py, product_store.py) satisfy them, and so does StateManager as a
-whole (EnrichmentStores); tests/fakes/stores.py satisfies them in memory, so the fetch, claim and publish logic of
-the activities runs in fast tests without PostgreSQL.
+The stores (internal/ledger/rows.py, review_store.py, product_store.py, findings_store.py) satisfy them, and so
+does StateManager as a whole (EnrichmentStores); tests/fakes/stores.py satisfies them in memory, so the fetch,
+claim and publish logic of the activities runs in fast tests without PostgreSQL.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ class Reviews(Protocol):
     ) -> list[Review]: ...
 
     async def uncertain_review_ids(
-        self, job_id: str, row_num: int, scorer: str, min_confidence: float
+        self, job_id: str, row_num: int, scorer: str, min_confidence: float, *, limit: int | None = None
     ) -> list[str]: ...
 
     async def store_scores(
@@ -103,6 +103,25 @@ class DeadLetters(Protocol):
     ) -> None: ...
 
 
+class FindingsWrites(Protocol):
+    """A row's findings and its product's (findings_store.py), reused when computed from the same reviews."""
+
+    async def product_findings(self, source: str, product_id: str, fingerprint: str) -> dict[str, Any] | None: ...
+
+    async def save_findings(
+        self,
+        job_id: str,
+        row_num: int,
+        source: str,
+        product_id: str,
+        *,
+        fingerprint: str,
+        review_count: int,
+        findings: dict[str, Any],
+        reused: bool,
+    ) -> None: ...
+
+
 class EnrichmentStores(Protocol):
     """What enriching a row reads and writes (the fetch, score and feedback activities)."""
 
@@ -117,3 +136,6 @@ class EnrichmentStores(Protocol):
 
     @property
     def dead_letters(self) -> DeadLetters: ...
+
+    @property
+    def findings(self) -> FindingsWrites: ...

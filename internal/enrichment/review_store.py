@@ -102,19 +102,24 @@ class ReviewStore:
         )
         return [_review(r) for r in rows]
 
-    async def uncertain_review_ids(self, job_id: str, row_num: int, scorer: str, min_confidence: float) -> list[str]:
-        """Reviews `scorer` was unsure about (low confidence, or neutral/mixed): what an escalation rescores."""
+    async def uncertain_review_ids(
+        self, job_id: str, row_num: int, scorer: str, min_confidence: float, *, limit: int | None = None
+    ) -> list[str]:
+        """Reviews `scorer` was unsure about (low confidence, or neutral/mixed): what an escalation rescores; with
+        `limit`, only that many, the least confident first."""
         rows = await self._pool.fetch(
             """
             SELECT review_id FROM review_scores
             WHERE job_id = $1 AND row_num = $2 AND scorer = $3
               AND (confidence < $4 OR label IN ('neutral', 'mixed'))
-            ORDER BY review_id
+            ORDER BY confidence, review_id
+            LIMIT $5
             """,
             job_id,
             row_num,
             scorer,
             min_confidence,
+            limit,
         )
         return [r["review_id"] for r in rows]
 

@@ -4,9 +4,9 @@ A weak result continues-as-new with adjusted input (a larger page budget and the
 next scorer of the escalation chain), carrying the attempt number and the best result so far — never the reviews,
 which activities keep in PostgreSQL. Every path ends the row in exactly one terminal state with a reason.
 
-The current shape is steps version 3 (docs/performance.md says what each part bought): one regular activity
+The current shape is steps version 4 (docs/performance.md says what each part bought): one regular activity
 fetches the attempt's whole page budget, the first attempt's fetch first claims the product's stored reviews, an
-in-process scorer (VADER) scores as a local activity, and feedback runs as a local activity, so a product that
+in-process scorer (VADER, lexical) scores as a local activity, and feedback runs as a local activity, so a product that
 finishes on its first attempt costs the server one activity and two workflow tasks. Network scorers stay regular
 activities, and so does the optional LLM summary. A rate-limited source (SOURCE_RATE_LIMITS; the job's input then
 names the source's fetch queue) is read one page per activity on that queue instead, so that the queue's
@@ -30,7 +30,7 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError, is_cancelled_exception
 
 from internal.domain.attempt import RowAttempt, next_attempt
-from internal.domain.local_scorers import IN_PROCESS_SCORERS
+from internal.domain.local_scorers import IN_PROCESS_FROM_STEPS_4, IN_PROCESS_SCORERS
 from internal.domain.options import EnrichmentOptions
 from internal.enrichment import contracts
 from internal.enrichment.fetch_step import fetch_pages
@@ -41,10 +41,13 @@ from internal.enrichment.policies import DB_RETRY, SCORE_RETRY
 # 3: as 2, and the first attempt's fetch first claims the product's stored reviews (reuse and refresh, when the
 #    job's options ask for it: internal/domain/reuse.py). Inside the fetch activity rather than a step of its own:
 #    a local activity would cost every product one more billed action (docs/scaling.md).
+# 4: as 3, and the lexical scorer also scores as a local activity (internal/domain/local_scorers.py): a product it
+#    settles costs the 4 actions of a VADER one, not 5.
 STEPS_RETIRED = 1
 STEPS_LOCAL = 2
 STEPS_CLAIM = 3
-CURRENT_STEPS = STEPS_CLAIM
+STEPS_LEXICAL_LOCAL = 4
+CURRENT_STEPS = STEPS_LEXICAL_LOCAL
 
 
 @dataclass(frozen=True)
@@ -115,7 +118,8 @@ class EnrichmentWorkflow:
                 at = await fetch_pages(inp, at, claim=claiming)
             scorer = opts.scorer_at(at.escalation_level)
             workflow.set_current_details(f"attempt {at.attempt}: scoring with {scorer}")
-            if scorer in IN_PROCESS_SCORERS:
+            in_process = IN_PROCESS_FROM_STEPS_4 if inp.steps_version >= STEPS_LEXICAL_LOCAL else IN_PROCESS_SCORERS
+            if scorer in in_process:
                 await workflow.execute_local_activity(
                     contracts.SCORE_REVIEWS,
                     contracts.score_input(inp.job_id, inp.row_num, opts, at),

@@ -16,8 +16,11 @@ from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from internal.alerts import routes as alerts
+from internal.alerts.service import AlertService
 from internal.domain.errors import ServiceError
-from internal.http import web
+from internal.enrichment import routes_findings as findings
+from internal.http import web, web_schedules
 from internal.http.deps import Services, services
 from internal.http.disk import disk_problem
 from internal.http.error_responses import BodyReadTimeout, install_error_handlers
@@ -113,7 +116,7 @@ def create_app(svc: Services) -> FastAPI:
         static_url="/docs/assets",
     )
     app.state.services = svc
-    provide(app, svc.jobs, svc.schedules, svc.enricher, svc.ingest)
+    provide(app, svc.jobs, svc.schedules, svc.enricher, svc.ingest, svc.findings, AlertService(svc.state.alerts))
     app.openapi = _openapi(app)  # type: ignore[method-assign]
     app.add_middleware(BodyTimeout, seconds=svc.settings.body_read_timeout_seconds)
     install_error_handlers(app)
@@ -125,8 +128,11 @@ def create_app(svc: Services) -> FastAPI:
     app.include_router(signed.router, dependencies=auth)
     app.include_router(schedules.router, dependencies=auth)
     app.include_router(ingest.router, dependencies=auth)
+    app.include_router(findings.router, dependencies=auth)
+    app.include_router(alerts.router, dependencies=auth)
     app.include_router(signed.public_router)
     web.install(app, auth)
+    web_schedules.install(app, auth)
 
     @app.middleware("http")
     async def count_requests(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

@@ -12,6 +12,7 @@ from temporalio.client import Client
 
 from internal.adapters.uploads.local import UploadStore
 from internal.app.state import StateManager
+from internal.enrichment.findings_service import FindingsService
 from internal.http.disk import require_space
 from internal.ingest.service import IngestService
 from internal.intake import IntakeLimits
@@ -48,6 +49,7 @@ class Services:
     jobs: JobService = field(init=False)
     schedules: ScheduleService = field(init=False)
     ingest: IngestService = field(init=False)
+    findings: FindingsService = field(init=False)
 
     def __post_init__(self) -> None:
         self.jobs = JobService(
@@ -77,6 +79,7 @@ class Services:
             scorer=self.settings.scorers_in_chain[0],
             sources=self.sources,
         )
+        self.findings = FindingsService(jobs=self.state.jobs, rows=self.state.rows, findings=self.state.findings)
 
     def _count_created(self, rows: int) -> None:
         self.metrics.jobs_created.inc()

@@ -36,6 +36,7 @@ JOB_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 JOB_ID_RULE = "1 to 64 letters, digits, '-' or '_'"
 # Every {job_id} in a path: one that cannot be a job id is a 404 with our message, never a database error.
 JobIdPath = Annotated[str, Path(pattern=JOB_ID_PATTERN, description="the job id a create answered with")]
+RowPath = Annotated[int, Path(ge=1, le=2**31 - 1, description="the row number in the uploaded spreadsheet (header: 1)")]
 
 
 def _no_nul(value: str) -> str:
@@ -235,6 +236,8 @@ class ResultRow(BaseModel):
     result: dict[str, Any] | None
     source_requests: int = 0
     scorer_calls: int = 0
+    # Aspects and evidence behind the score (internal/domain/findings.py); null until the row is decided.
+    findings: dict[str, Any] | None = None
 
 
 class ResultPage(BaseModel):

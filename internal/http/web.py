@@ -1,4 +1,5 @@
-"""The web page: HTML shells at / and /jobs/{id}, and the fragments their JavaScript fetches.
+"""The web page: HTML shells at /, /jobs/{id} and /jobs/{id}/products/{row}, and the fragments their JavaScript
+fetches.
 
 The shells hold no data (only which sources and scorers this service offers), so they need no token; every
 fragment sits behind the same bearer check as /api/v1 (the page keeps the token in sessionStorage and sends it as a
@@ -22,7 +23,7 @@ from internal.domain.lifecycle import ACTION_FROM, TERMINAL_JOB_STATUSES, RowSta
 from internal.domain.options import SCORER_NAMES, SOURCE_NAMES
 from internal.http.deps import services
 from internal.http.histogram import histogram
-from internal.http.schemas import JobIdPath, ProgressOut
+from internal.http.schemas import JobIdPath, ProgressOut, RowPath
 from internal.jobs.export import result_cells
 from internal.ledger.records import RowState
 
@@ -33,6 +34,8 @@ pages = APIRouter(include_in_schema=False)
 fragments = APIRouter(prefix="/web", include_in_schema=False)
 
 PAGE_SIZE = 50
+# Reviews a product page shows at a time.
+REVIEWS_PAGE = 10
 # Filtering and sorting read the job's rows through the same keyset pages as /results; past this many rows the
 # table says it covers only the first ones rather than making one page view read a million rows.
 SCAN_LIMIT = 20_000
@@ -100,6 +103,30 @@ async def job_page(request: Request, job_id: JobIdPath) -> HTMLResponse:
     )
 
 
+@pages.get("/jobs/{job_id}/products/{row}", response_class=HTMLResponse)
+async def product_page(request: Request, job_id: JobIdPath, row: RowPath) -> HTMLResponse:
+    settings = services(request).settings
+    context = {"job_id": job_id, "row": row, "needs_token": settings.api_token is not None}
+    return templates.TemplateResponse(request, "product.html", context)
+
+
+@fragments.get("/jobs/{job_id}/products/{row}", response_class=HTMLResponse)
+async def product_fragment(
+    request: Request,
+    job_id: JobIdPath,
+    row: RowPath,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+) -> HTMLResponse:
+    """Why one product scored as it did (the same service as GET /api/v1/jobs/{id}/products/{row})."""
+    product = await services(request).findings.product(job_id, row, offset=offset, limit=REVIEWS_PAGE)
+    return templates.TemplateResponse(request, "_product.html", {"p": product, "axis": axis})
+
+
+def axis(value: float | None) -> float:
+    """A sentiment (-1..1) as a percentage across a drawn axis: what the score and aspect intervals are drawn on."""
+    return 50.0 if value is None else round(50.0 * (max(-1.0, min(1.0, value)) + 1.0), 2)
+
+
 def share_ran(p: ProgressOut) -> float:
     """Percent of the rows that ran (finished, and not by being cancelled): what a cancelled job's bar shows, so that
     it does not look like a complete one. app.js computes the same for the job page from the same counts."""
@@ -124,7 +151,7 @@ async def _scan(request: Request, job_id: str) -> tuple[list[RowState], bool]:
     rows: list[RowState] = []
     after = 0
     while len(rows) < SCAN_LIMIT:
-        page = await svc.jobs.results(job_id, after=after, limit=1000)
+        page = await svc.jobs.results(job_id, after=after, limit=1000, findings=False)
         rows.extend(page)
         if len(page) < 1000:
             return rows, False
@@ -174,8 +201,8 @@ async def results_fragment(
         views = scored + [v for v in views if v["score_5"] is None]
     pages_total = max(1, -(-len(views) // PAGE_SIZE))
     shown = views[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-    context = {"rows": shown, "page": page, "pages": pages_total, "matched": len(views), "truncated": truncated,
-               "scan_limit": SCAN_LIMIT, "sort": sort, "status": status}  # fmt: skip
+    context = {"job_id": job_id, "rows": shown, "page": page, "pages": pages_total, "matched": len(views),
+               "truncated": truncated, "scan_limit": SCAN_LIMIT, "sort": sort, "status": status}  # fmt: skip
     return templates.TemplateResponse(request, "_results.html", context)
 
 

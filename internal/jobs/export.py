@@ -8,6 +8,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from internal.domain.settle import RowResult
+from internal.domain.spreadsheet import neutralise
+from internal.enrichment.findings_cells import FINDINGS_COLUMNS, findings_cells
 from internal.ledger.records import Job, RowState
 
 # Result columns appended after the original ones, in this order.
@@ -42,23 +44,12 @@ RESULT_COLUMNS = [
     "reused_from_job",
     "score_change",
     "new_reviews",
+    # Why: the top praised and complained-about aspects, the representative quotes, the labels (findings_cells.py).
+    *FINDINGS_COLUMNS,
 ]
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Starts the reason of every CSV row whose result comes from the demo source: in a spreadsheet, the column a person
 # reads first after the score, so that invented reviews cannot pass for real ones.
 DEMO_REASON = "demo data (invented reviews): "
-
-
-def neutralise(value: object) -> str:
-    """Spreadsheets run cells starting with = + - @ as formulas (CSV injection); a leading ' makes them text."""
-    text = "" if value is None else str(value)
-    if text.startswith(_FORMULA_START):
-        # Plain negative numbers are data, not formulas: leave "-0.25" alone so it stays a number.
-        try:
-            float(text)
-        except ValueError:
-            return "'" + text
-    return text
 
 
 def result_cells(row: RowState) -> dict[str, Any]:
@@ -103,6 +94,7 @@ def result_cells(row: RowState) -> dict[str, Any]:
         "reused_from_job": (r.reused_from or {}).get("job_id"),
         "score_change": r.score_change,
         "new_reviews": r.new_reviews,
+        **findings_cells(row.findings, s.label_distribution),
     }
 
 

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from internal.domain.errors import ServiceError
 from internal.domain.lifecycle import TERMINAL_JOB_STATUSES, JobStatus, RowStatus
+from internal.enrichment.findings_cells import with_findings
 from internal.jobs.stores import JobStores
 from internal.ledger.records import Costs, Job, Progress, RowState
 
@@ -86,7 +87,9 @@ class Enricher(ABC):
     async def get_results(self, job_id: str, offset: int = 0, limit: int = 100) -> list[RowState]:
         """`offset` is the last row number already seen (keyset), as in the old pipeline's paging."""
         await self._job(job_id)
-        return await self.state.rows.get_results(job_id, after_row=offset, limit=limit)
+        rows = await self.state.rows.get_results(job_id, after_row=offset, limit=limit)
+        # Each row carries its findings (aspects and evidence) when the state has them (StateManager does).
+        return await with_findings(self.state, job_id, rows)
 
 
 def progress_view(p: Progress) -> ProgressView:

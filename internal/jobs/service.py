@@ -18,6 +18,7 @@ from typing import Any, BinaryIO
 from internal.adapters.uploads.local import UploadStore
 from internal.domain.errors import ServiceError
 from internal.domain.lifecycle import JobStatus
+from internal.enrichment.findings_cells import with_findings
 from internal.intake import CsvIntakeError, IntakeLimits
 from internal.jobs.export import csv_stream
 from internal.jobs.facade import Enricher, EnrichmentUnavailable, InvalidJobState
@@ -192,8 +193,11 @@ class JobService:
     ) -> list[Job]:
         return await self.state.jobs.list_jobs(limit=limit, status=status, before=before)
 
-    async def results(self, job_id: str, *, after: int, limit: int) -> list[RowState]:
-        return await self.state.rows.get_results(job_id, after_row=after, limit=limit)
+    async def results(self, job_id: str, *, after: int, limit: int, findings: bool = True) -> list[RowState]:
+        """A page of rows with their findings (aspects and evidence) attached; `findings=False` leaves them out (the
+        web page's table scans many rows and shows none of them)."""
+        rows = await self.state.rows.get_results(job_id, after_row=after, limit=limit)
+        return await with_findings(self.state, job_id, rows) if findings else rows
 
     def export_csv(self, job: Job) -> AsyncIterator[str]:
         """Every row of the job as CSV text, a page at a time (export.py says how a row becomes cells)."""

@@ -23,19 +23,9 @@ from internal.ledger.records import Job, RowState
 
 
 def job_out(job: Job, progress: ProgressView | None = None) -> JobOut:
-    return JobOut(
-        job_id=job.job_id,
-        status=job.status,
-        filename=job.filename,
-        options=job.options,
-        total_rows=job.total_rows,
-        workflow_id=job.workflow_id,
-        error=job.error,
-        created_at=job.created_at,
-        started_at=job.started_at,
-        finished_at=job.finished_at,
-        progress=ProgressOut.model_validate(progress) if progress else None,
-    )
+    # JobOut names a subset of the record's fields, by the same names.
+    out = JobOut.model_validate(job, from_attributes=True)
+    return out if progress is None else out.model_copy(update={"progress": ProgressOut.model_validate(progress)})
 
 
 def created_body(started: Started) -> JobCreated:
@@ -76,6 +66,7 @@ def result_page(job: Job, rows: list[RowState], limit: int) -> ResultPage:
                 result=r.result,
                 source_requests=r.source_requests,
                 scorer_calls=r.scorer_calls,
+                findings=r.findings,
             )
             for r in rows
         ],

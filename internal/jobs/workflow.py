@@ -20,6 +20,8 @@ from temporalio import workflow
 from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
 from temporalio.exceptions import ChildWorkflowError, is_cancelled_exception
 
+from internal.alerts import contracts as alerts
+from internal.alerts.announce_step import announce
 from internal.domain.ids import child_workflow_id as child_workflow_id
 from internal.domain.ids import job_workflow_id as job_workflow_id
 from internal.domain.options import EnrichmentOptions, JobRunOptions, rate_limited_queue
@@ -156,6 +158,16 @@ class JobWorkflow:
         # Reading its answer adds no command, so recorded histories replay unchanged.
         ended = await self._job_status("completed", event={"outcomes": self._outcomes, "runs": inp.run_index + 1})
         self._status = ended.status
+        if workflow.patched(alerts.ANNOUNCE_PATCH):
+            await announce(
+                alerts.AnnounceInput(
+                    event="job_finished",
+                    job_id=inp.job_id,
+                    status=ended.status,
+                    run_key=workflow.info().run_id,
+                    outcomes=dict(self._outcomes),
+                )
+            )
         return JobResult(
             job_id=inp.job_id,
             status=ended.status,

@@ -117,6 +117,8 @@ class RowState:
     source_requests: int = 0
     scorer_calls: int = 0
     reused: dict[str, Any] | None = None
+    # The row's aspects and evidence (internal/domain/findings.py, migration 0007), when a reader attached them.
+    findings: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from internal.domain.options import (
-    DEFAULT_SCORER,
+    DEFAULT_SCORER_CHAIN,
     DEFAULT_SOURCE,
     OFFLINE_SCORERS,
     SCORER_NAMES,
@@ -145,7 +145,8 @@ class Settings(ApiAccess):
     # Requests per second per source across all worker processes, e.g. "walmart=5,http=20"; unset = no limit.
     # Every process (workers and the API that starts jobs) must be given the same value (docs/sources.md).
     source_rate_limits: str | None = None
-    scorer: ScorerName = DEFAULT_SCORER
+    # One scorer for every job (no escalation); unset with SCORER_CHAIN unset: DEFAULT_SCORER_CHAIN (lexical,e5).
+    scorer: ScorerName | None = None
     # Escalation chain for the feedback loop, cheapest first (e.g. "vader,comprehend,gemini"); unset = SCORER alone.
     scorer_chain: str | None = None
     # Reuse a product's reviews fetched within this long by an earlier job instead of fetching them again
@@ -273,8 +274,10 @@ class Settings(ApiAccess):
 
     @property
     def scorers_in_chain(self) -> list[str]:
-        """The escalation chain jobs get by default: SCORER_CHAIN, else SCORER alone."""
-        return self.scorer_chain.split(",") if self.scorer_chain else [self.scorer]
+        """The escalation chain jobs get by default: SCORER_CHAIN, else SCORER alone, else DEFAULT_SCORER_CHAIN."""
+        if self.scorer_chain:
+            return self.scorer_chain.split(",")
+        return [self.scorer] if self.scorer else list(DEFAULT_SCORER_CHAIN)
 
     @property
     def configured_sources(self) -> list[str]:
@@ -284,7 +287,7 @@ class Settings(ApiAccess):
     @property
     def configured_scorers(self) -> list[str]:
         # The offline scorers are free and need no settings: always available as rungs of any chain.
-        return sorted({*OFFLINE_SCORERS, self.scorer, *self.scorers_in_chain})
+        return sorted({*OFFLINE_SCORERS, *self.scorers_in_chain})
 
     def job_defaults(self) -> dict[str, object]:
         """Options every new job starts from; the job's own options override them."""

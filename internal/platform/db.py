@@ -72,5 +72,7 @@ def affected(status: str) -> int:
 
 
 def from_record(cls: type[R], r: asyncpg.Record) -> R:
-    """A state record from a row whose columns are named like its fields (other columns are left out)."""
-    return cls(**{f.name: r[f.name] for f in dataclasses.fields(cls)})
+    """A state record from a row whose columns are named like its fields (other columns are left out; a field the
+    row has no column for keeps its default, e.g. RowState.findings, which another store adds)."""
+    columns = set(r.keys())
+    return cls(**{f.name: r[f.name] for f in dataclasses.fields(cls) if f.name in columns})

@@ -19,6 +19,8 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.exceptions import ChildWorkflowError, is_cancelled_exception
 from temporalio.workflow import ParentClosePolicy
 
+from internal.alerts import contracts as alerts
+from internal.alerts.announce_step import announce
 from internal.enrichment.policies import DB_RETRY
 from internal.schedules import contracts
 
@@ -85,7 +87,23 @@ class ScheduledRunWorkflow:
         except ChildWorkflowError as err:
             status = "cancelled" if is_cancelled_exception(err) else "failed"
             reason = str(err.cause) if err.cause is not None else str(err)
+            await self._announce(inp.schedule_id, job_id, status, {})
             return ScheduledRunResult(inp.schedule_id, job_id, status, made.previous_job_id, reason)
+        await self._announce(inp.schedule_id, job_id, result.status, result.outcomes)
         return ScheduledRunResult(
             inp.schedule_id, job_id, result.status, made.previous_job_id, outcomes=result.outcomes
         )
+
+    async def _announce(self, schedule_id: str, job_id: str, status: str, outcomes: dict[str, int]) -> None:
+        """schedule_run_finished for the subscriptions it reaches (runs recorded before alerts skip it)."""
+        if workflow.patched(alerts.ANNOUNCE_PATCH):
+            await announce(
+                alerts.AnnounceInput(
+                    event="schedule_run_finished",
+                    job_id=job_id,
+                    status=status,
+                    run_key=workflow.info().workflow_id,
+                    schedule_id=schedule_id,
+                    outcomes=outcomes,
+                )
+            )

@@ -14,6 +14,7 @@ from typing import Any, cast
 
 from temporalio import activity
 
+from internal.alerts import contracts as alert_contracts
 from internal.domain.lifecycle import RowStatus
 from internal.enrichment import contracts
 from internal.jobs import contracts as job_contracts
@@ -44,6 +45,8 @@ class FakeActivities:
     # every whole-attempt fetch.
     page_fetches: list[tuple[str, int, int]] = field(default_factory=list)
     attempt_fetches: list[tuple[int, int]] = field(default_factory=list)
+    # Every end the job announced to alert subscriptions (internal/alerts/contracts.py).
+    announced: list[alert_contracts.AnnounceInput] = field(default_factory=list)
 
     def all(self) -> list[Callable[..., Any]]:
         return [
@@ -56,6 +59,7 @@ class FakeActivities:
             self.claim_reviews,
             self.score_reviews,
             self.analyze_feedback,
+            self.announce_alerts,
         ]
 
     @activity.defn(name=job_contracts.PAGE_ROWS)
@@ -151,3 +155,8 @@ class FakeActivities:
                 action="finish", status="succeeded", reason="ok", sentiment=sentiment, best=None
             )
         return contracts.FeedbackResult(action=action, status="running", reason="weak", sentiment=None, best=sentiment)
+
+    @activity.defn(name=alert_contracts.ANNOUNCE_ALERTS)
+    async def announce_alerts(self, inp: alert_contracts.AnnounceInput) -> alert_contracts.AnnounceResult:
+        self.announced.append(inp)
+        return alert_contracts.AnnounceResult()

@@ -10,7 +10,8 @@ Product ids choose failures as in the Walmart fake: `missing-*` 404, `throttle-*
 `once-{boom,oops,throttle,garbled,hang}-*` fail that way on their first request only (`hang` answers after
 HANG_SECONDS, longer than any client waits) and then answer normally, as a flaky vendor does. Other ids have
 `catalog[id]` reviews (default 12). `times` records when each product was asked for. In the simple dialect,
-`added[id]` more reviews (bad ones) come first, newest first, as review APIs list them: what a refresh finds.
+`added[id]` more reviews (bad ones, or saying `added_text[id]`) come first, newest first, as review APIs list
+them: what a refresh finds.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ class FakeReviewsApi:
     def __init__(self) -> None:
         self.catalog: dict[str, int] = {}
         self.added: dict[str, int] = {}
+        self.added_text: dict[str, str] = {}  # what the added reviews say (default: a bad review)
         self.requests: Counter[str] = Counter()  # by product id
         self.times: dict[str, list[float]] = {}
         self.app = Starlette(
@@ -120,7 +122,7 @@ class FakeReviewsApi:
         data: list[dict[str, Any]] = [
             {
                 "id": f"new-{added - i}",
-                "text": f"Newer review {added - i}: broke after a week, awful.",
+                "text": f"Newer review {added - i}: {self.added_text.get(product_id, 'broke after a week, awful.')}",
                 "stars": "1",
                 "created_at": "2025-04-01",
             }

@@ -89,12 +89,16 @@ class MemoryReviews:
             if r.review_id not in scored and (only_ids is None or r.review_id in only_ids)
         ][:limit]
 
-    async def uncertain_review_ids(self, job_id: str, row_num: int, scorer: str, min_confidence: float) -> list[str]:
-        return [
-            s.review_id
+    async def uncertain_review_ids(
+        self, job_id: str, row_num: int, scorer: str, min_confidence: float, *, limit: int | None = None
+    ) -> list[str]:
+        unsure = [
+            s
             for s in self.scores.get((job_id, row_num), [])
-            if s.scorer == scorer and s.confidence < min_confidence
+            if s.scorer == scorer and (s.confidence < min_confidence or s.label in ("neutral", "mixed"))
         ]
+        unsure.sort(key=lambda s: (s.confidence, s.review_id))
+        return [s.review_id for s in unsure[:limit]]
 
     async def store_scores(self, job_id: str, row_num: int, scores: Sequence[ReviewScore], *, calls: int = 0) -> int:
         self.scores.setdefault((job_id, row_num), []).extend(scores)
@@ -160,6 +164,34 @@ class MemoryDeadLetters:
 
 
 @dataclass
+class MemoryFindings:
+    product: dict[tuple[str, str], tuple[str, dict[str, Any]]] = field(default_factory=dict)
+    rows: dict[Key, dict[str, Any]] = field(default_factory=dict)
+    reused: dict[Key, bool] = field(default_factory=dict)
+
+    async def product_findings(self, source: str, product_id: str, fingerprint: str) -> dict[str, Any] | None:
+        stored = self.product.get((source, product_id))
+        return stored[1] if stored is not None and stored[0] == fingerprint else None
+
+    async def save_findings(
+        self,
+        job_id: str,
+        row_num: int,
+        source: str,
+        product_id: str,
+        *,
+        fingerprint: str,
+        review_count: int,
+        findings: dict[str, Any],
+        reused: bool,
+    ) -> None:
+        if product_id and not reused:
+            self.product[(source, product_id)] = (fingerprint, findings)
+        self.rows[(job_id, row_num)] = findings
+        self.reused[(job_id, row_num)] = reused
+
+
+@dataclass
 class MemoryStores:
     """All of them, as the activities take them (EnrichmentStores)."""
 
@@ -167,3 +199,4 @@ class MemoryStores:
     reviews: MemoryReviews = field(default_factory=MemoryReviews)
     products: MemoryProducts = field(default_factory=MemoryProducts)
     dead_letters: MemoryDeadLetters = field(default_factory=MemoryDeadLetters)
+    findings: MemoryFindings = field(default_factory=MemoryFindings)

@@ -25,6 +25,7 @@ from internal.http.deps import Metrics, Services
 from internal.http.serve import _Server
 from internal.intake import IntakeLimits
 from internal.jobs.enricher import TemporalEnricher
+from internal.platform.alert_settings import AlertSettings
 from internal.platform.config import Settings
 from internal.platform.ingest_settings import IngestSettings
 from internal.platform.stack.proc import free_port
@@ -65,6 +66,7 @@ async def serve(
     scorers: Mapping[str, Scorer] | None = None,
     api_temporal: Client | None = None,
     ingest: IngestSettings | None = None,
+    alert_settings: AlertSettings | None = None,
 ) -> AsyncIterator[Api]:
     """`api_temporal`: the API's own Temporal client (say, through a proxy a test cuts); the worker keeps
     `temporal_client`."""
@@ -77,7 +79,9 @@ async def serve(
         api_token=SecretStr(token) if token else None,
         temporal_task_queue=queue,
         max_upload_bytes=max_upload_bytes,
-        **(settings_overrides or {}),
+        # The figures these tests expect were measured on VADER, and their worker has VADER only unless a test
+        # brings its scorers; the service's default chain is tested on its own (test_default_chain.py).
+        **{"scorer": "vader", **(settings_overrides or {})},
     )
     svc = Services(
         settings=settings,
@@ -91,7 +95,9 @@ async def serve(
         sources=sources or {},
     )
     server = _Server(uvicorn.Config(create_app(svc), host="127.0.0.1", port=port, log_level="warning"))
-    async with running_worker(temporal_client, state, task_queue=queue, sources=sources, scorers=scorers):
+    async with running_worker(
+        temporal_client, state, task_queue=queue, sources=sources, scorers=scorers, alert_settings=alert_settings
+    ):
         task = asyncio.create_task(server.serve())
         while not server.started:
             await asyncio.sleep(0.02)
@@ -104,7 +110,11 @@ async def serve(
 
 @contextlib.asynccontextmanager
 async def api_on(
-    temporal_client: Client, state: StateManager, tmp_path: Path, overrides: dict[str, Any]
+    temporal_client: Client,
+    state: StateManager,
+    tmp_path: Path,
+    overrides: dict[str, Any],
+    alert_settings: AlertSettings | None = None,
 ) -> AsyncIterator[tuple[Api, httpx.AsyncClient]]:
     """The API and a worker on the real adapters that `overrides` configure, wired as the worker wires them."""
     adapters = build_adapters(Settings(_env_file=None, **overrides))
@@ -117,6 +127,7 @@ async def api_on(
                 settings_overrides=overrides,
                 sources=adapters.sources,
                 scorers=adapters.scorers,
+                alert_settings=alert_settings,
             ) as api,
             api.client() as http,
         ):

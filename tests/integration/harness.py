@@ -20,6 +20,7 @@ from internal.app.worker import build_worker
 from internal.domain.lifecycle import TERMINAL_ROW_STATUSES
 from internal.jobs.upload import create_job_from_csv
 from internal.jobs.workflow import job_workflow_id
+from internal.platform.alert_settings import AlertSettings
 
 
 def csv_bytes(product_ids: list[str]) -> bytes:
@@ -40,6 +41,7 @@ async def running_worker(
     task_queue: str | None = None,
     sources: Mapping[str, ReviewSource] | None = None,
     scorers: Mapping[str, Scorer] | None = None,
+    alert_settings: AlertSettings | None = None,
 ) -> AsyncIterator[Worker]:
     worker = build_worker(
         client,
@@ -47,6 +49,7 @@ async def running_worker(
         state,
         sources or {"demo": DemoSource()},
         scorers or {"vader": VaderScorer()},
+        alert_settings=alert_settings,
     )
     async with worker:
         yield worker

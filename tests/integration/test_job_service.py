@@ -36,7 +36,7 @@ async def test_a_job_made_without_the_api_gets_the_service_defaults(
     assert started.workflow_id == f"job-{started.job.job_id}"
     # Same options as an upload through the API: the job's own, over REVIEW_SOURCE / SCORER_CHAIN / REVIEW_MAX_AGE.
     stored = (await state.jobs.get_job(started.job.job_id)).options
-    assert stored == {"source": "demo", "scorer_chain": ["vader"], "review_max_age": 86400, "window": 7}
+    assert stored == {"source": "demo", "scorer_chain": ["lexical", "e5"], "review_max_age": 86400, "window": 7}
     # No worker polls this task queue, so the job never ran: a cancel closes it at once.
     assert await jobs.enricher.cancel(started.job.job_id) == "cancelled"
 

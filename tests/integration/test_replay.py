@@ -25,6 +25,8 @@ def test_histories_are_committed() -> None:
     # EnrichmentWorkflow steps versions 2 and 3 (version 1 is retired: docs/architecture.md).
     for prefix in ("steps2-", "steps3-"):
         assert {f"{prefix}{n}" for n in ("job", "pos-replay", "sparse-replay", "notfound-replay")} <= names
+    # JobWorkflow announcing its end to alert subscriptions (`alerts-announce-end`), and an alert's delivery.
+    assert {"alerts-job", "alerts-delivery"} <= names
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])

@@ -131,3 +131,31 @@ async def test_a_refresh_fetches_only_newer_reviews_and_reports_the_change(
     assert float(row["score_change"]) == pytest.approx(float(row["score_5"]) - float(first["sku-r"]["score_5"]), 1e-3)
     assert f"refreshed: 12 stored reviews from job {first_job}" in row["reason"]
     assert refresh_final["costs"]["source_requests"] == 1
+
+
+async def test_a_job_with_another_scorer_chain_reuses_the_reviews_but_scores_them_itself(
+    temporal_client: Client, state: StateManager, tmp_path: Path, reviews_api: tuple[FakeReviewsApi, dict[str, Any]]
+) -> None:
+    fake, overrides = reviews_api
+    fake.catalog.update({"chain-1": 12, "chain-2": 4})
+    ids = ["chain-1", "chain-2"]
+    async with api_on(temporal_client, state, tmp_path, overrides) as (api, http):
+        vader_job = await _submit(http, ids)
+        _, by_vader = await _finish(http, api, vader_job)
+        fetched = sum(fake.requests.values())
+        lexical_job = await _submit(http, ids, {"scorer_chain": ["lexical"]})
+        _, by_lexical = await _finish(http, api, lexical_job)
+        again_final, again = await _finish(http, api, await _submit(http, ids, {"scorer_chain": ["lexical"]}))
+    assert sum(fake.requests.values()) == fetched  # the reviews are reused, never bought again
+    for pid in ids:
+        assert by_vader[pid]["scorers"].startswith("vader:")  # the scorer and how many reviews it had the word on
+        # Not the VADER job's verdict under the lexical job's name: the reused reviews are scored by lexical.
+        assert by_lexical[pid]["scorers"] == f"lexical:{by_vader[pid]['review_count']}", by_lexical[pid]
+        assert (
+            by_lexical[pid]["source_requests"] == "0"
+            and by_lexical[pid]["review_count"] == by_vader[pid]["review_count"]
+        )
+        assert by_lexical[pid]["reused_from_job"] == vader_job
+        # A third lexical job gets the same verdict from the kept lexical scores, without scoring anything again.
+        assert {c: again[pid][c] for c in SAME} == {c: by_lexical[pid][c] for c in SAME}
+    assert again_final["costs"]["scorer_calls"] == 0

@@ -1,4 +1,4 @@
-"""What one product costs Temporal on steps version 2 (EnrichmentWorkflow), read from real histories.
+"""What one product costs Temporal on the current steps version (EnrichmentWorkflow), read from real histories.
 
 These are the figures docs/scaling.md bills from: if a change adds a round trip per product, a test here fails
 before the benchmark has to notice.
@@ -10,11 +10,14 @@ import dataclasses
 import uuid
 from collections import Counter
 
+import pytest
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 from temporalio.testing import ActivityEnvironment
 
 from bench.histories import run_actions
+from internal.adapters.scorers.base import Scorer
+from internal.adapters.scorers.lexical import LexicalScorer
 from internal.adapters.scorers.vader import VaderScorer
 from internal.adapters.sources.demo import DemoSource
 from internal.app.state import StateManager
@@ -37,19 +40,23 @@ async def _history_kinds(client: Client, workflow_id: str) -> tuple[Counter[str]
     return kinds, scheduled
 
 
+@pytest.mark.parametrize("scorer", ["vader", "lexical"])
 async def test_first_attempt_product_costs_one_activity_and_two_workflow_tasks(
-    temporal_client: Client, state: StateManager
+    temporal_client: Client, state: StateManager, scorer: str
 ) -> None:
-    job_id = await new_job(state, ["pos-shape", "many-shape"], {"window": 2})
+    """VADER, and the lexical scorer from steps version 4: both score in process."""
+    job_id = await new_job(state, ["pos-shape", "many-shape"], {"window": 2, "scorer_chain": [scorer]})
     queue = f"q-{uuid.uuid4().hex[:6]}"
-    async with running_worker(temporal_client, state, task_queue=queue):
+    scorers: dict[str, Scorer] = {"vader": VaderScorer(), "lexical": LexicalScorer()}
+    async with running_worker(temporal_client, state, task_queue=queue, scorers=scorers):
         await TemporalEnricher(state, temporal_client, queue).enrich(job_id)
         await wait_until_done(state, job_id, client=temporal_client)
     rows = {r.product_id: r for r in await state.rows.get_results(job_id)}
     assert rows["pos-shape"].status == "succeeded"
+    assert rows["pos-shape"].result is not None and rows["pos-shape"].result["scorers"] == [scorer]
 
     kinds, scheduled = await _history_kinds(temporal_client, child_workflow_id(job_id, 2))
-    # One fetch for the attempt's pages; VADER and feedback ran as local activities (markers, no tasks).
+    # One fetch for the attempt's pages; the scorer and feedback ran as local activities (markers, no tasks).
     assert scheduled == [contracts.FETCH_ATTEMPT]
     assert kinds["EVENT_TYPE_WORKFLOW_TASK_COMPLETED"] == 2
     assert kinds["EVENT_TYPE_MARKER_RECORDED"] >= 2

@@ -35,7 +35,8 @@ def test_defaults_are_the_documented_ones() -> None:
     )
     assert s.embedded_temporal and s.embedded_postgres
     assert s.temporal_address == "127.0.0.1:7233"
-    assert (s.review_source, s.scorer, s.upload_storage) == ("demo", "vader", "local")
+    assert (s.review_source, s.scorer, s.upload_storage) == ("demo", None, "local")
+    assert s.scorers_in_chain == ["lexical", "e5"]  # DEFAULT_SCORER_CHAIN: neither SCORER nor SCORER_CHAIN set
 
 
 @pytest.mark.parametrize("value", ["channel", "temporal"])
@@ -100,7 +101,11 @@ def test_settings_can_be_built_explicitly() -> None:
 
 def test_jobs_default_to_the_configured_source_and_chain(monkeypatch: pytest.MonkeyPatch) -> None:
     day = 24 * 3600
-    assert load_settings().job_defaults() == {"source": "demo", "scorer_chain": ["vader"], "review_max_age": day}
+    assert load_settings().job_defaults() == {
+        "source": "demo",
+        "scorer_chain": ["lexical", "e5"],
+        "review_max_age": day,
+    }
     monkeypatch.setenv("REVIEW_SOURCE", "walmart")
     monkeypatch.setenv("SCORER", "gemini")
     s = load_settings()

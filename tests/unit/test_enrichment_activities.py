@@ -4,6 +4,7 @@ tests/fakes/stores.py (the protocols of internal/enrichment/ports.py): no Postgr
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pytest
@@ -201,3 +202,50 @@ def test_the_fake_stores_satisfy_the_activities_protocols() -> None:
 
     state: EnrichmentStores = MemoryStores()
     assert asyncio.iscoroutinefunction(state.products.claim_reviews)
+
+
+class _Unsure:
+    """A scorer that is unsure of everything (neutral, confidence rising with the review's number)."""
+
+    name = "lexical"
+
+    async def score(self, reviews: Sequence[Review]) -> list[ReviewScore]:
+        return [
+            ReviewScore(
+                review_id=r.review_id or "",
+                sentiment=0.0,
+                label="neutral",
+                confidence=int(r.review_id or 0) / 100,
+                scorer=self.name,
+            )
+            for r in reviews
+        ]
+
+
+class _Sure(_Unsure):
+    name = "e5"
+
+    async def score(self, reviews: Sequence[Review]) -> list[ReviewScore]:
+        return [
+            ReviewScore(review_id=r.review_id or "", sentiment=0.9, label="positive", confidence=0.9, scorer=self.name)
+            for r in reviews
+        ]
+
+
+async def test_an_escalation_to_e5_rescores_only_the_least_sure_reviews_up_to_its_limit() -> None:
+    from temporalio.testing import ActivityEnvironment
+
+    from internal.domain.local_scorers import RESCORE_LIMIT
+    from internal.enrichment.activities import EnrichmentActivities
+
+    stores = MemoryStores()
+    reviews = [Review(text=f"review {i}", review_id=f"{i:02d}") for i in range(30)]
+    await stores.reviews.store_reviews("j1", 1, reviews)
+    acts = EnrichmentActivities(stores, {}, {"lexical": _Unsure(), "e5": _Sure()})
+    env = ActivityEnvironment()
+    await env.run(acts.score_reviews, contracts.ScoreInput("j1", 1, "lexical", 1))
+    done = await env.run(acts.score_reviews, contracts.ScoreInput("j1", 2 - 1, "e5", 2, only_uncertain_from="lexical"))
+    limit = RESCORE_LIMIT["e5"]
+    assert done.scored == limit < 30
+    rescored = sorted(s.review_id for s in stores.reviews.scores[("j1", 1)] if s.scorer == "e5")
+    assert rescored == [f"{i:02d}" for i in range(limit)]  # the least confident first

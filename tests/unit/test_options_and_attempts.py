@@ -149,3 +149,19 @@ def test_a_result_stored_before_reviews_available_existed_still_loads() -> None:
     del old["reviews_available"], old["demo_data"]
     loaded = RowResult.from_dict(old)
     assert loaded.reviews_available is None and loaded.sentiment.review_count == 30 and loaded.demo_data
+
+
+def test_a_stored_result_is_taken_only_by_a_row_whose_chain_made_it() -> None:
+    from internal.domain.reuse import ReviewClaim
+
+    stored = ReviewClaim(action="reuse", escalation=1, attempt=2, result={"scorers": ["vader", "e5"], "score": 0.4})
+    assert stored.for_chain(["vader", "e5"]) == stored
+    assert stored.for_chain(["vader", "e5", "gemini"]) == stored
+    assert stored.for_chain([]) == stored  # an input recorded before rows sent their chain
+    other = stored.for_chain(["lexical", "e5"])
+    assert (other.result, other.escalation, other.attempt) == (None, 0, 1)
+    assert (other.action, other.pages, other.cursor) == (stored.action, stored.pages, stored.cursor)
+    first_only = ReviewClaim(action="reuse", result={"scorers": ["vader"]})
+    assert first_only.for_chain(["vader", "e5"]) == first_only
+    assert first_only.for_chain(["lexical"]).result is None
+    assert ReviewClaim(action="fetch").for_chain(["lexical"]) == ReviewClaim(action="fetch")

@@ -85,6 +85,10 @@ async def test_job_continues_as_new_and_every_row_finishes(temporal_client: Clie
     assert result.runs == 4  # 8 + 8 + 8 + 6 children
     assert set(fakes.row_status.values()) == {"succeeded"}
     assert fakes.job_status[0] == "running" and fakes.job_status[-1] == "completed"
+    # The last run, and only it, announced the job's end to alert subscriptions (internal/alerts/).
+    (announced,) = fakes.announced
+    assert (announced.event, announced.job_id, announced.status) == ("job_finished", result.job_id, "completed")
+    assert announced.outcomes == {"succeeded": 30}
 
 
 async def test_pause_holds_new_rows_and_resume_finishes(temporal_client: Client) -> None:

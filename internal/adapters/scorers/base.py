@@ -31,3 +31,12 @@ class Summarizer(Protocol):
     """A scorer that can also say, in a sentence or three, what customers praise and complain about."""
 
     async def summarize(self, product: str, reviews: Sequence[Review]) -> str | None: ...
+
+
+@runtime_checkable
+class SentenceScorer(Protocol):
+    """A scorer that scores one sentence cheaply (a lexicon, no model, no network): the findings of a product
+    (internal/enrichment/findings_step.py) score each sentence with it. Slow or remote scorers do not implement it,
+    and then each sentence takes its review's score."""
+
+    def score_sentence(self, text: str) -> float: ...

@@ -68,3 +68,7 @@ class LexicalScorer(SentenceModelScorer):
 
     def sentence_scores(self, sentences: Sequence[str]) -> list[float]:
         return [self._model.predict(s) for s in sentences]
+
+    def score_sentence(self, text: str) -> float:
+        """One sentence, -1..1: the same model the review scores come from (a product's findings weigh with it)."""
+        return self._model.predict(text)

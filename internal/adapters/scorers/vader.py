@@ -33,6 +33,10 @@ class VaderScorer:
         scores = [self._analyzer.polarity_scores(s)["compound"] for s in sentences]
         return verdict(scores, [max(len(s), 1) for s in sentences], _THRESHOLDS)
 
+    def score_sentence(self, text: str) -> float:
+        """One sentence's compound score, -1..1 (what a product's findings quote and weigh)."""
+        return float(self._analyzer.polarity_scores(text)["compound"])
+
     def _score_all(self, reviews: Sequence[Review]) -> list[ReviewScore]:
         out = []
         for review in reviews:

@@ -72,13 +72,20 @@ const Web = (() => {
     return "<p class='error'>" + escapeHtml(text) + "</p>";
   }
 
+  // Only the latest load of an element fills it: an earlier, slower answer (a refresh still out when the sort
+  // changed) must not replace a newer one.
+  const asked = new WeakMap();
   async function load(el, query = "") {
+    const mine = (asked.get(el) || 0) + 1;
+    asked.set(el, mine);
+    let html;
     try {
       const response = await api(el.dataset.src + query);
-      el.innerHTML = response.ok ? await response.text() : errorHtml(await problemText(response));
+      html = response.ok ? await response.text() : errorHtml(await problemText(response));
     } catch (err) {
-      el.innerHTML = errorHtml(messageOf(err));
+      html = errorHtml(messageOf(err));
     }
+    if (asked.get(el) === mine) el.innerHTML = html;
   }
 
   function escapeHtml(text) {
@@ -389,5 +396,6 @@ const Web = (() => {
     onToken(() => { poll(); refreshResults(); });
   }
 
-  return { indexPage, jobPage, api };
+  // schedules.js builds on the same requests and messages.
+  return { indexPage, jobPage, api, load, onToken, problemText, showProblems, messageOf };
 })();
