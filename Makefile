@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: help venv run demo server up worker test test-unit faults lint typecheck check bench bench-state bench-enrichers bench-scale bench-progress bench-aspects bench-scorers clean
+.PHONY: help venv run demo server up worker test test-unit faults lint typecheck check bench bench-state bench-enrichers bench-scale bench-progress bench-aspects bench-scorers bench-ingest clean
 
 help:
 	@echo "make run          the whole service: stack, then worker + HTTP API (two processes) on 127.0.0.1:8080"
@@ -19,6 +19,7 @@ help:
 	@echo "make bench        benchmarks -> docs/performance.md (1M-row intake; enrichers vs bare fan-out; scale-out;"
 	@echo "                  /progress latency under make run; aspect detection P/R and cost -> docs/aspects.md;"
 	@echo "                  scorers vs human ratings -> docs/scorers.md)"
+	@echo "make bench-ingest push 10,000 reviews/min for 5 min, reconcile counts, p95 to live sentiment, ceiling"
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -74,6 +75,10 @@ bench-scale: $(STAMP)
 
 bench-aspects: $(STAMP)
 	$(PY) bench/aspects_bench.py --write docs/aspects.md
+
+# Push ingestion: 10,000 reviews/min for 5 min through make run's API, reconciled in PostgreSQL, then the ceiling.
+bench-ingest: $(STAMP)
+	$(PY) bench/ingest_bench.py --rate 10000 --minutes 5 --write docs/performance.md
 
 bench-progress: $(STAMP)
 	$(PY) bench/progress_latency.py --jobs 5 --rows 200 --write docs/performance.md

@@ -10,7 +10,8 @@ Sets: `steps2-` = EnrichmentWorkflow steps version 2 (version 1 is retired: docs
 `steps3-` = steps version 3 (the first fetch claims stored reviews: a fetching, a reusing and a refreshing job);
 `steps4-` = steps version 4 (a job on the lexical scorer, which scores in process from that version);
 `alerts-` = the job's end announces alerts (`alerts-announce-end`): a job with a job_finished subscription to a
-loopback receiver, and that alert's AlertDeliveryWorkflow (`alerts-delivery`).
+loopback receiver, and that alert's AlertDeliveryWorkflow (`alerts-delivery`);
+`live-` = LiveSentimentWorkflow: two pushes' refreshes, woken by signals, then idle (its history so far).
 """
 
 from __future__ import annotations
@@ -51,7 +52,42 @@ CLAIMING: dict[str, list[tuple[str, dict[str, Any]]]] = {
 LEXICAL: dict[str, list[tuple[str, dict[str, Any]]]] = {"steps4-": [("", {"scorer_chain": ["lexical"]})]}
 
 
+async def record_live(prefix: str) -> None:
+    """LiveSentimentWorkflow after two pushes (each stored, then a signal-with-start), as the API does them."""
+    from internal.domain.review_validation import ValidReview
+    from internal.ingest.contracts import DIRTY_SIGNAL, LiveSentimentInput, live_workflow_id
+    from internal.ingest.workflow import LiveSentimentWorkflow
+
+    async with scratch_stack("record-") as stack:
+        state = await StateManager.connect(stack.dsn)
+        client = await Client.connect(stack.server.address)
+        workflow_id = live_workflow_id("record")
+        async with running_worker(client, state, task_queue="record"):
+            for n in range(2):
+                review = ValidReview(f"r{n}", "Lovely kettle.", "P1", "u", 5.0, "2026-01-02T00:00:00+00:00")
+                await state.ingest.store_batch(f"b{n}", "demo", 1, [review], [])
+                await client.start_workflow(
+                    LiveSentimentWorkflow.run,
+                    LiveSentimentInput(scorer="vader"),
+                    id=workflow_id,
+                    task_queue="record",
+                    start_signal=DIRTY_SIGNAL,
+                )
+                while await state._pool.fetchval("SELECT count(*) FROM live_products WHERE generation > published"):
+                    await asyncio.sleep(0.2)
+            await asyncio.sleep(1)
+            history = await client.get_workflow_handle(workflow_id).fetch_history()
+            out = OUT / f"{prefix}sentiment.json"
+            out.write_text(json.dumps(history.to_json_dict(), indent=1) + "\n")
+            print(f"wrote {out.name} ({len(history.events)} events)")
+            await client.get_workflow_handle(workflow_id).terminate("recorded")
+        await state.close()
+
+
 async def main(prefix: str) -> None:
+    if prefix == "live-":
+        await record_live(prefix)
+        return
     async with scratch_stack("record-") as stack:
         state = await StateManager.connect(stack.dsn)
         client = await Client.connect(stack.server.address)

@@ -22,7 +22,7 @@ from internal.alerts.announce_store import AnnounceStore
 from internal.alerts.subscription_store import Subscription, SubscriptionStore
 from internal.alerts.workflow import AlertDeliveryInput, AlertDeliveryWorkflow
 from internal.domain.sentiment_drop import SentimentPoint, sentiment_dropped
-from internal.domain.webhook_signature import sign
+from internal.domain.webhook_signature import signature
 from internal.platform.alert_settings import AlertSettings
 
 log = logging.getLogger(__name__)
@@ -146,7 +146,7 @@ class AlertActivities:
             "X-Alert-Id": found.alert_id,
             "X-Alert-Attempt": str(attempt),
             "X-Alert-Timestamp": str(at),
-            "X-Alert-Signature": sign(found.secret.encode(), at, body),
+            "X-Alert-Signature": signature(found.secret, at, body),
         }
         try:
             async with httpx.AsyncClient(timeout=self._settings.request_timeout_seconds) as http:

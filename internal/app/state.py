@@ -21,7 +21,10 @@ from internal.enrichment.findings_store import FindingsStore
 from internal.enrichment.product_store import ProductStore
 from internal.enrichment.rate_slot_store import RateSlotStore
 from internal.enrichment.review_store import ReviewStore
+from internal.ingest.live_store import LiveStore
+from internal.ingest.store import IngestStore
 from internal.jobs.stores import JobStores
+from internal.ledger.dead_letters import DeadLetterStore
 from internal.platform.db import create_pool
 from internal.schedules.store import ScheduleStore
 
@@ -40,6 +43,9 @@ class StateManager(JobStores):
         self.findings = FindingsStore(pool)
         self.schedules = ScheduleStore(pool)
         self.rate_slots = RateSlotStore(pool)
+        self.dead_letters = DeadLetterStore(pool)
+        self.ingest = IngestStore(pool)
+        self.live = LiveStore(pool)
         self.alerts = AlertStores(pool)
 
     @classmethod

@@ -35,6 +35,8 @@ from internal.enrichment.activities import EnrichmentActivities
 from internal.enrichment.fetch_activities import FetchActivities
 from internal.enrichment.limiter import SourceLimiter, fetches_held, paced_rate
 from internal.enrichment.workflow import EnrichmentWorkflow
+from internal.ingest.activities import LiveSentimentActivities
+from internal.ingest.workflow import LiveSentimentWorkflow
 from internal.jobs.activities import StateActivities
 from internal.jobs.workflow import JobWorkflow
 from internal.platform.alert_settings import AlertSettings
@@ -42,7 +44,13 @@ from internal.platform.config import DEFAULT_WORKER_SLOTS
 from internal.schedules.activities import ScheduleActivities
 from internal.schedules.workflow import ScheduledRunWorkflow
 
-WORKFLOWS: list[type] = [JobWorkflow, EnrichmentWorkflow, ScheduledRunWorkflow, AlertDeliveryWorkflow]
+WORKFLOWS: list[type] = [
+    JobWorkflow,
+    EnrichmentWorkflow,
+    ScheduledRunWorkflow,
+    LiveSentimentWorkflow,
+    AlertDeliveryWorkflow,
+]
 # Two per in-flight child at the largest window we expect, plus parents: a child evicted mid-run is replayed.
 MAX_CACHED_WORKFLOWS = 2000
 # An activity learns of its cancel only from a heartbeat's reply, and the SDK holds heartbeats back for up to 80 %
@@ -64,6 +72,7 @@ def activities(
         *StateActivities(state.jobs, state.rows, state.events).all(),
         *EnrichmentActivities(state, sources, scorers).all(),
         *ScheduleActivities(state.schedules, state.jobs, state.rows, state.events, rate_limited).all(),
+        *LiveSentimentActivities(state.ingest, scorers).all(),
         *AlertActivities(
             alerts.subscriptions, alerts.alerts, alerts.announce, alert_settings or AlertSettings.from_env()
         ).all(),

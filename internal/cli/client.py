@@ -121,6 +121,14 @@ class ApiClient:
             return dict(self._call("DELETE", f"/api/v1/schedules/{schedule_id}").json())
         return dict(self._call("POST", f"/api/v1/schedules/{schedule_id}/{action}").json())
 
+    def dead_letters(self, **filters: Any) -> dict[str, Any]:
+        params = {k: v for k, v in filters.items() if v is not None}
+        return dict(self._call("GET", "/api/v1/dead-letters", params=params).json())
+
+    def replay_dead_letters(self, **filters: Any) -> dict[str, Any]:
+        body = {k: v for k, v in filters.items() if v is not None}
+        return dict(self._call("POST", "/api/v1/dead-letters/replay", json=body).json())
+
     # ---- alerts (internal/cli/alerts.py) -------------------------------------------------------------------------
 
     def alert_subscribe(self, body: dict[str, Any]) -> dict[str, Any]:

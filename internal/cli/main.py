@@ -23,7 +23,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from internal.cli import alerts, render, schedules, show
+from internal.cli import alerts, dead_letters, render, schedules, show
 from internal.cli.client import ApiClient, ApiFailure
 from internal.domain.lifecycle import TERMINAL_JOB_STATUSES
 from internal.platform.config import DEFAULT_API_URL, ApiAccess
@@ -222,6 +222,7 @@ def parser() -> argparse.ArgumentParser:
         rf.set_defaults(run=cmd_retry)
     show.add_command(sub, console)
     schedules.add_commands(sub, console, _options)
+    dead_letters.add_commands(sub, console)
     alerts.add_commands(sub, console)
     return p
 

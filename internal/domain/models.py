@@ -7,7 +7,7 @@ sandbox imports this module, so it holds no I/O and nothing heavy.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 Label = Literal["positive", "neutral", "negative", "mixed"]
 LABELS: tuple[Label, ...] = ("positive", "neutral", "negative", "mixed")
@@ -33,10 +33,22 @@ class ProductMeta:
 
 
 @dataclass(frozen=True, slots=True)
+class RejectedReview:
+    """A review a source sent that failed validation (internal/domain/review_validation.py): it goes to the
+    dead-letter store with the source's own payload, never dropped silently."""
+
+    reason: str
+    message: str
+    payload: dict[str, Any]
+    review_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ReviewPage:
     reviews: list[Review]
     meta: ProductMeta | None = None
     next_cursor: str | None = None  # None on the last page
+    rejected: list[RejectedReview] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

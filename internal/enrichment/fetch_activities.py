@@ -66,6 +66,8 @@ class FetchActivities:
                 raise permanent(err) from err
             raise transient(err, err.retry_after) from err
         new = await self._state.reviews.store_reviews(job_id, row_num, page.reviews, requests=1)
+        # What failed the review validation is kept with where it came from, never dropped (docs/sources.md).
+        await self._state.dead_letters.add_pulled(source.name, job_id, row_num, product_id, page.rejected)
         metrics.fetch_page(source.name, None, new)
         if page.meta is not None:
             await self._state.rows.set_row_meta(job_id, row_num, dataclasses.asdict(page.meta))

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from internal.domain.lifecycle import RowStatus
-from internal.domain.models import Review, ReviewScore
+from internal.domain.models import RejectedReview, Review, ReviewScore
 from internal.domain.reuse import ReviewClaim
 
 
@@ -94,6 +94,15 @@ class Products(Protocol):
     ) -> dict[str, Any] | None: ...
 
 
+class DeadLetters(Protocol):
+    """Where a fetched review that failed validation goes, with the row and product it was read for
+    (internal/ledger/dead_letters.py)."""
+
+    async def add_pulled(
+        self, source: str, job_id: str, row_num: int, product_id: str, rejected: Sequence[RejectedReview]
+    ) -> None: ...
+
+
 class FindingsWrites(Protocol):
     """A row's findings and its product's (findings_store.py), reused when computed from the same reviews."""
 
@@ -124,6 +133,9 @@ class EnrichmentStores(Protocol):
 
     @property
     def products(self) -> Products: ...
+
+    @property
+    def dead_letters(self) -> DeadLetters: ...
 
     @property
     def findings(self) -> FindingsWrites: ...

@@ -1,8 +1,9 @@
 """The products aggregate: reviews and scores per (source, product), apart from any job (migration 0003).
 
 A row claims its product before fetching (`claim`), and publishes what it fetched and scored when it finishes
-(`publish`). Claims are serialised per product by a row lock on `product_fetches`, so of two rows of concurrent
-jobs asking for one product, one fetches and the other waits and then reuses. Both statements are idempotent: a
+(`publish`, which also records the result in the product's sentiment history, migration 0008). Claims are
+serialised per product by a row lock on `product_fetches`, so of two rows of concurrent jobs asking for one
+product, one fetches and the other waits and then reuses. Both statements are idempotent: a
 retried claim by the same row gets the same answer (copies are ON CONFLICT DO NOTHING), a retried publish rewrites
 the same values.
 """
@@ -95,6 +96,15 @@ WITH r AS (
         holder_job = CASE WHEN f.holder_job = $3 AND f.holder_row = $4 THEN NULL ELSE f.holder_job END,
         holder_row = CASE WHEN f.holder_job = $3 AND f.holder_row = $4 THEN NULL ELSE f.holder_row END,
         held_until = CASE WHEN f.holder_job = $3 AND f.holder_row = $4 THEN NULL ELSE f.held_until END
+), ph AS (
+    -- The product's sentiment history (migration 0008) gains the row's result, once per row.
+    INSERT INTO product_sentiment_history (source, product_id, origin, job_id, row_num, review_count,
+                                           mean_sentiment, score_5, ci95_low, ci95_high, label)
+    SELECT $1, $2, 'job', $3, $4, ($9::jsonb->>'review_count')::int, ($9::jsonb->>'mean_sentiment')::real,
+           ($9::jsonb->>'score_5')::real, ($9::jsonb->>'ci95_low')::real, ($9::jsonb->>'ci95_high')::real,
+           $9::jsonb->>'label'
+    FROM r WHERE r.source_requests > 0 AND $9::jsonb->>'review_count' IS NOT NULL
+    ON CONFLICT DO NOTHING
 )
 SELECT reused FROM r
 """

@@ -26,6 +26,7 @@ from internal.http.disk import disk_problem
 from internal.http.error_responses import BodyReadTimeout, install_error_handlers
 from internal.http.lookup import provide
 from internal.http.schemas import CreateJobJson, Health
+from internal.ingest import routes as ingest
 from internal.jobs import routes as jobs
 from internal.jobs import routes_events as events
 from internal.jobs import routes_retry as retry
@@ -115,7 +116,7 @@ def create_app(svc: Services) -> FastAPI:
         static_url="/docs/assets",
     )
     app.state.services = svc
-    provide(app, svc.jobs, svc.schedules, svc.enricher, svc.findings, AlertService(svc.state.alerts))
+    provide(app, svc.jobs, svc.schedules, svc.enricher, svc.ingest, svc.findings, AlertService(svc.state.alerts))
     app.openapi = _openapi(app)  # type: ignore[method-assign]
     app.add_middleware(BodyTimeout, seconds=svc.settings.body_read_timeout_seconds)
     install_error_handlers(app)
@@ -126,6 +127,7 @@ def create_app(svc: Services) -> FastAPI:
     app.include_router(events.router, dependencies=auth)
     app.include_router(signed.router, dependencies=auth)
     app.include_router(schedules.router, dependencies=auth)
+    app.include_router(ingest.router, dependencies=auth)
     app.include_router(findings.router, dependencies=auth)
     app.include_router(alerts.router, dependencies=auth)
     app.include_router(signed.public_router)

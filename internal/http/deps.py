@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from fastapi import Request
 from prometheus_client import CollectorRegistry, Counter
@@ -12,10 +14,12 @@ from internal.adapters.uploads.local import UploadStore
 from internal.app.state import StateManager
 from internal.enrichment.findings_service import FindingsService
 from internal.http.disk import require_space
+from internal.ingest.service import IngestService
 from internal.intake import IntakeLimits
 from internal.jobs.facade import Enricher
 from internal.jobs.service import JobService
 from internal.platform.config import Settings
+from internal.platform.ingest_settings import IngestSettings
 from internal.schedules.service import ScheduleService
 
 
@@ -38,9 +42,13 @@ class Services:
     metrics: Metrics
     intake_limits: IntakeLimits
     temporal: Client
+    ingest_settings: IngestSettings = field(default_factory=IngestSettings)
+    # The configured review sources (a pulled dead letter's replay maps its item again); none in most tests.
+    sources: Mapping[str, Any] = field(default_factory=dict)
     # The use cases the routes call; built from the fields above.
     jobs: JobService = field(init=False)
     schedules: ScheduleService = field(init=False)
+    ingest: IngestService = field(init=False)
     findings: FindingsService = field(init=False)
 
     def __post_init__(self) -> None:
@@ -61,6 +69,16 @@ class Services:
             require_space=lambda: require_space(self.settings),
         )
 
+        self.ingest = IngestService(
+            settings=self.ingest_settings,
+            store=self.state.ingest,
+            live=self.state.live,
+            dead_letters=self.state.dead_letters,
+            temporal=self.temporal,
+            task_queue=self.settings.temporal_task_queue,
+            scorer=self.settings.scorers_in_chain[0],
+            sources=self.sources,
+        )
         self.findings = FindingsService(jobs=self.state.jobs, rows=self.state.rows, findings=self.state.findings)
 
     def _count_created(self, rows: int) -> None:

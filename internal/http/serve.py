@@ -10,14 +10,16 @@ from collections.abc import AsyncIterator, Iterator
 
 import uvicorn
 
+from internal.adapters.sources.base import ReviewSource
 from internal.adapters.uploads.local import LocalUploads, UploadSigner, UploadStore, load_or_create_key
 from internal.adapters.uploads.s3 import S3Uploads
-from internal.app.wiring import open_enricher
+from internal.app.wiring import Adapters, build_sources, open_enricher
 from internal.http.app import create_app
 from internal.http.deps import Metrics, Services
 from internal.intake import IntakeLimits
 from internal.jobs.recovery import recover_intakes
 from internal.platform.config import Settings, SettingsError
+from internal.platform.ingest_settings import IngestSettings
 from internal.platform.stack.proc import PortInUse, port_open
 
 log = logging.getLogger(__name__)
@@ -42,7 +44,7 @@ def check_api_settings(settings: Settings) -> None:
 @contextlib.asynccontextmanager
 async def api_services(settings: Settings, dsn: str) -> AsyncIterator[Services]:
     """What the routes need, released on exit (the enricher facade and the StateManager under it)."""
-    async with open_enricher(settings, dsn) as (enricher, state):
+    async with open_enricher(settings, dsn) as (enricher, state), pull_sources(settings) as sources:
         yield Services(
             settings=settings,
             state=state,
@@ -51,7 +53,19 @@ async def api_services(settings: Settings, dsn: str) -> AsyncIterator[Services]:
             metrics=Metrics(),
             intake_limits=IntakeLimits(max_bytes=settings.max_upload_bytes),
             temporal=enricher.client,
+            ingest_settings=IngestSettings(),
+            sources=sources,
         )
+
+
+@contextlib.asynccontextmanager
+async def pull_sources(settings: Settings) -> AsyncIterator[dict[str, ReviewSource]]:
+    """The configured review sources, for a dead letter's replay to map its stored item again."""
+    sources = build_sources(settings)
+    try:
+        yield sources
+    finally:
+        await Adapters(sources, {}).aclose()
 
 
 def upload_store(settings: Settings) -> UploadStore:

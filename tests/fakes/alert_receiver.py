@@ -43,14 +43,15 @@ class AlertReceiver:
     async def _hook(self, request: Request) -> Response:
         body = await request.body()
         headers = dict(request.headers)
-        ok = verify(
+        problem = verify(
             self.secret,
-            int(headers.get("x-alert-timestamp", "0")),
             body,
-            headers.get("x-alert-signature", ""),
-            now=int(time.time()),
+            headers.get("x-alert-timestamp"),
+            headers.get("x-alert-signature"),
+            now=time.time(),
             window=REPLAY_WINDOW,
         )
+        ok = problem is None
         if self.fail_next > 0:
             self.fail_next -= 1
             self.posts.append(Post(headers, body, 503, ok))

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from internal.domain.lifecycle import RowStatus
-from internal.domain.models import Review, ReviewScore
+from internal.domain.models import RejectedReview, Review, ReviewScore
 from internal.domain.reuse import ReviewClaim
 
 Key = tuple[str, int]
@@ -152,6 +152,18 @@ class MemoryProducts:
 
 
 @dataclass
+class MemoryDeadLetters:
+    """Rejected fetched reviews, as (source, job, row, product, rejected review)."""
+
+    kept: list[tuple[str, str, int, str, RejectedReview]] = field(default_factory=list)
+
+    async def add_pulled(
+        self, source: str, job_id: str, row_num: int, product_id: str, rejected: Sequence[RejectedReview]
+    ) -> None:
+        self.kept += [(source, job_id, row_num, product_id, r) for r in rejected]
+
+
+@dataclass
 class MemoryFindings:
     product: dict[tuple[str, str], tuple[str, dict[str, Any]]] = field(default_factory=dict)
     rows: dict[Key, dict[str, Any]] = field(default_factory=dict)
@@ -181,9 +193,10 @@ class MemoryFindings:
 
 @dataclass
 class MemoryStores:
-    """All four, as the activities take them (EnrichmentStores)."""
+    """All of them, as the activities take them (EnrichmentStores)."""
 
     rows: MemoryRows = field(default_factory=MemoryRows)
     reviews: MemoryReviews = field(default_factory=MemoryReviews)
     products: MemoryProducts = field(default_factory=MemoryProducts)
+    dead_letters: MemoryDeadLetters = field(default_factory=MemoryDeadLetters)
     findings: MemoryFindings = field(default_factory=MemoryFindings)

@@ -27,6 +27,7 @@ from internal.intake import IntakeLimits
 from internal.jobs.enricher import TemporalEnricher
 from internal.platform.alert_settings import AlertSettings
 from internal.platform.config import Settings
+from internal.platform.ingest_settings import IngestSettings
 from internal.platform.stack.proc import free_port
 from tests.integration.harness import running_worker
 
@@ -64,6 +65,7 @@ async def serve(
     sources: Mapping[str, ReviewSource] | None = None,
     scorers: Mapping[str, Scorer] | None = None,
     api_temporal: Client | None = None,
+    ingest: IngestSettings | None = None,
     alert_settings: AlertSettings | None = None,
 ) -> AsyncIterator[Api]:
     """`api_temporal`: the API's own Temporal client (say, through a proxy a test cuts); the worker keeps
@@ -89,6 +91,8 @@ async def serve(
         metrics=Metrics(),
         intake_limits=IntakeLimits(max_bytes=max_upload_bytes),
         temporal=api_temporal or temporal_client,
+        ingest_settings=ingest or IngestSettings(_env_file=None),
+        sources=sources or {},
     )
     server = _Server(uvicorn.Config(create_app(svc), host="127.0.0.1", port=port, log_level="warning"))
     async with running_worker(

@@ -116,11 +116,13 @@ async def test_bad_lines_are_skipped_counted_and_named(tmp_path: Path, caplog: p
     with caplog.at_level(logging.WARNING, logger="internal.adapters.sources.review_file"):
         page = await source.fetch_page("A", None)
     assert [r.review_id for r in page.reviews] == ["a1", "a2"]
-    assert source.skipped_lines == 5
+    # A record of the product that fails validation is dead-lettered with its reason, not skipped.
+    assert [(r.reason, r.message) for r in page.rejected] == [("rating_not_a_number", "rating: 'five' is not a number")]
+    assert page.rejected[0].payload["text"] == "stars?"
+    assert source.skipped_lines == 4
     warned = " | ".join(r.getMessage() for r in caplog.records)
     for expected in [
         "line 2 skipped: not JSON",
-        "line 3 skipped: rating 'five' is not a number",
         "line 5 skipped: a JSON list, not an object",
         "line 7 skipped: no product_id",
         "line 8 skipped: not UTF-8",
@@ -135,8 +137,8 @@ async def test_bad_csv_row_is_skipped(tmp_path: Path, caplog: pytest.LogCaptureF
     with caplog.at_level(logging.WARNING, logger="internal.adapters.sources.review_file"):
         page = await source.fetch_page("A", None)
     assert [(r.review_id, r.rating) for r in page.reviews] == [("1", 5.0), ("4", None)]
-    assert source.skipped_lines == 2
-    assert "line 3 skipped: no text" in caplog.text and "line 4 skipped: rating 'x'" in caplog.text
+    assert [(r.review_id, r.reason) for r in page.rejected] == [("2", "empty_field"), ("3", "rating_not_a_number")]
+    assert source.skipped_lines == 0
 
 
 async def test_a_replaced_file_is_indexed_again(tmp_path: Path) -> None:

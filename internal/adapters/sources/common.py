@@ -14,6 +14,8 @@ from typing import Any
 import httpx
 
 from internal.adapters.sources.base import CredentialsRejected, PermanentSourceError, ProductNotFound, SourceError
+from internal.domain.models import RejectedReview, Review
+from internal.domain.review_validation import PULL_REQUIRED, Rejection, validate_review
 
 # Connect fails fast (a dead host is worth a quick retry); reads get longer because review pages can be large.
 DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
@@ -125,3 +127,29 @@ def review_text(title: str | None, body: str | None) -> str:
     if title and body:
         return f"{title} {body}" if title[-1] in ".!?" else f"{title}. {body}"
     return title or body or ""
+
+
+def checked_review(fields: dict[str, Any], payload: Any, *, source: str) -> Review | RejectedReview:
+    """A pulled review through the one validation (internal/domain/review_validation.py): the Review, or what is
+    wrong with it together with the source's own payload, for the dead-letter store. `fields` are the source's
+    values under the schema's names (review_id, product_id, user_id, text, rating, timestamp), as the source sent
+    them: a rating of "five" or 6 is rejected, not read as no rating."""
+    outcome = validate_review(fields, required=PULL_REQUIRED, lenient_numbers=True)
+    if isinstance(outcome, Rejection):
+        raw = payload if isinstance(payload, dict) else {"value": payload}
+        review_id = fields.get("review_id")
+        return RejectedReview(outcome.reason, outcome.message, raw, None if review_id is None else str(review_id))
+    # The date as the source wrote it (it is part of content ids and shown as sent); validated above.
+    date = fields.get("timestamp")
+    return Review(
+        review_id=outcome.review_id,
+        text=outcome.text,
+        rating=outcome.rating,
+        date=date.strip() if isinstance(date, str) and date.strip() else None,
+        source=source,
+    )
+
+
+def split_checked(outcomes: list[Review | RejectedReview]) -> tuple[list[Review], list[RejectedReview]]:
+    reviews = [r for r in outcomes if isinstance(r, Review)]
+    return reviews, [r for r in outcomes if isinstance(r, RejectedReview)]

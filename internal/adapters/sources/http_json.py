@@ -16,9 +16,18 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from internal.adapters.sources.base import PermanentSourceError, SourceError
-from internal.adapters.sources.common import DEFAULT_TIMEOUT, get_json, review_text, to_float, to_int, to_text
+from internal.adapters.sources.common import (
+    DEFAULT_TIMEOUT,
+    checked_review,
+    get_json,
+    review_text,
+    split_checked,
+    to_float,
+    to_int,
+    to_text,
+)
 from internal.domain.ids import content_id
-from internal.domain.models import ProductMeta, Review, ReviewPage
+from internal.domain.models import ProductMeta, RejectedReview, Review, ReviewPage
 
 if TYPE_CHECKING:
     from internal.platform.adapter_settings import HttpSourceSettings
@@ -226,27 +235,29 @@ class HttpJsonSource:
             raw = []
         if not isinstance(raw, list):
             raise SourceError(f"http: {self.mapping.reviews!r} is a {type(raw).__name__}, not a list")
-        reviews = [r for r in (self._review(item) for item in raw) if r is not None]
-        return ReviewPage(reviews=reviews, meta=self._meta(body), next_cursor=self._next(body, page, len(raw)))
+        reviews, rejected = split_checked([self.review(product_id, item) for item in raw])
+        return ReviewPage(
+            reviews=reviews, meta=self._meta(body), next_cursor=self._next(body, page, len(raw)), rejected=rejected
+        )
 
-    def _review(self, item: Any) -> Review | None:
+    def review(self, product_id: str, item: Any) -> Review | RejectedReview:
+        """One item of a reply through the mapping and the one validation; also what a dead letter's replay
+        calls, with the mapping of the moment (internal/ingest/replay.py)."""
         if not isinstance(item, dict):
             raise SourceError(f"http: a review is a {type(item).__name__}, not an object")
         m = self.mapping
         title = to_text(lookup(item, m.title)) if m.title else None
         body = to_text(lookup(item, m.text))
-        text = review_text(title, body)
-        if not text:
-            return None  # nothing to score
         date = to_text(lookup(item, m.date)) if m.date else None
         review_id = to_text(lookup(item, m.id)) if m.id else None
-        return Review(
-            review_id=review_id or content_id(title, body, date),
-            text=text,
-            rating=to_float(lookup(item, m.rating)) if m.rating else None,
-            date=date,
-            source=SOURCE,
-        )
+        fields = {
+            "review_id": review_id or content_id(title, body, date),
+            "product_id": product_id,
+            "text": review_text(title, body),
+            "rating": lookup(item, m.rating) if m.rating else None,
+            "timestamp": date,
+        }
+        return checked_review(fields, item, source=SOURCE)
 
     def _meta(self, body: Any) -> ProductMeta | None:
         m = self.mapping

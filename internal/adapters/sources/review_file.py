@@ -2,7 +2,9 @@
 
 The file is indexed once, on first use, into product id → byte offsets of that product's records; a page is
 then a handful of seeks. Offsets (8 bytes a review) rather than the reviews themselves keep a file of millions
-of reviews cheap to serve, and a bad line is skipped and counted instead of failing the whole file.
+of reviews cheap to serve. A line that is no record of a product (not JSON, not UTF-8, no product_id) is skipped
+and counted instead of failing the whole file; a record that fails the review validation (no text, rating "five")
+comes back in the page's `rejected`, for the dead-letter store.
 """
 
 from __future__ import annotations
@@ -19,9 +21,9 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from internal.adapters.sources.base import PermanentSourceError, ProductNotFound, SourceError
-from internal.adapters.sources.common import to_float, to_text
+from internal.adapters.sources.common import checked_review, split_checked, to_text
 from internal.domain.ids import content_id
-from internal.domain.models import ProductMeta, Review, ReviewPage
+from internal.domain.models import ProductMeta, RejectedReview, Review, ReviewPage
 
 if TYPE_CHECKING:
     from internal.platform.adapter_settings import ReviewFileSettings
@@ -71,23 +73,23 @@ class _Lines:
             return raw.decode("utf-8", errors="replace")
 
 
-def parse_fields(fields: Mapping[str, Any]) -> tuple[str, Review]:
-    """(product id, review) from one record's fields, or BadLine saying what is wrong with it."""
+def parse_fields(fields: Mapping[str, Any]) -> tuple[str, Review | RejectedReview]:
+    """(product id, the review or why it fails the one validation) from one record's fields; BadLine when the
+    record names no product (it cannot be attributed to one, so it is skipped and counted instead)."""
     product_id = to_text(fields.get("product_id"))
     if product_id is None:
         raise BadLine("no product_id")
-    text = to_text(fields.get("text"))
-    if text is None:
-        raise BadLine("no text")
+    text, date = to_text(fields.get("text")), to_text(fields.get("date"))
     raw_rating = fields.get("rating")
-    rating = None
-    if raw_rating is not None and str(raw_rating).strip():
-        rating = to_float(raw_rating)
-        if rating is None:
-            raise BadLine(f"rating {str(raw_rating)[:20]!r} is not a number")
-    date = to_text(fields.get("date"))
-    review_id = to_text(fields.get("review_id")) or content_id(text, date)
-    return product_id, Review(review_id=review_id, text=text, rating=rating, date=date, source=SOURCE)
+    checked = {
+        "review_id": to_text(fields.get("review_id")) or content_id(text or "", date),
+        "product_id": product_id,
+        "user_id": to_text(fields.get("user_id")),
+        "text": text or "",
+        "rating": raw_rating if raw_rating is not None and str(raw_rating).strip() else None,
+        "timestamp": date,
+    }
+    return product_id, checked_review(checked, dict(fields), source=SOURCE)
 
 
 def csv_columns(header: list[str]) -> dict[str, int]:
@@ -156,11 +158,18 @@ class ReviewFileSource:
         if start > len(offsets):
             raise PermanentSourceError(f"file: cursor {start} is past the {len(offsets)} reviews of {product_id}")
         chunk = offsets[start : start + self.page_size]
-        reviews = await asyncio.to_thread(self._read, chunk)
+        reviews, rejected = split_checked(await asyncio.to_thread(self._read, chunk))
         end = start + len(chunk)
         # The file holds every review of the product: its count is the total the results compare with.
         meta = ProductMeta(rating_count=len(offsets)) if start == 0 else None
-        return ReviewPage(reviews=reviews, meta=meta, next_cursor=str(end) if end < len(offsets) else None)
+        following = str(end) if end < len(offsets) else None
+        return ReviewPage(reviews=reviews, meta=meta, next_cursor=following, rejected=rejected)
+
+    def review(self, product_id: str, item: Any) -> Review | RejectedReview:
+        """A dead letter's replay (internal/ingest/replay.py): its stored record, validated again."""
+        if not isinstance(item, Mapping):
+            raise BadLine(f"a JSON {type(item).__name__}, not an object")
+        return parse_fields({**item, "product_id": item.get("product_id") or product_id})[1]
 
     def _read_header(self) -> dict[str, int]:
         with self.path.open("rb") as handle:
@@ -244,8 +253,8 @@ class ReviewFileSource:
             except csv.Error as err:
                 yield line, offset, BadLine(f"unreadable CSV ({err})")
 
-    def _read(self, offsets: array[int]) -> list[Review]:
-        reviews = []
+    def _read(self, offsets: array[int]) -> list[Review | RejectedReview]:
+        reviews: list[Review | RejectedReview] = []
         with self.path.open("rb") as handle:
             for offset in offsets:
                 handle.seek(offset)

@@ -20,14 +20,16 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from internal.adapters.sources.base import PermanentSourceError, ProductNotFound, SourceError
 from internal.adapters.sources.common import (
     DEFAULT_TIMEOUT,
+    checked_review,
     get_json,
     review_text,
+    split_checked,
     to_float,
     to_int,
     to_text,
 )
 from internal.domain.ids import content_id
-from internal.domain.models import ProductMeta, Review, ReviewPage
+from internal.domain.models import ProductMeta, RejectedReview, Review, ReviewPage
 
 if TYPE_CHECKING:
     from internal.platform.adapter_settings import WalmartSettings
@@ -126,7 +128,11 @@ class WalmartSource:
             params={"page": str(page)} if page > 1 else None,
             headers=self.signed_headers(),
         )
-        return parse_page(body, page)
+        return parse_page(body, page, item_id)
+
+    def review(self, product_id: str, item: Any) -> Review | RejectedReview:
+        """A dead letter's replay (internal/ingest/replay.py) maps its stored item again."""
+        return _review(item, product_id)
 
 
 def _page_number(cursor: str | None) -> int:
@@ -137,7 +143,7 @@ def _page_number(cursor: str | None) -> int:
     return int(cursor)
 
 
-def parse_page(body: Any, page: int) -> ReviewPage:
+def parse_page(body: Any, page: int, product_id: str = "") -> ReviewPage:
     """One reply of GET /reviews/{itemId}; a reply of the wrong shape is a (retryable) SourceError."""
     if not isinstance(body, dict):
         raise SourceError(f"walmart: expected a JSON object, got {type(body).__name__}")
@@ -146,26 +152,27 @@ def parse_page(body: Any, page: int) -> ReviewPage:
         raw = []  # products without reviews come back without the key
     if not isinstance(raw, list):
         raise SourceError(f"walmart: 'reviews' is a {type(raw).__name__}, not a list")
-    reviews = [r for r in (_review(item) for item in raw) if r is not None]
-    return ReviewPage(reviews=reviews, meta=_meta(body), next_cursor=_next_cursor(body.get("nextPage"), page))
+    reviews, rejected = split_checked([_review(item, product_id or to_text(body.get("itemId")) or "") for item in raw])
+    return ReviewPage(
+        reviews=reviews, meta=_meta(body), next_cursor=_next_cursor(body.get("nextPage"), page), rejected=rejected
+    )
 
 
-def _review(item: Any) -> Review | None:
+def _review(item: Any, product_id: str) -> Review | RejectedReview:
     if not isinstance(item, dict):
         raise SourceError(f"walmart: a review is a {type(item).__name__}, not an object")
     title, body = to_text(item.get("title")), to_text(item.get("reviewText"))
-    text = review_text(title, body)
-    if not text:
-        return None  # nothing to score
     date, reviewer = to_text(item.get("submissionTime")), to_text(item.get("reviewer"))
     rating = item.get("overallRating")
-    return Review(
-        review_id=to_text(item.get("reviewId")) or content_id(title, body, date, reviewer),
-        text=text,
-        rating=to_float(rating.get("rating") if isinstance(rating, dict) else rating),
-        date=date,
-        source=SOURCE,
-    )
+    fields = {
+        "review_id": to_text(item.get("reviewId")) or content_id(title, body, date, reviewer),
+        "product_id": product_id,
+        "user_id": reviewer,
+        "text": review_text(title, body),
+        "rating": rating.get("rating") if isinstance(rating, dict) else rating,
+        "timestamp": date,
+    }
+    return checked_review(fields, item, source=SOURCE)
 
 
 def _meta(body: dict[str, Any]) -> ProductMeta:

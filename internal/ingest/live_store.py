@@ -1,0 +1,63 @@
+"""What GET /api/v1/products/{source}/{product_id} reads (migration 0008): the product's live sentiment, its last
+job result, where its reviews came from, and its history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+import asyncpg
+
+_LIVE: Final = "SELECT * FROM live_products WHERE source = $1 AND product_id = $2"
+_JOB_RESULT: Final = """
+SELECT result, fetched_at, job_id, row_num FROM product_fetches
+WHERE source = $1 AND product_id = $2 AND result IS NOT NULL
+"""
+_ORIGINS: Final = """
+SELECT CASE WHEN origin = 'push' THEN 'push' ELSE 'jobs' END AS origin, count(*) AS n FROM product_reviews
+WHERE source = $1 AND product_id = $2 GROUP BY 1
+"""
+_HISTORY: Final = """
+SELECT * FROM (
+    SELECT history_id, origin, generation, job_id, row_num, review_count, mean_sentiment, score_5, ci95_low,
+           ci95_high, label, recorded_at
+    FROM product_sentiment_history WHERE source = $1 AND product_id = $2 ORDER BY history_id DESC LIMIT $3
+) h ORDER BY history_id
+"""
+
+
+@dataclass(frozen=True)
+class ProductState:
+    live: dict[str, Any] | None  # the live_products row: sentiment, updated_at, generation, published
+    job: dict[str, Any] | None  # the last job result: result, fetched_at, job_id, row_num
+    origins: dict[str, int]
+    history: list[dict[str, Any]]
+
+
+class LiveStore:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def product(self, source: str, product_id: str, *, history: int = 1000) -> ProductState:
+        async with self._pool.acquire() as conn:
+            live = await conn.fetchrow(_LIVE, source, product_id)
+            job = await conn.fetchrow(_JOB_RESULT, source, product_id)
+            origins = {r["origin"]: int(r["n"]) for r in await conn.fetch(_ORIGINS, source, product_id)}
+            rows = await conn.fetch(_HISTORY, source, product_id, history)
+        return ProductState(
+            live=None if live is None else dict(live),
+            job=None if job is None else dict(job),
+            origins=origins,
+            history=[dict(r) for r in rows],
+        )
+
+    async def published_at(self, batch_id: str) -> tuple[int, int, datetime | None]:
+        """(reviews the batch stored, how many of them a published sentiment counts, the latest publish time)."""
+        row = await self._pool.fetchrow(
+            "SELECT count(*) AS n, count(published_at) AS done, max(published_at) AS at FROM pushed_reviews "
+            "WHERE batch_id = $1",
+            batch_id,
+        )
+        assert row is not None  # an aggregate always answers one row
+        return int(row["n"]), int(row["done"]), row["at"]
