@@ -115,4 +115,17 @@ async def test_the_overview_shows_the_jobs_shares_extremes_and_aspects_grouped_a
         await all_products.locator(f'ol.best a[data-row="{best["row"]}"]').click()
         await page.wait_for_url(f"**/jobs/{job_id}/products/{best['row']}")
         await expect(page.locator("#product-name")).to_have_text(product["name"] or product["product_id"])
+
+        # A job without a scored product says so, rather than drawing empty bars (the source knows no such product).
+        ghost = b"product_id,name\nnotfound-ghost-404,Ghost product\n"
+        created = await http.post("/api/v1/jobs", files={"file": ("ghost.csv", ghost, "text/csv")})
+        ghost_id = created.json()["job_id"]
+        await api.wait_done(http, ghost_id)
+        await page.goto(f"{api.url}/jobs/{ghost_id}")
+        await expect(page.locator("#overview-empty")).to_contain_text("No scored products yet", timeout=60_000)
+        assert await page.locator("#group-by option").evaluate_all("os => os.map(o => o.value)") == [
+            "",
+            "product_id",
+            "name",
+        ]
         await page.close()
