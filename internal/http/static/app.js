@@ -389,6 +389,7 @@ const Web = (() => {
       if (progress.done !== lastDone || (done && !finished)) {
         lastDone = progress.done; finished = done;
         refreshResults();
+        section.dispatchEvent(new CustomEvent("rowsfinished", { detail: { finished: done } })); // overview.js
       }
     }
     poll();
