@@ -81,6 +81,8 @@ async def _aspects(
 ) -> dict[str, Any] | None:
     """The aspects that moved between the two points when both kept theirs; else the product's latest aspects."""
     before, after = await _aspects_of(request, first), await _aspects_of(request, second)
+    if first is None and after is not None:
+        before = {}  # from the start: every aspect of the second point is new
     if before is not None and after is not None:
         moved = [
             {"name": n, "before": before.get(n), "after": after.get(n)}

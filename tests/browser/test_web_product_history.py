@@ -165,3 +165,30 @@ async def test_dead_letters_page_counts_and_replay(
         await expect(page.locator("#dead-list tr[data-dead-letter] td:last-child", has_text="stored")).to_have_count(1)
         await expect(page.locator("#dead-letter-count")).to_have_text(" (3)")
         await page.close()
+
+
+async def test_a_job_product_links_to_its_history_with_the_aspects_it_found(
+    temporal_client: Client, state: StateManager, tmp_path: Path, browser: Browser
+) -> None:
+    example = Path(__file__).resolve().parents[2] / "examples" / "products.csv"
+    async with serve(temporal_client, state, tmp_path) as api, api.client() as http:
+        created = await http.post("/api/v1/jobs", files={"file": ("products.csv", example.read_bytes(), "text/csv")})
+        job_id = created.json()["job_id"]
+        assert (await api.wait_done(http, job_id))["status"] == "completed"
+        row = (await http.get(f"/api/v1/jobs/{job_id}/products/2")).json()
+        product = (await http.get(f"/api/v1/products/demo/{row['product_id']}")).json()
+        assert [h["job_id"] for h in product["history"]] == [job_id]
+
+        page = await browser.new_page(viewport={"width": 1280, "height": 1000})
+        await page.goto(f"{api.url}/jobs/{job_id}/products/2")
+        await page.click("#history-link")
+        await page.wait_for_url(f"**/products/demo/{row['product_id']}")
+        await expect(page.locator("#history-chart g.point")).to_have_count(1)
+        await expect(page.locator("#history tbody tr a")).to_have_attribute("href", f"/jobs/{job_id}/products/2")
+        # One point: what changed is everything from the start, the job's reviews and every aspect it found.
+        jobs = product["reviews_from"]["jobs"]
+        await expect(page.locator("#changed-summary")).to_contain_text(f"{jobs} reviews arrived in between")
+        await expect(page.locator("#aspects-h")).to_have_text("Aspects that moved")
+        names = await page.locator("#aspects tbody tr").evaluate_all("rs => rs.map(r => r.dataset.aspect)")
+        assert sorted(names) == sorted(a["name"] for a in row["aspects"]) and names
+        await page.close()
