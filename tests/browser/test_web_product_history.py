@@ -18,7 +18,9 @@ from internal.app.state import StateManager
 from internal.platform.ingest_settings import IngestSettings
 from tests.integration.api_harness import serve
 
-IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
+ROOT = Path(__file__).resolve().parents[2]
+IMG = ROOT / "docs" / "img"
+EXAMPLE = ROOT / "examples" / "products.csv"
 INGEST = IngestSettings(_env_file=None, sources="shop")
 GOOD = [
     "Wonderful kettle, boils in a minute and looks lovely on the counter.",
@@ -170,9 +172,8 @@ async def test_dead_letters_page_counts_and_replay(
 async def test_a_job_product_links_to_its_history_with_the_aspects_it_found(
     temporal_client: Client, state: StateManager, tmp_path: Path, browser: Browser
 ) -> None:
-    example = Path(__file__).resolve().parents[2] / "examples" / "products.csv"
     async with serve(temporal_client, state, tmp_path) as api, api.client() as http:
-        created = await http.post("/api/v1/jobs", files={"file": ("products.csv", example.read_bytes(), "text/csv")})
+        created = await http.post("/api/v1/jobs", files={"file": ("products.csv", EXAMPLE.read_bytes(), "text/csv")})
         job_id = created.json()["job_id"]
         assert (await api.wait_done(http, job_id))["status"] == "completed"
         row = (await http.get(f"/api/v1/jobs/{job_id}/products/2")).json()
