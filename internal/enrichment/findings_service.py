@@ -72,6 +72,8 @@ class FindingsService:
             "job_id": job_id,
             "row": row_num,
             "product_id": row.product_id,
+            # The job's source: with the product id, the key of the product's sentiment history page.
+            "source": job.options.get("source"),
             # The name the user uploaded first, as the results table shows it; else the source's.
             "name": row.name or ((result.meta if result else None) or {}).get("name"),
             "status": row.status,

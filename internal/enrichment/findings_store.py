@@ -19,6 +19,10 @@ from internal.domain.models import Label, Review, ReviewScore
 _PRODUCT_FINDINGS: Final = """
 SELECT findings FROM product_findings WHERE source = $1 AND product_id = $2 AND fingerprint = $3
 """
+# $1 source, $2 product: its latest stored findings, whatever reviews they were computed from.
+_LATEST_PRODUCT_FINDINGS: Final = """
+SELECT findings, review_count, computed_at FROM product_findings WHERE source = $1 AND product_id = $2
+"""
 # One statement for both records. The product's are written only when this row computed them (a row that reused
 # them leaves them as they are) and it has a product id. $1 job, $2 row, $3 source, $4 product, $5 fingerprint,
 # $6 reviews, $7 findings, $8 reused.
@@ -81,6 +85,11 @@ class FindingsStore:
             return None
         found = await self._pool.fetchval(_PRODUCT_FINDINGS, source, product_id, fingerprint)
         return cast("dict[str, Any] | None", found)
+
+    async def latest_product_findings(self, source: str, product_id: str) -> dict[str, Any] | None:
+        """The product's latest findings with their review count and time, or None."""
+        row = await self._pool.fetchrow(_LATEST_PRODUCT_FINDINGS, source, product_id)
+        return None if row is None else dict(row)
 
     async def save_findings(
         self,

@@ -20,7 +20,7 @@ from internal.alerts import routes as alerts
 from internal.alerts.service import AlertService
 from internal.domain.errors import ServiceError
 from internal.enrichment import routes_findings as findings
-from internal.http import web, web_overview, web_schedules
+from internal.http import web, web_dead_letters, web_overview, web_products, web_schedules
 from internal.http.deps import Services, services
 from internal.http.disk import disk_problem
 from internal.http.error_responses import BodyReadTimeout, install_error_handlers
@@ -134,6 +134,8 @@ def create_app(svc: Services) -> FastAPI:
     web.install(app, auth)
     web_schedules.install(app, auth)
     web_overview.install(app, auth)
+    web_products.install(app, auth)
+    web_dead_letters.install(app, auth)
 
     @app.middleware("http")
     async def count_requests(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

@@ -27,6 +27,41 @@ SELECT * FROM (
 """
 
 
+# The product's reviews that arrived between two history points ($3 exclusive, $4 inclusive): a pushed review
+# arrived with the first live sentiment that counted it (published_at is set in the transaction that records that
+# history row, so it equals the row's recorded_at); a pulled one when a job first stored it. Each with its latest
+# verdict; in order of arrival, then of the review's own date. $5 limit.
+_ARRIVED: Final = """
+WITH arrived AS (
+    SELECT r.review_id, r.body, r.rating, r.review_date, r.origin,
+           CASE WHEN r.origin = 'push' THEN p.published_at ELSE r.first_seen END AS arrived_at
+    FROM product_reviews r
+    LEFT JOIN pushed_reviews p ON r.origin = 'push' AND p.source = r.source AND p.review_id = r.review_id
+    WHERE r.source = $1 AND r.product_id = $2
+)
+SELECT a.*, s.sentiment, s.label, count(*) OVER () AS total FROM arrived a
+LEFT JOIN LATERAL (
+    SELECT sentiment, label FROM product_review_scores
+    WHERE source = $1 AND product_id = $2 AND review_id = a.review_id ORDER BY scored_at DESC, scorer LIMIT 1
+) s ON true
+WHERE ($3::timestamptz IS NULL OR a.arrived_at > $3) AND a.arrived_at <= $4
+ORDER BY a.arrived_at, a.review_date, a.review_id
+LIMIT $5
+"""
+
+
+@dataclass(frozen=True)
+class ArrivedReview:
+    review_id: str
+    text: str
+    rating: float | None
+    date: str | None
+    origin: str
+    arrived_at: datetime
+    sentiment: float | None
+    label: str | None
+
+
 @dataclass(frozen=True)
 class ProductState:
     live: dict[str, Any] | None  # the live_products row: sentiment, updated_at, generation, published
@@ -51,6 +86,26 @@ class LiveStore:
             origins=origins,
             history=[dict(r) for r in rows],
         )
+
+    async def arrived_between(
+        self, source: str, product_id: str, after: datetime | None, upto: datetime, *, limit: int
+    ) -> tuple[int, list[ArrivedReview]]:
+        """How many reviews arrived after `after` (None: from the start) up to `upto`, and the first `limit`."""
+        rows = await self._pool.fetch(_ARRIVED, source, product_id, after, upto, limit)
+        total = int(rows[0]["total"]) if rows else 0
+        return total, [
+            ArrivedReview(
+                r["review_id"],
+                r["body"],
+                r["rating"],
+                r["review_date"],
+                r["origin"],
+                r["arrived_at"],
+                r["sentiment"],
+                r["label"],
+            )
+            for r in rows
+        ]
 
     async def published_at(self, batch_id: str) -> tuple[int, int, datetime | None]:
         """(reviews the batch stored, how many of them a published sentiment counts, the latest publish time)."""

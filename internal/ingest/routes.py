@@ -109,7 +109,7 @@ async def replay_dead_letters(request: Request, body: ReplayRequest) -> ReplayAn
     return ReplayAnswer(**dataclasses.asdict(done))
 
 
-def _product_out(source: str, product_id: str, state: ProductState) -> ProductOut:
+def product_out(source: str, product_id: str, state: ProductState) -> ProductOut:
     live, job = state.live, state.job
     use_live = live is not None and live["sentiment"] is not None
     if use_live and job is not None and live is not None and job["fetched_at"] > live["updated_at"]:
@@ -152,4 +152,4 @@ async def product(request: Request, source: str, product_id: str) -> ProductOut:
     """A product's current sentiment (from pushed reviews or its latest job), its interval, review count, where
     its reviews came from, and its history: every change with its interval and review count."""
     svc = provided(request, IngestService)
-    return _product_out(source, product_id, await svc.product(source, product_id))
+    return product_out(source, product_id, await svc.product(source, product_id))

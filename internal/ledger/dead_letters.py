@@ -47,6 +47,12 @@ WHERE ($1::text IS NULL OR source = $1) AND ($2::text IS NULL OR reason = $2)
 ORDER BY dead_letter_id DESC
 LIMIT $6
 """
+# How many dead letters each (source, reason) has, and how many of them no replay has moved yet.
+_COUNTS: Final = """
+SELECT source, reason, count(*) AS total, count(*) FILTER (WHERE replayed_at IS NULL) AS waiting
+FROM dead_letters GROUP BY source, reason ORDER BY source, reason
+"""
+_WAITING: Final = "SELECT count(*) FROM dead_letters WHERE replayed_at IS NULL"
 # A still-invalid dead letter keeps the reason the current rules give it.
 _RECHECKED: Final = "UPDATE dead_letters SET reason = $2, message = $3 WHERE dead_letter_id = $1"
 
@@ -68,6 +74,14 @@ class DeadLetter:
     received_at: datetime
     replayed_at: datetime | None
     replay_outcome: str | None
+
+
+@dataclass(frozen=True)
+class DeadLetterCount:
+    source: str
+    reason: str
+    total: int
+    waiting: int  # not moved by a replay yet
 
 
 @dataclass(frozen=True)
@@ -123,6 +137,13 @@ class DeadLetterStore:
             None if where.ids is None else list(where.ids),
         )
         return [from_record(DeadLetter, r) for r in rows]
+
+    async def counts(self) -> Sequence[DeadLetterCount]:
+        return [from_record(DeadLetterCount, r) for r in await self._pool.fetch(_COUNTS)]
+
+    async def waiting(self) -> int:
+        """Dead letters no replay has moved yet (what the page header shows)."""
+        return int(await self._pool.fetchval(_WAITING))
 
     async def recheck(self, dead_letter_id: int, reason: str, message: str) -> None:
         await self._pool.execute(_RECHECKED, dead_letter_id, reason, message)
