@@ -28,6 +28,8 @@ from internal.platform.alert_settings import AlertSettings
 
 # Reads the reviews new since the previous point, most negative first: called only when enough of them could fire.
 NewReviews = Callable[[], Awaitable[list[NewReview]]]
+# The subscriptions a refresh batch checks for: opaque to the caller, which only hands them back.
+Watching = list[Subscription]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,11 +48,11 @@ class LiveDropAlerts:
     def __init__(self, stores: AlertStores, settings: AlertSettings) -> None:
         self._stores, self._settings = stores, settings
 
-    async def watching(self) -> list[Subscription]:
+    async def watching(self) -> Watching:
         """The subscriptions that want sentiment drops: read once per refresh batch; none means no check at all."""
         return [s for s in await self._stores.subscriptions.active() if "sentiment_drop" in s.conditions]
 
-    async def announce(self, watching: list[Subscription], change: LiveChange, new_reviews: NewReviews) -> list[str]:
+    async def announce(self, watching: Watching, change: LiveChange, new_reviews: NewReviews) -> list[str]:
         """Store and start a sentiment_drop alert per watching subscription that covers the product, when the drop
         is significant; the alert ids."""
         previous = SentimentPoint.from_result(change.previous)

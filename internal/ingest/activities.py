@@ -20,8 +20,7 @@ from typing import Any
 from temporalio import activity
 
 from internal.adapters.scorers.base import Scorer
-from internal.alerts.live_drops import LiveChange, LiveDropAlerts, NewReview
-from internal.alerts.subscription_store import Subscription
+from internal.alerts.live_drops import LiveChange, LiveDropAlerts, NewReview, Watching
 from internal.domain.aggregate import aggregate
 from internal.ingest import contracts
 from internal.ingest.store import IngestStore
@@ -47,7 +46,7 @@ class LiveSentimentActivities:
         source: str,
         product_id: str,
         generation: int,
-        watching: list[Subscription] | None = None,
+        watching: Watching | None = None,
     ) -> int:
         """Score what is new, aggregate, alert the `watching` subscriptions if that is a significant drop, publish;
         how many reviews it scored."""
@@ -70,7 +69,7 @@ class LiveSentimentActivities:
     async def _check_drop(
         self,
         drops: LiveDropAlerts,
-        watching: list[Subscription],
+        watching: Watching,
         source: str,
         product_id: str,
         generation: int,
