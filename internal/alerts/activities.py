@@ -4,7 +4,6 @@ each attempt recorded) and `finish_alert` (the give-up)."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -12,15 +11,14 @@ from typing import Any
 
 import httpx
 from temporalio import activity
-from temporalio.common import WorkflowIDReusePolicy
-from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.exceptions import ApplicationError
 
 from internal.alerts import contracts
 from internal.alerts.alert_store import AlertStore, NewAlert
 from internal.alerts.announce import alert_id, canonical_body, covers_run, drop_alert, run_payload
 from internal.alerts.announce_store import AnnounceStore
+from internal.alerts.delivery_start import start_delivery
 from internal.alerts.subscription_store import Subscription, SubscriptionStore
-from internal.alerts.workflow import AlertDeliveryInput, AlertDeliveryWorkflow
 from internal.domain.sentiment_drop import SentimentPoint, sentiment_dropped
 from internal.domain.webhook_signature import signature
 from internal.platform.alert_settings import AlertSettings
@@ -69,7 +67,7 @@ class AlertActivities:
             made += await self._drops(inp, schedule_id, watching)
         for alert in made:
             await self._alerts.add(alert)
-            await self._start_delivery(alert.alert_id)
+            await start_delivery(alert.alert_id, self._settings)
         return contracts.AnnounceResult(alert_ids=[a.alert_id for a in made])
 
     async def _drops(
@@ -108,26 +106,6 @@ class AlertActivities:
         if sub.scope_kind == "schedule":
             return schedule_id is not None and schedule_id == sub.scope_id
         return sub.scope_id == job_id or await self._announce.has_product(str(sub.scope_id), product_id)
-
-    async def _start_delivery(self, aid: str) -> None:
-        """Start the alert's delivery workflow, once ever: a retried announce finds it started and moves on."""
-        s = self._settings
-        with contextlib.suppress(WorkflowAlreadyStartedError):
-            await activity.client().start_workflow(
-                AlertDeliveryWorkflow.run,
-                AlertDeliveryInput(
-                    alert_id=aid,
-                    retry_initial_seconds=s.retry_initial_seconds,
-                    retry_backoff=s.retry_backoff,
-                    retry_max_seconds=s.retry_max_seconds,
-                    give_up_after_seconds=s.give_up_after_seconds,
-                    request_timeout_seconds=s.request_timeout_seconds,
-                ),
-                id=contracts.alert_workflow_id(aid),
-                task_queue=activity.info().task_queue,
-                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-                static_summary=f"Deliver alert {aid}",
-            )
 
     @activity.defn(name=contracts.DELIVER_ALERT)
     async def deliver_alert(self, inp: contracts.DeliverInput) -> contracts.DeliverResult:

@@ -58,7 +58,25 @@ def run_payload(
     }
 
 
-_POINT_FIELDS = ("mean_sentiment", "score_5", "ci95_low", "ci95_high", "review_count")
+POINT_FIELDS = ("mean_sentiment", "score_5", "ci95_low", "ci95_high", "review_count")
+
+
+def quoted_reviews(new: list[NewReview], *, quotes: int, quote_chars: int) -> dict[str, Any]:
+    """How many reviews are new, and the first `quotes` of them (the most negative first, as given) verbatim up to
+    `quote_chars`, each with its review id."""
+    return {
+        "count": len(new),
+        "quoted": [
+            {
+                "review_id": r.review_id,
+                "text": r.body[:quote_chars],
+                "truncated": len(r.body) > quote_chars,
+                "rating": r.rating,
+                "sentiment": None if r.sentiment is None else round(r.sentiment, 4),
+            }
+            for r in new[:quotes]
+        ],
+    }
 
 
 def drop_payload(
@@ -88,25 +106,13 @@ def drop_payload(
             "name": change.name or meta.get("name"),
         },
         "change": {
-            "from": {**{k: change.previous_result.get(k) for k in _POINT_FIELDS}, "job_id": change.previous_job},
-            "to": {**{k: change.result.get(k) for k in _POINT_FIELDS}, "job_id": job_id},
+            "from": {**{k: change.previous_result.get(k) for k in POINT_FIELDS}, "job_id": change.previous_job},
+            "to": {**{k: change.result.get(k) for k in POINT_FIELDS}, "job_id": job_id},
             "mean_change": verdict.change,
             "score_change": score_change(change.previous_result, change.result),
             "rule": verdict.reason,
         },
-        "new_reviews": {
-            "count": len(new),
-            "quoted": [
-                {
-                    "review_id": r.review_id,
-                    "text": r.body[:quote_chars],
-                    "truncated": len(r.body) > quote_chars,
-                    "rating": r.rating,
-                    "sentiment": None if r.sentiment is None else round(r.sentiment, 4),
-                }
-                for r in new[:quotes]
-            ],
-        },
+        "new_reviews": quoted_reviews(new, quotes=quotes, quote_chars=quote_chars),
         "links": {"job": f"/api/v1/jobs/{job_id}", "results": f"/api/v1/jobs/{job_id}/results"},
     }
 

@@ -52,6 +52,17 @@ class AnnounceStore:
             )
         )
 
+    async def schedule_has_product(self, schedule_id: str, product_id: str) -> bool:
+        """Whether a job of one of the schedule's runs had this product."""
+        return bool(
+            await self._pool.fetchval(
+                "SELECT EXISTS (SELECT 1 FROM schedule_runs s JOIN job_rows r USING (job_id) "
+                "WHERE s.schedule_id = $1 AND r.product_id = $2)",
+                schedule_id,
+                product_id,
+            )
+        )
+
     async def changes(self, job_id: str, *, after_row: int, limit: int) -> list[ProductChange]:
         """The job's decided products after `after_row` (by row number) that have a previous decided result from
         the same source in another job that finished before them."""

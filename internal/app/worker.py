@@ -28,6 +28,7 @@ from temporalio.worker import PollerBehaviorAutoscaling, UnsandboxedWorkflowRunn
 from internal.adapters.scorers.base import Scorer
 from internal.adapters.sources.base import ReviewSource
 from internal.alerts.activities import AlertActivities
+from internal.alerts.live_drops import LiveDropAlerts
 from internal.alerts.workflow import AlertDeliveryWorkflow
 from internal.app.state import StateManager
 from internal.domain.options import fetch_task_queue
@@ -68,14 +69,13 @@ def activities(
 ) -> list[Callable[..., Any]]:
     """`alert_settings`: delivery retries and quotes (ALERT_* variables when not given)."""
     alerts = state.alerts
+    alert_settings = alert_settings or AlertSettings.from_env()
     return [
         *StateActivities(state.jobs, state.rows, state.events).all(),
         *EnrichmentActivities(state, sources, scorers).all(),
         *ScheduleActivities(state.schedules, state.jobs, state.rows, state.events, rate_limited).all(),
-        *LiveSentimentActivities(state.ingest, scorers).all(),
-        *AlertActivities(
-            alerts.subscriptions, alerts.alerts, alerts.announce, alert_settings or AlertSettings.from_env()
-        ).all(),
+        *LiveSentimentActivities(state.ingest, scorers, LiveDropAlerts(alerts, alert_settings)).all(),
+        *AlertActivities(alerts.subscriptions, alerts.alerts, alerts.announce, alert_settings).all(),
     ]
 
 

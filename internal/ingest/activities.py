@@ -6,7 +6,8 @@ every review's latest verdict, and publish the sentiment with a history row for 
 transaction that does nothing if the generation is already published. Reading the generation before the reviews
 means the published sentiment counts at least every review of that generation; a push that lands meanwhile leaves
 the product dirty for the next round. So a retried activity (a worker SIGKILLed mid-batch) neither loses nor
-duplicates anything.
+duplicates anything. Just before the publish, a significant drop from the product's previous published point
+alerts the sentiment_drop subscriptions that cover it (internal/alerts/live_drops.py; at most once each).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 from temporalio import activity
 
 from internal.adapters.scorers.base import Scorer
+from internal.alerts.live_drops import LiveChange, LiveDropAlerts, NewReview, Watching
 from internal.domain.aggregate import aggregate
 from internal.ingest import contracts
 from internal.ingest.store import IngestStore
@@ -29,15 +31,25 @@ PRODUCTS_AT_ONCE = 4
 
 
 class LiveSentimentActivities:
-    def __init__(self, store: IngestStore, scorers: Mapping[str, Scorer]) -> None:
+    def __init__(self, store: IngestStore, scorers: Mapping[str, Scorer], drops: LiveDropAlerts | None = None) -> None:
+        """`drops`: the sentiment_drop alerts of pushed reviews (none: publish without checking)."""
         self._store = store
         self._scorers = scorers
+        self._drops = drops
 
     def all(self) -> list[Callable[..., Any]]:
         return [self.refresh_live_sentiment]
 
-    async def refresh_product(self, scorer: Scorer, source: str, product_id: str, generation: int) -> int:
-        """Score what is new, aggregate, publish; how many reviews it scored."""
+    async def refresh_product(
+        self,
+        scorer: Scorer,
+        source: str,
+        product_id: str,
+        generation: int,
+        watching: Watching | None = None,
+    ) -> int:
+        """Score what is new, aggregate, alert the `watching` subscriptions if that is a significant drop, publish;
+        how many reviews it scored."""
         scored = 0
         while reviews := await self._store.unscored(source, product_id, SCORE_CHUNK):
             scores = await scorer.score(reviews)
@@ -48,10 +60,33 @@ class LiveSentimentActivities:
         scores, ratings = await self._store.scores(source, product_id)
         sentiment = aggregate(scores, ratings)
         as_dict = dataclasses.asdict(sentiment)
-        await self._store.publish_live(
-            source, product_id, generation, sentiment, as_dict, [s.review_id for s in scores]
-        )
+        review_ids = [s.review_id for s in scores]
+        if watching and self._drops is not None:
+            await self._check_drop(self._drops, watching, source, product_id, generation, as_dict, review_ids)
+        await self._store.publish_live(source, product_id, generation, sentiment, as_dict, review_ids)
         return scored
+
+    async def _check_drop(
+        self,
+        drops: LiveDropAlerts,
+        watching: Watching,
+        source: str,
+        product_id: str,
+        generation: int,
+        current: dict[str, Any],
+        review_ids: list[str],
+    ) -> None:
+        """Before the publish, so that a worker killed in between retries the check (the product is still dirty);
+        alerting twice is prevented by the alert's stable id (internal/alerts/live_drops.py)."""
+        previous = await self._store.previous_point(source, product_id)
+        if previous is None:
+            return  # the product's first sentiment: nothing to drop from
+
+        async def new_reviews() -> list[NewReview]:
+            return await self._store.new_pushed(source, product_id, review_ids)
+
+        change = LiveChange(source, product_id, generation, previous, current)
+        await drops.announce(watching, change, new_reviews)
 
     @activity.defn(name=contracts.REFRESH_LIVE_SENTIMENT)
     async def refresh_live_sentiment(self, inp: contracts.RefreshInput) -> contracts.RefreshResult:
@@ -59,13 +94,15 @@ class LiveSentimentActivities:
         if scorer is None:
             raise ValueError(f"live sentiment: this worker has no scorer {inp.scorer!r}")
         dirty = await self._store.dirty_products(inp.batch_products)
+        # One read per batch; with no sentiment_drop subscription a refresh costs nothing more.
+        watching = await self._drops.watching() if dirty and self._drops is not None else []
         # A few products at a time: each is mostly round trips to PostgreSQL, which overlap; more would take the
         # pool's connections from the worker's other activities.
         gate = asyncio.Semaphore(PRODUCTS_AT_ONCE)
 
         async def one(source: str, product_id: str, generation: int) -> int:
             async with gate:
-                n = await self.refresh_product(scorer, source, product_id, generation)
+                n = await self.refresh_product(scorer, source, product_id, generation, watching)
                 if activity.in_activity():
                     activity.heartbeat(product_id)
                 return n

@@ -15,6 +15,7 @@ from typing import Any, Final
 
 import asyncpg
 
+from internal.alerts.live_drops import NewReview
 from internal.domain.models import ProductSentiment, Review, ReviewScore
 from internal.domain.review_validation import ValidReview
 from internal.ledger.dead_letters import INSERT_DEAD_LETTERS, MARK_REPLAYED
@@ -101,6 +102,22 @@ INSERT INTO product_sentiment_history (source, product_id, origin, generation, j
                                        mean_sentiment, score_5, ci95_low, ci95_high, label)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 ON CONFLICT DO NOTHING
+"""
+# The product's latest published point (from pushed reviews or a job): what a live drop is measured from.
+_PREVIOUS_POINT: Final = """
+SELECT history_id, origin, generation, job_id, review_count, mean_sentiment, score_5, ci95_low, ci95_high, recorded_at
+FROM product_sentiment_history WHERE source = $1 AND product_id = $2 ORDER BY history_id DESC LIMIT 1
+"""
+# $3 the reviews the new sentiment counts: those of them not yet in a published sentiment, most negative first.
+_NEW_PUSHED: Final = """
+SELECT p.review_id, p.body, p.rating, s.sentiment FROM pushed_reviews p
+LEFT JOIN LATERAL (
+    SELECT sentiment FROM product_review_scores s
+    WHERE s.source = p.source AND s.product_id = p.product_id AND s.review_id = p.review_id
+    ORDER BY s.scored_at DESC LIMIT 1
+) s ON true
+WHERE p.source = $1 AND p.product_id = $2 AND p.published_at IS NULL AND p.review_id = ANY($3::text[])
+ORDER BY s.sentiment ASC NULLS LAST, p.review_id
 """
 _MARK_PUBLISHED: Final = """
 UPDATE pushed_reviews SET published_at = now()
@@ -215,6 +232,15 @@ class IngestStore:
         rows = await self._pool.fetch(_SCORES, source, product_id)
         scores = [ReviewScore(r["review_id"], r["sentiment"], r["label"], r["confidence"], r["scorer"]) for r in rows]
         return scores, {r["review_id"]: r["rating"] for r in rows}
+
+    async def previous_point(self, source: str, product_id: str) -> dict[str, Any] | None:
+        row = await self._pool.fetchrow(_PREVIOUS_POINT, source, product_id)
+        return None if row is None else dict(row)
+
+    async def new_pushed(self, source: str, product_id: str, review_ids: Sequence[str]) -> list[NewReview]:
+        """The pushed reviews among `review_ids` that no published sentiment counts yet, most negative first."""
+        rows = await self._pool.fetch(_NEW_PUSHED, source, product_id, list(review_ids))
+        return [NewReview(r["review_id"], r["body"], r["rating"], r["sentiment"]) for r in rows]
 
     async def publish_live(
         self,
