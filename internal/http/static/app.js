@@ -131,81 +131,6 @@ const Web = (() => {
 
   const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
-  function indexPage() {
-    const jobs = document.getElementById("jobs");
-    const form = document.getElementById("upload-form");
-    const fileInput = document.getElementById("file-input");
-    const drop = document.getElementById("drop-zone");
-    const out = document.getElementById("upload-result");
-    const button = document.getElementById("upload-button");
-    const source = document.getElementById("opt-source");
-    const demoBanner = document.getElementById("demo-banner");
-    let dropped = null;
-    const refresh = () => load(jobs);
-    refresh();
-    setInterval(refresh, 2000);
-    onToken(refresh);
-
-    const showDemo = () => { demoBanner.hidden = source.value !== source.dataset.demo; };
-    source.addEventListener("change", showDemo);
-    showDemo();
-
-    fileInput.addEventListener("change", () => { dropped = null; document.getElementById("file-name").textContent = ""; });
-    drop.addEventListener("dragover", (ev) => { ev.preventDefault(); drop.classList.add("over"); });
-    drop.addEventListener("dragleave", () => drop.classList.remove("over"));
-    drop.addEventListener("drop", (ev) => {
-      ev.preventDefault();
-      drop.classList.remove("over");
-      if (ev.dataTransfer.files.length) {
-        dropped = ev.dataTransfer.files[0];
-        fileInput.required = false;
-        document.getElementById("file-name").textContent = "Chosen: " + dropped.name;
-      }
-    });
-
-    async function upload(file) {
-      const options = {};
-      const win = document.getElementById("opt-window").value;
-      if (win) options.window = Number(win);
-      const chain = [...form.querySelectorAll("input[name=scorer]:checked")].map((c) => c.value);
-      if (chain.length) options.scorer_chain = chain;
-      if (source.value !== source.dataset.default) options.source = source.value;
-      const data = new FormData();
-      data.append("file", file, file.name);
-      if (Object.keys(options).length) data.append("options", JSON.stringify(options));
-      const response = await api("/api/v1/jobs", { method: "POST", body: data });
-      if (!response.ok) {
-        const [title, ...lines] = (await problemText(response)).split("\n");
-        showProblems(out, "The upload was refused: " + title, lines);
-        return;
-      }
-      const job = await response.json();
-      if (job.invalid_rows > 0) {
-        // Shown by the job page once: the upload's own problems belong next to the job they came with.
-        sessionStorage.setItem("notice-" + job.job_id, JSON.stringify({
-          title: `${job.invalid_rows} of the ${job.total_rows} rows are invalid and were skipped:`,
-          lines: job.invalid_samples.map(describe),
-        }));
-      }
-      window.location.href = "/jobs/" + job.job_id;
-    }
-
-    form.addEventListener("submit", async (ev) => {
-      ev.preventDefault();
-      const file = dropped || fileInput.files[0];
-      if (!file) { showProblems(out, "Choose a CSV file first.", []); return; }
-      out.textContent = "Uploading…";
-      button.disabled = true;
-      try {
-        await upload(file);
-      } catch (err) {
-        showProblems(out, "The upload did not go through: " + messageOf(err), []);
-      } finally {
-        button.disabled = false;
-      }
-    });
-  }
-
   const FINISHED = JSON.parse(document.getElementById("job")?.dataset.finished ?? "[]");
   const COUNTS = ["pending", "running", "succeeded", "low_confidence", "no_reviews", "failed", "cancelled", "invalid", "duplicate"];
 
@@ -397,6 +322,6 @@ const Web = (() => {
     onToken(() => { poll(); refreshResults(); });
   }
 
-  // schedules.js builds on the same requests and messages.
-  return { indexPage, jobPage, api, load, onToken, problemText, showProblems, messageOf };
+  // index.js, schedules.js and the other pages' scripts build on the same requests and messages.
+  return { jobPage, api, load, onToken, problemText, showProblems, messageOf, describe };
 })();
