@@ -74,7 +74,7 @@ def activities(
         *StateActivities(state.jobs, state.rows, state.events).all(),
         *EnrichmentActivities(state, sources, scorers).all(),
         *ScheduleActivities(state.schedules, state.jobs, state.rows, state.events, rate_limited).all(),
-        *LiveSentimentActivities(state.ingest, scorers, LiveDropAlerts(alerts, alert_settings)).all(),
+        *LiveSentimentActivities(state.ingest, scorers, LiveDropAlerts(alerts, alert_settings), state.live).all(),
         *AlertActivities(alerts.subscriptions, alerts.alerts, alerts.announce, alert_settings).all(),
     ]
 

@@ -14,7 +14,8 @@ import hashlib
 from collections.abc import Mapping, Sequence
 
 from internal.adapters.scorers.base import Scorer, SentenceScorer
-from internal.domain.findings import analyse
+from internal.domain.corpus import SentenceScorer as ScoreSentence
+from internal.domain.findings import Findings, analyse
 from internal.domain.models import Review, ReviewScore
 from internal.domain.settle import decisive_scores
 from internal.enrichment import contracts
@@ -41,6 +42,16 @@ def sentence_scorer_of(scorers: Mapping[str, Scorer], name: str) -> SentenceScor
     return scorer if isinstance(scorer, SentenceScorer) else None
 
 
+async def analyse_off_loop(
+    reviews: Sequence[Review], scores: Sequence[ReviewScore], score: ScoreSentence | None
+) -> Findings:
+    """`analyse`, in a thread unless the product is small. Also the live refresh's (internal/ingest/activities.py)."""
+    if len(reviews) < _INLINE_REVIEWS:
+        return analyse(reviews, scores, score)
+    # CPU-bound (sentence splitting and scoring): keep the worker's event loop free meanwhile.
+    return await asyncio.to_thread(analyse, reviews, scores, score)
+
+
 class FindingsStep:
     def __init__(self, store: FindingsWrites, scorers: Mapping[str, Scorer]) -> None:
         self._store = store
@@ -61,12 +72,7 @@ class FindingsStep:
         if stored is None:
             reviews = [review for review, _ in loaded]
             score = by_sentence.score_sentence if by_sentence is not None else None
-            if len(reviews) < _INLINE_REVIEWS:
-                found = analyse(reviews, scores, score)
-            else:
-                # CPU-bound (sentence splitting and scoring): keep the worker's event loop free meanwhile.
-                found = await asyncio.to_thread(analyse, reviews, scores, score)
-            findings = found.to_dict()
+            findings = (await analyse_off_loop(reviews, scores, score)).to_dict()
         else:
             findings = stored
         await self._store.save_findings(

@@ -77,9 +77,10 @@ async def _aspects_of(request: Request, point: dict[str, Any] | None) -> dict[st
 
 
 async def _aspects(
-    request: Request, source: str, product_id: str, first: dict[str, Any] | None, second: dict[str, Any]
+    request: Request, latest: dict[str, Any] | None, first: dict[str, Any] | None, second: dict[str, Any]
 ) -> dict[str, Any] | None:
-    """The aspects that moved between the two points when both kept theirs; else the product's latest aspects."""
+    """The aspects that moved between the two points when both kept theirs; else the product's `latest` aspects
+    (its last job's, or the live refresh's: a product known only from pushes has those alone)."""
     before, after = await _aspects_of(request, first), await _aspects_of(request, second)
     if first is None and after is not None:
         before = {}  # from the start: every aspect of the second point is new
@@ -90,7 +91,6 @@ async def _aspects(
             if _moved(before.get(n), after.get(n))
         ]
         return {"compared": True, "rows": moved}
-    latest = await services(request).state.findings.latest_product_findings(source, product_id)
     if latest is None or not latest["findings"].get("aspects"):
         return None
     rows = [{"name": a["name"], "before": None, "after": a} for a in latest["findings"]["aspects"]]
@@ -127,6 +127,6 @@ async def product_history_fragment(
             "second": second,
             "arrived": arrived,
             "arrived_total": total,
-            "aspects": await _aspects(request, source, product_id, first, second),
+            "aspects": await _aspects(request, state.findings, first, second),
         }
     return templates.TemplateResponse(request, "_product_history.html", context)

@@ -8,6 +8,11 @@ means the published sentiment counts at least every review of that generation; a
 the product dirty for the next round. So a retried activity (a worker SIGKILLed mid-batch) neither loses nor
 duplicates anything. Just before the publish, a significant drop from the product's previous published point
 alerts the sentiment_drop subscriptions that cover it (internal/alerts/live_drops.py; at most once each).
+
+Also before the publish, the product's findings (aspects and evidence) are computed over the same reviews and verdicts
+the sentiment counts, by the same analysis as a job's (internal/enrichment/findings_step.py), and stored as the
+product's: so a product known only from pushes has aspects too. Kept with a fingerprint, so an unchanged product is
+not analysed again (a retried activity, or a generation whose reviews were all duplicates).
 """
 
 from __future__ import annotations
@@ -19,10 +24,13 @@ from typing import Any
 
 from temporalio import activity
 
-from internal.adapters.scorers.base import Scorer
+from internal.adapters.scorers.base import Scorer, SentenceScorer
 from internal.alerts.live_drops import LiveChange, LiveDropAlerts, NewReview, Watching
 from internal.domain.aggregate import aggregate
+from internal.domain.models import ReviewScore
+from internal.enrichment.findings_step import analyse_off_loop, fingerprint
 from internal.ingest import contracts
+from internal.ingest.live_store import LiveStore
 from internal.ingest.store import IngestStore
 
 # Reviews scored per scorer call: VADER's cost is per review, a network scorer's per call.
@@ -31,11 +39,19 @@ PRODUCTS_AT_ONCE = 4
 
 
 class LiveSentimentActivities:
-    def __init__(self, store: IngestStore, scorers: Mapping[str, Scorer], drops: LiveDropAlerts | None = None) -> None:
-        """`drops`: the sentiment_drop alerts of pushed reviews (none: publish without checking)."""
+    def __init__(
+        self,
+        store: IngestStore,
+        scorers: Mapping[str, Scorer],
+        drops: LiveDropAlerts | None = None,
+        findings: LiveStore | None = None,
+    ) -> None:
+        """`drops`: the sentiment_drop alerts of pushed reviews (none: publish without checking); `findings`: where
+        the products' findings are kept (none: publish without them)."""
         self._store = store
         self._scorers = scorers
         self._drops = drops
+        self._findings = findings
 
     def all(self) -> list[Callable[..., Any]]:
         return [self.refresh_live_sentiment]
@@ -63,8 +79,26 @@ class LiveSentimentActivities:
         review_ids = [s.review_id for s in scores]
         if watching and self._drops is not None:
             await self._check_drop(self._drops, watching, source, product_id, generation, as_dict, review_ids)
+        if self._findings is not None and scores:
+            await self._record_findings(self._findings, scorer, source, product_id, scores)
         await self._store.publish_live(source, product_id, generation, sentiment, as_dict, review_ids)
         return scored
+
+    async def _record_findings(
+        self, findings: LiveStore, scorer: Scorer, source: str, product_id: str, scores: list[ReviewScore]
+    ) -> None:
+        """Sentences are scored by the live scorer when it scores one cheaply (VADER, lexical), else each takes its
+        review's score: the rule of a job's findings, so both fingerprint the same reviews alike."""
+        by_sentence = scorer if isinstance(scorer, SentenceScorer) else None
+        mark = fingerprint(scores, scorer.name if by_sentence is not None else None)
+        if await findings.findings_current(source, product_id, mark):
+            return
+        reviews = await findings.reviews(source, product_id)
+        score = by_sentence.score_sentence if by_sentence is not None else None
+        found = await analyse_off_loop(reviews, scores, score)
+        await findings.save_findings(
+            source, product_id, fingerprint=mark, review_count=len(scores), findings=found.to_dict()
+        )
 
     async def _check_drop(
         self,

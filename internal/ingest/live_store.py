@@ -1,5 +1,10 @@
 """What GET /api/v1/products/{source}/{product_id} reads (migration 0008): the product's live sentiment, its last
-job result, where its reviews came from, and its history."""
+job result, where its reviews came from, its history and its findings; and the findings the live refresh writes.
+
+The findings are the same `product_findings` records (migration 0007) a job's analyze_feedback step writes
+(internal/enrichment/findings_store.py): the layout keeps one family from importing another's store, so the few
+statements the live refresh needs are here, with the same upsert on the product's key.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,8 @@ from datetime import datetime
 from typing import Any, Final
 
 import asyncpg
+
+from internal.domain.models import Review
 
 _LIVE: Final = "SELECT * FROM live_products WHERE source = $1 AND product_id = $2"
 _JOB_RESULT: Final = """
@@ -26,6 +33,25 @@ SELECT * FROM (
 ) h ORDER BY history_id
 """
 
+# $1 source, $2 product: its latest findings, whatever reviews they were computed from (a job's or the live refresh's).
+_FINDINGS: Final = (
+    "SELECT findings, review_count, computed_at FROM product_findings WHERE source = $1 AND product_id = $2"
+)
+# $3 fingerprint: true when the stored findings were computed from these reviews and verdicts.
+_FINDINGS_CURRENT: Final = """
+SELECT true FROM product_findings WHERE source = $1 AND product_id = $2 AND fingerprint = $3
+"""
+# Every kept review of the product (pushed or pulled): the texts the findings quote verbatim.
+_REVIEWS: Final = """
+SELECT review_id, body, rating, review_date, origin FROM product_reviews WHERE source = $1 AND product_id = $2
+"""
+# $3 fingerprint, $4 reviews counted, $5 findings.
+_SAVE_FINDINGS: Final = """
+INSERT INTO product_findings (source, product_id, fingerprint, review_count, findings) VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (source, product_id) DO UPDATE SET
+    fingerprint = EXCLUDED.fingerprint, review_count = EXCLUDED.review_count, findings = EXCLUDED.findings,
+    computed_at = now()
+"""
 
 # The product's reviews that arrived between two history points ($3 exclusive, $4 inclusive): a pushed review
 # arrived with the first live sentiment that counted it (published_at is set in the transaction that records that
@@ -68,6 +94,7 @@ class ProductState:
     job: dict[str, Any] | None  # the last job result: result, fetched_at, job_id, row_num
     origins: dict[str, int]
     history: list[dict[str, Any]]
+    findings: dict[str, Any] | None = None  # the product_findings row: findings, review_count, computed_at
 
 
 class LiveStore:
@@ -80,12 +107,29 @@ class LiveStore:
             job = await conn.fetchrow(_JOB_RESULT, source, product_id)
             origins = {r["origin"]: int(r["n"]) for r in await conn.fetch(_ORIGINS, source, product_id)}
             rows = await conn.fetch(_HISTORY, source, product_id, history)
+            findings = await conn.fetchrow(_FINDINGS, source, product_id)
         return ProductState(
             live=None if live is None else dict(live),
             job=None if job is None else dict(job),
             origins=origins,
             history=[dict(r) for r in rows],
+            findings=None if findings is None else dict(findings),
         )
+
+    # ---- the live refresh's findings -------------------------------------------------------------------------
+
+    async def findings_current(self, source: str, product_id: str, fingerprint: str) -> bool:
+        """Whether the product's stored findings were computed from the reviews and verdicts of `fingerprint`."""
+        return bool(await self._pool.fetchval(_FINDINGS_CURRENT, source, product_id, fingerprint))
+
+    async def reviews(self, source: str, product_id: str) -> list[Review]:
+        rows = await self._pool.fetch(_REVIEWS, source, product_id)
+        return [Review(r["review_id"], r["body"], r["rating"], r["review_date"], r["origin"]) for r in rows]
+
+    async def save_findings(
+        self, source: str, product_id: str, *, fingerprint: str, review_count: int, findings: dict[str, Any]
+    ) -> None:
+        await self._pool.execute(_SAVE_FINDINGS, source, product_id, fingerprint, review_count, findings)
 
     async def arrived_between(
         self, source: str, product_id: str, after: datetime | None, upto: datetime, *, limit: int

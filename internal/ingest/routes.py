@@ -144,7 +144,12 @@ def product_out(source: str, product_id: str, state: ProductState) -> ProductOut
             )
             for h in state.history
         ],
+        findings=None if state.findings is None else {**state.findings["findings"], **_counted(state.findings)},
     )
+
+
+def _counted(row: dict[str, Any]) -> dict[str, Any]:
+    return {"review_count": row["review_count"], "computed_at": row["computed_at"]}
 
 
 @router.get("/products/{source}/{product_id}", response_model=ProductOut)

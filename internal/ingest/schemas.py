@@ -87,3 +87,8 @@ class ProductOut(BaseModel):
     pending: bool = Field(description="pushed reviews not yet counted in the sentiment")
     reviews_from: dict[str, int] = Field(description="stored reviews by where they came from: push, jobs")
     history: list[HistoryPoint]
+    findings: dict[str, Any] | None = Field(
+        default=None,
+        description="the product's latest aspects and evidence (from its last job, or from the live refresh of "
+        "pushed reviews), with review_count and computed_at; null: none computed yet",
+    )
