@@ -87,7 +87,9 @@ async def serve(
         settings=settings,
         state=state,
         enricher=TemporalEnricher(state, api_temporal or temporal_client, queue),
-        uploads=uploads or LocalUploads(data_dir / "uploads", UploadSigner(b"k" * 32, ttl_seconds=60)),
+        # An hour, not a minute: the bad-request corpus signs its tokens once per module, and on a loaded machine its
+        # upload cases ran more than a minute later and got 403 (expired) instead of the answer they test.
+        uploads=uploads or LocalUploads(data_dir / "uploads", UploadSigner(b"k" * 32, ttl_seconds=3600)),
         metrics=Metrics(),
         intake_limits=IntakeLimits(max_bytes=max_upload_bytes),
         temporal=api_temporal or temporal_client,
