@@ -35,7 +35,9 @@ class ScheduleActivities:
     @activity.defn(name=contracts.CREATE_SCHEDULED_JOB)
     async def create_scheduled_job(self, inp: contracts.ScheduledJobInput) -> contracts.ScheduledJobResult:
         try:
-            made = await self._schedules.create_run_job(inp.run_key, inp.schedule_id, new_job_id(), RUN_OPTIONS)
+            made = await self._schedules.create_run_job(
+                inp.run_key, inp.run_id, inp.schedule_id, new_job_id(), RUN_OPTIONS
+            )
         except ScheduleNotFound:
             return contracts.ScheduledJobResult(job_id=None)
         if made.job_id is None:
@@ -49,6 +51,7 @@ class ScheduleActivities:
                 {
                     "schedule_id": inp.schedule_id,
                     "run": inp.run_key,
+                    "run_id": inp.run_id,
                     "previous_job_id": made.previous_job_id,
                     "rows": progress.total,
                     "invalid": progress.counts["invalid"],

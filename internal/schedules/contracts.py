@@ -15,8 +15,10 @@ CREATE_SCHEDULED_JOB = "create_scheduled_job"
 @dataclass(frozen=True)
 class ScheduledJobInput:
     schedule_id: str
-    # The scheduled workflow's id: one per scheduled or triggered action, so a retry finds the job it made.
+    # The scheduled workflow's id and run id: together one per scheduled or triggered action, so a retry finds
+    # the job it made. The id alone is not: two actions in one second share it (migrations/0010_...).
     run_key: str
+    run_id: str = ""  # "" in inputs recorded before run ids were passed
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,7 @@ def _out(view: ScheduleView) -> dict[str, Any]:
                 total_rows=r.total_rows,
                 previous_job_id=r.previous_job_id,
                 run_workflow_id=r.run_key,
+                run_id=r.run_id or None,
                 created_at=r.created_at,
                 finished_at=r.finished_at,
             )

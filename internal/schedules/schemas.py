@@ -45,6 +45,8 @@ class ScheduleRunOut(BaseModel):
     total_rows: int
     previous_job_id: str | None
     run_workflow_id: str
+    # Two runs can share a workflow id (actions in one second): `temporal workflow describe -w … -r <run_id>`.
+    run_id: str | None = Field(None, description="the run's Temporal run id; null for runs recorded before 0010")
     created_at: datetime
     finished_at: datetime | None
 

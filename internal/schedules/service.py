@@ -203,22 +203,23 @@ class ScheduleService:
                 "trigger it again once that one has finished",
                 code="run_in_progress",
             )
+        # A run is its workflow id and run id: a trigger in the same second as the last action reuses the id.
         before = set(_started(described))
         await self._call(handle.trigger(rpc_timeout=_RPC_TIMEOUT), schedule_id)
         state = "paused" if schedule.status == "paused" else "active"
         # Temporal's trigger answers before its scheduler has started the run, and the run makes its job in an
         # activity: wait a little for both, so the answer can name the job (a run with no worker has none yet).
         deadline = asyncio.get_running_loop().time() + TRIGGER_WAIT_SECONDS
-        run: str | None = None
+        run: tuple[str, str] | None = None
         while run is None:
             described = await self._call(handle.describe(rpc_timeout=_RPC_TIMEOUT), schedule_id)
-            run = next((w for w in _started(described) if w not in before), None)
+            run = next((r for r in _started(described) if r not in before), None)
             if run is None and not await _pause_until(deadline):
                 return Triggered(state, None, None)
-        job_id = await self.schedules.job_of_run(run)
+        job_id = await self.schedules.job_of_run(*run)
         while job_id is None and await _pause_until(deadline):
-            job_id = await self.schedules.job_of_run(run)
-        return Triggered(state, run, job_id)
+            job_id = await self.schedules.job_of_run(*run)
+        return Triggered(state, run[0], job_id)
 
     async def delete(self, schedule_id: str) -> str:
         """Delete the Temporal Schedule and mark the record deleted; the jobs it made stay (a run in progress
@@ -285,14 +286,14 @@ def _view(schedule: Schedule, described: ScheduleDescription, runs: list[Schedul
     )
 
 
-def _started(described: ScheduleDescription) -> list[str]:
-    """Workflow ids of the schedule's runs, going or recently started."""
-    recent = [
-        r.action.workflow_id
-        for r in described.info.recent_actions
-        if isinstance(r.action, ScheduleActionExecutionStartWorkflow)
+def _started(described: ScheduleDescription) -> list[tuple[str, str]]:
+    """(workflow id, run id) of the schedule's runs, going or recently started."""
+    actions = [r.action for r in described.info.recent_actions] + list(described.info.running_actions)
+    return [
+        (a.workflow_id, a.first_execution_run_id)
+        for a in actions
+        if isinstance(a, ScheduleActionExecutionStartWorkflow)
     ]
-    return recent + _running(described)
 
 
 async def _pause_until(deadline: float) -> bool:

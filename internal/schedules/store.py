@@ -62,7 +62,8 @@ class Schedule:
 class ScheduleRun:
     """One run of a schedule: the job it made and that job's status now."""
 
-    run_key: str
+    run_key: str  # the run's workflow id
+    run_id: str  # its Temporal run id ("" for runs recorded before migration 0010)
     job_id: str
     previous_job_id: str | None
     created_at: datetime
@@ -182,7 +183,9 @@ class ScheduleStore:
         )
         return from_record(Schedule, row) if row is not None else await self.get_schedule(schedule_id)
 
-    async def create_run_job(self, run_key: str, schedule_id: str, job_id: str, extra: dict[str, Any]) -> RunJob:
+    async def create_run_job(
+        self, run_key: str, run_id: str, schedule_id: str, job_id: str, extra: dict[str, Any]
+    ) -> RunJob:
         """The job of one run: a new job with the schedule's options (plus `extra`) and a copy of its template
         rows, in one transaction, or the job this run made already. Duplicates, totals and counters are left to
         RowStore.complete_intake, as for an upload (`intake_complete` says whether it still has to run)."""
@@ -196,9 +199,10 @@ class ScheduleStore:
             done = await conn.fetchrow(
                 """
                 SELECT r.job_id, r.previous_job_id, j.intake_complete
-                FROM schedule_runs r JOIN jobs j USING (job_id) WHERE r.run_key = $1
+                FROM schedule_runs r JOIN jobs j USING (job_id) WHERE r.run_key = $1 AND r.run_id = $2
                 """,
                 run_key,
+                run_id,
             )
             if done is not None:
                 return RunJob(done["job_id"], done["previous_job_id"], False, done["intake_complete"])
@@ -225,8 +229,10 @@ class ScheduleStore:
                 job_id,
             )
             await conn.execute(
-                "INSERT INTO schedule_runs (run_key, schedule_id, job_id, previous_job_id) VALUES ($1, $2, $3, $4)",
+                "INSERT INTO schedule_runs (run_key, run_id, schedule_id, job_id, previous_job_id) "
+                "VALUES ($1, $2, $3, $4, $5)",
                 run_key,
+                run_id,
                 schedule_id,
                 job_id,
                 previous,
@@ -237,7 +243,7 @@ class ScheduleStore:
         """The latest runs first, each with its job's status now."""
         rows = await self._pool.fetch(
             """
-            SELECT r.run_key, r.job_id, r.previous_job_id, r.created_at, j.status AS job_status, j.total_rows,
+            SELECT r.run_key, r.run_id, r.job_id, r.previous_job_id, r.created_at, j.status AS job_status, j.total_rows,
                    j.finished_at
             FROM schedule_runs r JOIN jobs j USING (job_id)
             WHERE r.schedule_id = $1
@@ -248,9 +254,11 @@ class ScheduleStore:
         )
         return [from_record(ScheduleRun, r) for r in rows]
 
-    async def job_of_run(self, run_key: str) -> str | None:
-        """The job a run (its workflow id) made; None while it has made none."""
-        job_id: str | None = await self._pool.fetchval("SELECT job_id FROM schedule_runs WHERE run_key = $1", run_key)
+    async def job_of_run(self, run_key: str, run_id: str) -> str | None:
+        """The job a run (its workflow id and run id) made; None while it has made none."""
+        job_id: str | None = await self._pool.fetchval(
+            "SELECT job_id FROM schedule_runs WHERE run_key = $1 AND run_id = $2", run_key, run_id
+        )
         return job_id
 
     async def run_of_job(self, job_id: str) -> tuple[str, str | None] | None:

@@ -63,7 +63,9 @@ class ScheduledRunWorkflow:
     async def run(self, inp: ScheduledRunInput) -> ScheduledRunResult:
         made = await workflow.execute_activity(
             contracts.CREATE_SCHEDULED_JOB,
-            contracts.ScheduledJobInput(schedule_id=inp.schedule_id, run_key=workflow.info().workflow_id),
+            contracts.ScheduledJobInput(
+                schedule_id=inp.schedule_id, run_key=workflow.info().workflow_id, run_id=workflow.info().run_id
+            ),
             result_type=contracts.ScheduledJobResult,
             start_to_close_timeout=_CREATE_TIMEOUT,
             retry_policy=DB_RETRY,
@@ -102,7 +104,8 @@ class ScheduledRunWorkflow:
                     event="schedule_run_finished",
                     job_id=job_id,
                     status=status,
-                    run_key=workflow.info().workflow_id,
+                    # The run id, as JobWorkflow's: the workflow id repeats when two actions share a second.
+                    run_key=workflow.info().run_id,
                     schedule_id=schedule_id,
                     outcomes=outcomes,
                 )

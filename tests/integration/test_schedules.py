@@ -23,7 +23,7 @@ from temporalio.worker import Replayer
 from internal.app.state import StateManager
 from internal.platform.stack.proc import free_port
 from internal.platform.stack.temporal_server import TemporalDevServer
-from internal.schedules.workflow import ScheduledRunWorkflow
+from internal.schedules.workflow import ScheduledRunInput, ScheduledRunWorkflow
 from tests.fakes.reviews_api import FakeReviewsApi, simple_source_settings
 from tests.fakes.server import serve_app
 from tests.fakes.tcp_proxy import TcpProxy
@@ -157,6 +157,28 @@ async def test_pause_stops_runs_resume_restarts_them_and_trigger_runs_at_once(sc
     assert resumed.status_code == 202 and resumed.json()["state"] == "active"
     assert (await sched.show(schedule_id))["state"] == "active"
     assert (await sched.http.delete(f"{S}/{schedule_id}")).status_code == 200
+
+
+async def test_two_runs_under_one_workflow_id_make_two_jobs(sched: ScheduleApi) -> None:
+    """Temporal names a run `schedule-<id>-run-<action time to the second>`: a trigger in the same second as the
+    run before (one that took under a second) starts a second workflow under the same id. It must make its own
+    job, not find the first run's and try to start that finished job again (which never ended: CI, stop 24)."""
+    created = await sched.create(["sku-r"], every="1h")
+    schedule_id = created["schedule_id"]
+    client = sched.api.services.temporal
+    queue = sched.api.services.settings.temporal_task_queue
+    same_id = f"schedule-{schedule_id}-run-2026-12-06T04:00:00Z"
+    ends = []
+    for _ in range(2):
+        handle = await client.start_workflow(
+            ScheduledRunWorkflow.run, ScheduledRunInput(schedule_id), id=same_id, task_queue=queue
+        )
+        ends.append(await asyncio.wait_for(handle.result(), 60))
+    assert [e.status for e in ends] == ["completed", "completed"], ends
+    assert ends[0].job_id != ends[1].job_id and ends[1].previous_job_id == ends[0].job_id
+    runs = await sched.runs(schedule_id)
+    assert [(r["run_workflow_id"], r["job_id"]) for r in runs] == [(same_id, e.job_id) for e in ends]
+    assert len({r["run_id"] for r in runs}) == 2 and None not in {r["run_id"] for r in runs}
 
 
 async def test_a_paused_interval_schedule_makes_no_jobs_until_resumed(sched: ScheduleApi) -> None:
