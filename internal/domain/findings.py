@@ -28,6 +28,15 @@ class Findings:
         )
 
 
+def aspects_summary(findings: Mapping[str, Any] | None) -> list[dict[str, Any]] | None:
+    """What a sentiment history point keeps of the findings it was published with (migration 0011): each aspect
+    without its quotes (a point is small, and the quotes are the product's latest findings' to show), so any two
+    points can be compared aspect by aspect. None: no findings were computed for that point."""
+    if findings is None:
+        return None
+    return [{k: v for k, v in a.items() if k != "quotes"} for a in findings.get("aspects") or []]
+
+
 def analyse(
     reviews: Iterable[Review],
     scores: Iterable[ReviewScore],

@@ -12,6 +12,7 @@ from typing import Any, cast
 from temporalio import activity
 
 from internal.adapters.scorers.base import Scorer, Summarizer
+from internal.domain.findings import aspects_summary
 from internal.domain.lifecycle import RowStatus
 from internal.domain.models import ProductSentiment, Review
 from internal.domain.reuse import score_change
@@ -68,9 +69,10 @@ class FeedbackActivities:
             return contracts.FeedbackResult(
                 action=settled.action, status="running", reason=settled.reason, sentiment=None, best=best
             )
-        result = await self._publish(inp, result, len(loaded))
-        # Before the row's outcome: a row that reads as finished already has its findings.
-        await self._findings.record(inp, loaded)
+        # Before the publish, whose history point keeps their aspects (migration 0011), and before the row's
+        # outcome: a row that reads as finished already has its findings.
+        findings = await self._findings.record(inp, loaded)
+        result = await self._publish(inp, result, len(loaded), aspects_summary(findings))
         stored = [review for review, _ in loaded]
         wants_summary = self._summarizer is not None and bool(stored)
         if wants_summary and inp.summary_separately:
@@ -90,7 +92,9 @@ class FeedbackActivities:
             action="finish", status=result.status, reason=result.reason, sentiment=result.to_dict(), best=best
         )
 
-    async def _publish(self, inp: contracts.FeedbackInput, result: RowResult, reviews: int) -> RowResult:
+    async def _publish(
+        self, inp: contracts.FeedbackInput, result: RowResult, reviews: int, aspects: list[dict[str, Any]] | None
+    ) -> RowResult:
         """Keep a decided row's reviews and scores for its product, so that a later job reuses them
         (internal/enrichment/product_store.py; a row that only reused them keeps nothing), and say in its result
         where its reviews came from and how its score moved."""
@@ -108,6 +112,7 @@ class FeedbackActivities:
             attempt=inp.row_attempt.attempt,
             budget=inp.row_attempt.page_budget,
             result=dataclasses.asdict(result.sentiment),
+            aspects=aspects,
         )
         if reused is None:
             return result

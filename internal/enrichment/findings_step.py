@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from internal.adapters.scorers.base import Scorer, SentenceScorer
 from internal.domain.corpus import SentenceScorer as ScoreSentence
@@ -59,11 +60,12 @@ class FindingsStep:
 
     async def record(
         self, inp: contracts.FeedbackInput, loaded: Sequence[tuple[Review, Sequence[ReviewScore]]]
-    ) -> None:
-        """Write the row's findings (and the product's, when computed here); nothing for a row without verdicts."""
+    ) -> dict[str, Any] | None:
+        """Write the row's findings (and the product's, when computed here) and return them; nothing for a row
+        without verdicts (None)."""
         scores = decisive_scores(loaded, inp.scorer_chain)
         if not scores:
-            return
+            return None
         chain = inp.scorer_chain
         name = chain[min(inp.row_attempt.escalation_level, len(chain) - 1)]
         by_sentence = sentence_scorer_of(self._scorers, name)
@@ -85,3 +87,4 @@ class FindingsStep:
             findings=findings,
             reused=stored is not None,
         )
+        return findings

@@ -91,6 +91,7 @@ class Products(Protocol):
         attempt: int,
         budget: int,
         result: dict[str, Any] | None,
+        aspects: list[dict[str, Any]] | None = None,
     ) -> dict[str, Any] | None: ...
 
 

@@ -67,7 +67,7 @@ _SET_STAGE: Final = "UPDATE job_rows SET stage = $3, updated_at = now() WHERE jo
 # it held it. In key order, so that two rows publishing one product at once (max age 0, refreshes) wait, not
 # deadlock. Returns the row's `reused` record.
 # $1 source, $2 product, $3 job, $4 row, $5 cursor, $6 pages, $7 exhausted, $8 escalation, $9 result,
-# $10 attempt, $11 budget.
+# $10 attempt, $11 budget, $12 the aspects its history point keeps (migration 0011).
 _PUBLISH: Final = """
 WITH r AS (
     SELECT reused, source_requests, scorer_calls, product_meta FROM job_rows WHERE job_id = $3 AND row_num = $4
@@ -99,10 +99,10 @@ WITH r AS (
 ), ph AS (
     -- The product's sentiment history (migration 0008) gains the row's result, once per row.
     INSERT INTO product_sentiment_history (source, product_id, origin, job_id, row_num, review_count,
-                                           mean_sentiment, score_5, ci95_low, ci95_high, label)
+                                           mean_sentiment, score_5, ci95_low, ci95_high, label, aspects)
     SELECT $1, $2, 'job', $3, $4, ($9::jsonb->>'review_count')::int, ($9::jsonb->>'mean_sentiment')::real,
            ($9::jsonb->>'score_5')::real, ($9::jsonb->>'ci95_low')::real, ($9::jsonb->>'ci95_high')::real,
-           $9::jsonb->>'label'
+           $9::jsonb->>'label', $12::jsonb
     FROM r WHERE r.source_requests > 0 AND $9::jsonb->>'review_count' IS NOT NULL
     ON CONFLICT DO NOTHING
 )
@@ -192,10 +192,12 @@ class ProductStore:
         attempt: int,
         budget: int,
         result: dict[str, Any] | None,
+        aspects: list[dict[str, Any]] | None = None,
     ) -> dict[str, Any] | None:
         """Keep a finished row's reviews and scores for its product, with where its fetch and attempts stood, and
-        release the product if it held it. Returns where the row's reviews came from: its `reused` record, set by a
-        reuse or refresh claim; None when it fetched everything itself."""
+        release the product if it held it; its history point keeps `aspects` (None: no findings). Returns where the
+        row's reviews came from: its `reused` record, set by a reuse or refresh claim; None when it fetched
+        everything itself."""
         reused = await self._pool.fetchval(
             _PUBLISH,
             source,
@@ -209,6 +211,7 @@ class ProductStore:
             result,
             attempt,
             budget,
+            aspects,
         )
         return None if reused is None else dict(reused)
 

@@ -65,9 +65,13 @@ def pick(history: list[dict[str, Any]], a: int | None, b: int | None) -> tuple[d
 
 
 async def _aspects_of(request: Request, point: dict[str, Any] | None) -> dict[str, dict[str, Any]] | None:
-    """The aspects a job's history point was computed with (its row's findings), by name; None when that point
-    kept none (a live change from pushed reviews, or a job without findings)."""
-    if point is None or point["job_id"] is None or point["row_num"] is None:
+    """The aspects a history point was published with, by name: those it kept (migration 0011; pushed or job),
+    else, for a job's point recorded before, its row's findings; None when it has none of either."""
+    if point is None:
+        return None
+    if point["aspects"] is not None:
+        return {a["name"]: a for a in point["aspects"]}
+    if point["job_id"] is None or point["row_num"] is None:
         return None
     found = await services(request).state.findings.rows_findings(point["job_id"], [point["row_num"]])
     findings = found.get(int(point["row_num"]))
@@ -79,8 +83,8 @@ async def _aspects_of(request: Request, point: dict[str, Any] | None) -> dict[st
 async def _aspects(
     request: Request, latest: dict[str, Any] | None, first: dict[str, Any] | None, second: dict[str, Any]
 ) -> dict[str, Any] | None:
-    """The aspects that moved between the two points when both kept theirs; else the product's `latest` aspects
-    (its last job's, or the live refresh's: a product known only from pushes has those alone)."""
+    """The aspects that moved between the two points when both kept theirs; else (points recorded before history
+    kept aspects) the product's `latest` aspects, its last job's or the live refresh's."""
     before, after = await _aspects_of(request, first), await _aspects_of(request, second)
     if first is None and after is not None:
         before = {}  # from the start: every aspect of the second point is new

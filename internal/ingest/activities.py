@@ -12,7 +12,8 @@ alerts the sentiment_drop subscriptions that cover it (internal/alerts/live_drop
 Also before the publish, the product's findings (aspects and evidence) are computed over the same reviews and verdicts
 the sentiment counts, by the same analysis as a job's (internal/enrichment/findings_step.py), and stored as the
 product's: so a product known only from pushes has aspects too. Kept with a fingerprint, so an unchanged product is
-not analysed again (a retried activity, or a generation whose reviews were all duplicates).
+not analysed again (a retried activity, or a generation whose reviews were all duplicates). The history row keeps
+their aspects (migration 0011), so the product page compares any two points aspect by aspect.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from temporalio import activity
 from internal.adapters.scorers.base import Scorer, SentenceScorer
 from internal.alerts.live_drops import LiveChange, LiveDropAlerts, NewReview, Watching
 from internal.domain.aggregate import aggregate
+from internal.domain.findings import aspects_summary
 from internal.domain.models import ReviewScore
 from internal.enrichment.findings_step import analyse_off_loop, fingerprint
 from internal.ingest import contracts
@@ -79,26 +81,28 @@ class LiveSentimentActivities:
         review_ids = [s.review_id for s in scores]
         if watching and self._drops is not None:
             await self._check_drop(self._drops, watching, source, product_id, generation, as_dict, review_ids)
+        aspects = None
         if self._findings is not None and scores:
-            await self._record_findings(self._findings, scorer, source, product_id, scores)
-        await self._store.publish_live(source, product_id, generation, sentiment, as_dict, review_ids)
+            found = await self._record_findings(self._findings, scorer, source, product_id, scores)
+            aspects = aspects_summary(found)
+        await self._store.publish_live(source, product_id, generation, sentiment, as_dict, review_ids, aspects)
         return scored
 
     async def _record_findings(
         self, findings: LiveStore, scorer: Scorer, source: str, product_id: str, scores: list[ReviewScore]
-    ) -> None:
-        """Sentences are scored by the live scorer when it scores one cheaply (VADER, lexical), else each takes its
-        review's score: the rule of a job's findings, so both fingerprint the same reviews alike."""
+    ) -> dict[str, Any]:
+        """The product's findings over `scores`, stored. Sentences are scored by the live scorer when it scores one
+        cheaply (VADER, lexical), else each takes its review's score: the rule of a job's findings, so both
+        fingerprint the same reviews alike."""
         by_sentence = scorer if isinstance(scorer, SentenceScorer) else None
         mark = fingerprint(scores, scorer.name if by_sentence is not None else None)
-        if await findings.findings_current(source, product_id, mark):
-            return
+        if (current := await findings.findings_current(source, product_id, mark)) is not None:
+            return current
         reviews = await findings.reviews(source, product_id)
         score = by_sentence.score_sentence if by_sentence is not None else None
-        found = await analyse_off_loop(reviews, scores, score)
-        await findings.save_findings(
-            source, product_id, fingerprint=mark, review_count=len(scores), findings=found.to_dict()
-        )
+        found = (await analyse_off_loop(reviews, scores, score)).to_dict()
+        await findings.save_findings(source, product_id, fingerprint=mark, review_count=len(scores), findings=found)
+        return found
 
     async def _check_drop(
         self,

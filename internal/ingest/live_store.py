@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import asyncpg
 
@@ -28,7 +28,7 @@ WHERE source = $1 AND product_id = $2 GROUP BY 1
 _HISTORY: Final = """
 SELECT * FROM (
     SELECT history_id, origin, generation, job_id, row_num, review_count, mean_sentiment, score_5, ci95_low,
-           ci95_high, label, recorded_at
+           ci95_high, label, recorded_at, aspects
     FROM product_sentiment_history WHERE source = $1 AND product_id = $2 ORDER BY history_id DESC LIMIT $3
 ) h ORDER BY history_id
 """
@@ -37,9 +37,9 @@ SELECT * FROM (
 _FINDINGS: Final = (
     "SELECT findings, review_count, computed_at FROM product_findings WHERE source = $1 AND product_id = $2"
 )
-# $3 fingerprint: true when the stored findings were computed from these reviews and verdicts.
+# $3 fingerprint: the stored findings when they were computed from these reviews and verdicts.
 _FINDINGS_CURRENT: Final = """
-SELECT true FROM product_findings WHERE source = $1 AND product_id = $2 AND fingerprint = $3
+SELECT findings FROM product_findings WHERE source = $1 AND product_id = $2 AND fingerprint = $3
 """
 # Every kept review of the product (pushed or pulled): the texts the findings quote verbatim.
 _REVIEWS: Final = """
@@ -118,9 +118,12 @@ class LiveStore:
 
     # ---- the live refresh's findings -------------------------------------------------------------------------
 
-    async def findings_current(self, source: str, product_id: str, fingerprint: str) -> bool:
-        """Whether the product's stored findings were computed from the reviews and verdicts of `fingerprint`."""
-        return bool(await self._pool.fetchval(_FINDINGS_CURRENT, source, product_id, fingerprint))
+    async def findings_current(self, source: str, product_id: str, fingerprint: str) -> dict[str, Any] | None:
+        """The product's stored findings when they were computed from the reviews and verdicts of `fingerprint`,
+        else None."""
+        return cast(
+            "dict[str, Any] | None", await self._pool.fetchval(_FINDINGS_CURRENT, source, product_id, fingerprint)
+        )
 
     async def reviews(self, source: str, product_id: str) -> list[Review]:
         rows = await self._pool.fetch(_REVIEWS, source, product_id)

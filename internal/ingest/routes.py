@@ -133,6 +133,7 @@ def product_out(source: str, product_id: str, state: ProductState) -> ProductOut
         reviews_from={"push": state.origins.get("push", 0), "jobs": state.origins.get("jobs", 0)},
         history=[
             HistoryPoint(
+                history_id=h["history_id"],
                 recorded_at=h["recorded_at"],
                 origin=h["origin"],
                 job_id=h["job_id"],
@@ -141,6 +142,7 @@ def product_out(source: str, product_id: str, state: ProductState) -> ProductOut
                 score_5=h["score_5"],
                 interval=[h["ci95_low"], h["ci95_high"]],
                 label=h["label"],
+                aspects=h["aspects"],
             )
             for h in state.history
         ],

@@ -66,6 +66,7 @@ class ReplayAnswer(BaseModel):
 
 
 class HistoryPoint(BaseModel):
+    history_id: int = Field(description="the point's id: the product page's `a` and `b`")
     recorded_at: datetime
     origin: str
     job_id: str | None
@@ -74,6 +75,10 @@ class HistoryPoint(BaseModel):
     score_5: float | None
     interval: list[float | None] = Field(description="95 % interval of the mean sentiment [low, high]")
     label: str | None
+    aspects: list[dict[str, Any]] | None = Field(
+        description="the aspects this sentiment was published with (name, kind, mentions, mean_sentiment, "
+        "ci95_low, ci95_high, positive/neutral/negative; no quotes); null for a point recorded before they were kept"
+    )
 
 
 class ProductOut(BaseModel):

@@ -97,10 +97,11 @@ WHERE source = $1 AND product_id = $2 AND published < $3
 RETURNING true
 """
 # A job's result is recorded by internal/enrichment/product_store.py's publish (origin job).
+# $13 the aspects the point keeps (migration 0011).
 INSERT_HISTORY: Final = """
 INSERT INTO product_sentiment_history (source, product_id, origin, generation, job_id, row_num, review_count,
-                                       mean_sentiment, score_5, ci95_low, ci95_high, label)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                                       mean_sentiment, score_5, ci95_low, ci95_high, label, aspects)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 ON CONFLICT DO NOTHING
 """
 # The product's latest published point (from pushed reviews or a job): what a live drop is measured from.
@@ -250,13 +251,16 @@ class IngestStore:
         sentiment: ProductSentiment,
         as_dict: dict[str, Any],
         review_ids: Sequence[str],
+        aspects: list[dict[str, Any]] | None = None,
     ) -> bool:
-        """Publish the product's sentiment for `generation`, its history row and its reviews' publish time; False
-        when that generation was already published."""
+        """Publish the product's sentiment for `generation`, its history row (keeping `aspects`, None: no findings)
+        and its reviews' publish time; False when that generation was already published."""
         async with self._pool.acquire() as conn, conn.transaction():
             if not await conn.fetchval(_PUBLISH_LIVE, source, product_id, generation, as_dict):
                 return False
-            await conn.execute(INSERT_HISTORY, source, product_id, "push", generation, None, None, *_facts(sentiment))
+            await conn.execute(
+                INSERT_HISTORY, source, product_id, "push", generation, None, None, *_facts(sentiment), aspects
+            )
             await conn.execute(_MARK_PUBLISHED, source, product_id, list(review_ids))
         return True
 

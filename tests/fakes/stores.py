@@ -142,11 +142,12 @@ class MemoryProducts:
         attempt: int,
         budget: int,
         result: dict[str, Any] | None,
+        aspects: list[dict[str, Any]] | None = None,
     ) -> dict[str, Any] | None:
         self.published.append(
             {"row": (job_id, row_num), "product": (source, product_id), "cursor": cursor, "pages": pages}
             | {"exhausted": exhausted, "escalation": escalation, "attempt": attempt, "budget": budget}
-            | {"result": result}
+            | {"result": result, "aspects": aspects}
         )
         return self.reused.get((job_id, row_num))
 

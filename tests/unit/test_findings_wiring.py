@@ -63,11 +63,16 @@ async def test_a_decided_row_records_verbatim_findings_and_the_same_reviews_reus
         q for q in (found["evidence"]["praise"], found["evidence"]["complaint"]) if q
     ]
     assert quotes and all(texts[q["review_id"]][q["start"] :].startswith(q["text"]) for q in quotes)
+    # The row's history point keeps its aspects, without their quotes (migration 0011).
+    kept = state.products.published[-1]["aspects"]
+    assert [a["name"] for a in kept] == [a["name"] for a in found["aspects"]]
+    assert kept[0] == {k: v for k, v in found["aspects"][0].items() if k != "quotes"} and "quotes" not in kept[0]
 
     # Another row (another job) with the same reviews of the same product: the stored findings, not a recount.
     await scored(state, 2)
     await activities.analyze_feedback(feedback(2))
     assert state.findings.reused[("j1", 2)] is True and state.findings.rows[("j1", 2)] == found
+    assert state.products.published[-1]["aspects"] == kept  # the stored findings' aspects, as the first row's
     # One review more: computed anew.
     await scored(state, 3, count=len(TEXTS) - 1)
     await activities.analyze_feedback(feedback(3))
@@ -78,6 +83,7 @@ async def test_a_row_without_verdicts_records_no_findings() -> None:
     state = MemoryStores()
     await FeedbackActivities(state, None, {"vader": VaderScorer()}).analyze_feedback(feedback(1))
     assert state.findings.rows == {}
+    assert state.products.published[-1]["aspects"] is None  # its history point keeps none
 
 
 def test_the_fingerprint_follows_reviews_scorers_and_the_sentence_scorer_not_order() -> None:
