@@ -22,13 +22,12 @@ from internal.alerts.subscription_store import Subscription, SubscriptionStore
 from internal.domain.sentiment_drop import SentimentPoint, sentiment_dropped
 from internal.domain.webhook_signature import signature
 from internal.platform.alert_settings import AlertSettings
+from internal.platform.retry_after import parse_retry_after, retry_later, transient_status
 
 log = logging.getLogger(__name__)
 
 # Products compared per query at a job's end: a million-row job is paged, never loaded at once.
 _PAGE = 500
-# Answers worth trying again: the receiver is down, busy or asks us to slow down. Other 4xx refuse the alert.
-_RETRYABLE_4XX = (408, 425, 429)
 
 
 class AlertActivities:
@@ -135,12 +134,16 @@ class AlertActivities:
             raise ApplicationError(f"could not deliver to {found.url}: {error}", type="AlertUnreachable") from None
         code = answer.status_code
         ok = 200 <= code < 300
-        await self._alerts.record_attempt(inp.alert_id, attempt, code, None if ok else f"HTTP {code}")
+        # Busy, down or "slow down": try again, no sooner than its Retry-After asks. Other 4xx refuse the alert.
+        busy = transient_status(code)
+        wait = parse_retry_after(answer.headers.get("Retry-After")) if busy else None
+        await self._alerts.record_attempt(inp.alert_id, attempt, code, None if ok else f"HTTP {code}", wait)
         if ok:
             await self._alerts.finish(inp.alert_id, "delivered")
             return contracts.DeliverResult(http_status=code, attempt=attempt)
-        if code >= 500 or code in _RETRYABLE_4XX:
-            raise ApplicationError(f"the receiver answered HTTP {code}", type="AlertReceiverBusy")
+        if busy:
+            asked = "" if wait is None else f", Retry-After {wait:g} s"
+            raise retry_later(f"the receiver answered HTTP {code}{asked}", type="AlertReceiverBusy", retry_after=wait)
         raise ApplicationError(f"the receiver refused the alert: HTTP {code}", type="AlertRefused", non_retryable=True)
 
     @activity.defn(name=contracts.FINISH_ALERT)

@@ -41,6 +41,7 @@ class Attempt:
     attempted_at: datetime
     http_status: int | None
     error: str | None
+    retry_after: float | None = None  # seconds the receiver's Retry-After asked for (the wait itself is capped)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,18 +93,27 @@ class AlertStore:
         )
         return None if row is None else from_record(Delivery, row)
 
-    async def record_attempt(self, alert_id: str, attempt: int, http_status: int | None, error: str | None) -> None:
+    async def record_attempt(
+        self,
+        alert_id: str,
+        attempt: int,
+        http_status: int | None,
+        error: str | None,
+        retry_after: float | None = None,
+    ) -> None:
         """One delivery attempt; a replayed record of the same attempt overwrites it."""
         await self._pool.execute(
             """
-            INSERT INTO alert_attempts (alert_id, attempt, http_status, error) VALUES ($1, $2, $3, $4)
+            INSERT INTO alert_attempts (alert_id, attempt, http_status, error, retry_after) VALUES ($1, $2, $3, $4, $5)
             ON CONFLICT (alert_id, attempt) DO UPDATE
-            SET http_status = EXCLUDED.http_status, error = EXCLUDED.error, attempted_at = now()
+            SET http_status = EXCLUDED.http_status, error = EXCLUDED.error, retry_after = EXCLUDED.retry_after,
+                attempted_at = now()
             """,
             alert_id,
             attempt,
             http_status,
             error,
+            retry_after,
         )
 
     async def finish(self, alert_id: str, status: str) -> None:
@@ -120,7 +130,8 @@ class AlertStore:
             """
             SELECT a.*, COALESCE(
                 (SELECT jsonb_agg(jsonb_build_object('attempt', t.attempt, 'attempted_at', t.attempted_at,
-                                                     'http_status', t.http_status, 'error', t.error)
+                                                     'http_status', t.http_status, 'error', t.error,
+                                                     'retry_after', t.retry_after)
                                   ORDER BY t.attempt)
                  FROM alert_attempts t WHERE t.alert_id = a.alert_id), '[]'::jsonb) AS tries
             FROM alerts a
@@ -135,7 +146,13 @@ class AlertStore:
             AlertRecord(
                 **{k: r[k] for k in AlertRecord.__dataclass_fields__ if k != "attempts"},
                 attempts=[
-                    Attempt(t["attempt"], datetime.fromisoformat(t["attempted_at"]), t["http_status"], t["error"])
+                    Attempt(
+                        t["attempt"],
+                        datetime.fromisoformat(t["attempted_at"]),
+                        t["http_status"],
+                        t["error"],
+                        t["retry_after"],
+                    )
                     for t in r["tries"]
                 ],
             )

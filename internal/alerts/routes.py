@@ -58,6 +58,6 @@ async def list_alerts(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     subscription_id: Annotated[str | None, Query(pattern=JOB_ID_PATTERN)] = None,
 ) -> dict[str, Any]:
-    """The newest alerts, each with its delivery attempts (time, HTTP status or error)."""
+    """The newest alerts, each with its delivery attempts (time, HTTP status or error, the Retry-After it was told)."""
     found = await provided(request, AlertService).alerts(limit=limit, subscription_id=subscription_id)
     return {"alerts": [dataclasses.asdict(a) for a in found]}

@@ -10,6 +10,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 from internal.alerts.contracts import Condition, ScopeKind
 from internal.http.schemas import JOB_ID_PATTERN
+from internal.platform.retry_after import MAX_RETRY_AFTER
 
 
 def _plain_text(value: str) -> str:
@@ -77,6 +78,11 @@ class AttemptOut(BaseModel):
     attempted_at: datetime
     http_status: int | None
     error: str | None
+    retry_after: float | None = Field(
+        None,
+        description="seconds the receiver's Retry-After asked for on a retryable answer (429, 503, …): the next "
+        f"attempt comes no sooner (the wait is capped at {MAX_RETRY_AFTER:g} s)",
+    )
 
 
 class AlertOut(BaseModel):

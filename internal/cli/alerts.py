@@ -88,6 +88,8 @@ def add_commands(sub: Any, console: Console) -> None:
             about = a["product_id"] or a["job_id"] or ""
             last = a["attempts"][-1] if a["attempts"] else None
             answer = "" if last is None else str(last["http_status"] or last["error"] or "")
+            if last is not None and last.get("retry_after") is not None:
+                answer += f" (Retry-After {last['retry_after']:g} s)"
             table.add_row(a["alert_id"], a["kind"], about, a["status"], str(len(a["attempts"])), answer[:60])
         console.print(table)
         return 0

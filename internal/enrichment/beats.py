@@ -12,16 +12,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable
-from datetime import timedelta
 from typing import Any, TypeVar
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
 from internal.adapters.sources.base import ProductNotFound
+from internal.platform.retry_after import retry_delay, retry_later
 
-# A Retry-After beyond this is more likely a misconfigured server than a real request: cap the wait.
-MAX_RETRY_AFTER = 300.0
 # While a slow call (an LLM round trip) runs. An activity hears of its cancel only in a heartbeat's reply, so this
 # is how long a cancelled job can go on queueing paid scorer calls; each heartbeat sent is a billed action.
 HEARTBEAT_EVERY = 5.0
@@ -56,12 +54,13 @@ async def heartbeating(call: Awaitable[T], *details: Any) -> T:
 
 
 def transient(err: Exception, retry_after: float | None) -> ApplicationError:
-    """A retryable failure; a server's Retry-After replaces the policy's backoff for the next attempt."""
-    delay = timedelta(seconds=min(retry_after, MAX_RETRY_AFTER)) if retry_after else None
+    """A retryable failure; a server's Retry-After replaces the policy's backoff for the next attempt (the rule and
+    its cap: internal/platform/retry_after.py)."""
+    delay = retry_delay(retry_after)
     after = f" after {delay.total_seconds():g} s as the server asked" if delay else ""
     log.warning("%s: %s", err, _next_step(after))
-    return ApplicationError(
-        str(err), type=type(err).__name__, next_retry_delay=delay, category=ApplicationErrorCategory.BENIGN
+    return retry_later(
+        str(err), type=type(err).__name__, retry_after=retry_after, category=ApplicationErrorCategory.BENIGN
     )
 
 

@@ -2,7 +2,8 @@
 
 It does what docs/alerts.md asks of a receiver: it checks the signature and dedupes by the Idempotency-Key header,
 so `received` holds each alert once however often it was sent. `fail_next` makes it answer 503 to that many
-requests first (a receiver that is up but unwell); `posts` keeps every request that reached it, duplicates too.
+requests first (a receiver that is up but unwell), with `retry_after` as their Retry-After header when set; `posts`
+keeps every request that reached it, duplicates too, each with the time it came.
 """
 
 from __future__ import annotations
@@ -28,12 +29,14 @@ class Post:
     body: bytes
     answered: int
     signature_ok: bool
+    at: float = field(default_factory=time.monotonic)
 
 
 @dataclass
 class AlertReceiver:
     secret: bytes
     fail_next: int = 0
+    retry_after: str | None = None  # sent with each of the fail_next 503s: seconds or an HTTP date
     posts: list[Post] = field(default_factory=list)
     received: dict[str, dict[str, Any]] = field(default_factory=dict)  # by Idempotency-Key, first taken
 
@@ -55,7 +58,8 @@ class AlertReceiver:
         if self.fail_next > 0:
             self.fail_next -= 1
             self.posts.append(Post(headers, body, 503, ok))
-            return Response("down for maintenance", status_code=503)
+            extra = {} if self.retry_after is None else {"Retry-After": self.retry_after}
+            return Response("down for maintenance", status_code=503, headers=extra)
         if not ok:
             self.posts.append(Post(headers, body, 401, ok))
             return Response("bad signature", status_code=401)

@@ -5,6 +5,7 @@ come from AlertSettings, as the worker is given them."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import os
 import sys
@@ -164,6 +165,28 @@ async def test_a_receiver_down_for_a_while_gets_each_alert_once(
     assert verify(SECRET, last.body, str(at), signed, now=time.time(), window=300) is None
     assert verify("another-secret", last.body, str(at), signed, now=at) == "signature does not match the body"
     assert hook.received[alert["alert_id"]]["job_id"] == job
+
+
+async def test_a_receivers_retry_after_is_waited_out(
+    temporal_client: Client, state: StateManager, tmp_path: Path, receiver: tuple[AlertReceiver, str]
+) -> None:
+    hook, hook_url = receiver
+    # FAST alone would retry 0.2 s and then 0.4 s later: the receiver's Retry-After (2 s) must win over it.
+    hook.fail_next, hook.retry_after = 2, "2"
+    async with serve(temporal_client, state, tmp_path, alert_settings=FAST) as api, api.client() as http:
+        await _subscribe(http, hook_url + "/hook", ["job_finished"])
+        job = await _run(http, ["B000WAIT1"])
+        await api.wait_done(http, job)
+        (alert,) = await _alerts_until(http, _delivered({"job_finished": 1}))
+
+    gaps = [later.at - first.at for first, later in itertools.pairwise(hook.posts)]
+    print("Retry-After 2 s -> the next attempts came " + ", ".join(f"{g:.2f} s" for g in gaps) + " later")
+    assert [p.answered for p in hook.posts] == [503, 503, 200]
+    assert all(g >= 2.0 for g in gaps), gaps
+    # Each attempt shows what it was told; the one taken was told nothing.
+    told = [(t["attempt"], t["http_status"], t["retry_after"]) for t in alert["attempts"]]
+    assert told == [(1, 503, 2.0), (2, 503, 2.0), (3, 200, None)]
+    assert list(hook.received) == [alert["alert_id"]]
 
 
 async def test_subscriptions_are_validated_listed_and_deleted(

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from internal.adapters.scorers.base import ScorerError
 from internal.adapters.sources.base import SourceError
-from internal.enrichment.beats import MAX_RETRY_AFTER
 from internal.enrichment.beats import transient as _transient
+from internal.platform.retry_after import MAX_RETRY_AFTER
 
 
 def test_retry_after_becomes_the_next_retry_delay() -> None:

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ValidationError
 from internal.adapters.scorers.base import PermanentScorerError, ScorerError
 from internal.domain.models import Review, ReviewScore
 from internal.platform.adapter_settings import GeminiSettings
+from internal.platform.retry_after import parse_retry_after, transient_status
 
 try:  # google-genai may talk through httpx2 (a fork under its own name) instead of httpx.
     import httpx2
@@ -93,12 +94,13 @@ def _verdicts(response: types.GenerateContentResponse) -> list[_Verdict]:
 
 
 def _retry_after(err: errors.APIError) -> float | None:
-    """Seconds to wait, from a Retry-After header or the google.rpc.RetryInfo detail ("7s")."""
+    """Seconds to wait, from a Retry-After header (seconds or an HTTP date) or the google.rpc.RetryInfo detail
+    ("7s")."""
     headers = getattr(getattr(err, "response", None), "headers", None) or {}
-    candidates = [headers.get("retry-after")] if hasattr(headers, "get") else []
+    if hasattr(headers, "get") and (said := parse_retry_after(headers.get("retry-after"))) is not None:
+        return said
     details = err.details.get("error", {}).get("details", []) if isinstance(err.details, dict) else []
-    candidates += [d.get("retryDelay") for d in details if isinstance(d, dict)]
-    for value in candidates:
+    for value in [d.get("retryDelay") for d in details if isinstance(d, dict)]:
         match = _SECONDS.match(str(value)) if value is not None else None
         if match:
             return float(match.group(1))
@@ -110,7 +112,7 @@ def _translate(err: Exception) -> Exception:
         # The Gemini API answers a bad key with 400 API_KEY_INVALID rather than 401.
         if err.code in (401, 403) or "API_KEY_INVALID" in str(err.details):
             return PermanentScorerError("credentials rejected by gemini")
-        if err.code in (408, 429) or err.code >= 500:
+        if transient_status(err.code):
             return ScorerError(f"gemini unavailable ({err.code} {err.status})", retry_after=_retry_after(err))
         return PermanentScorerError(f"gemini rejected the request ({err.code} {err.status}): {err.message}")
     return ScorerError(f"gemini unreachable: {err}")

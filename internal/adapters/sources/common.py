@@ -1,14 +1,12 @@
-"""What the real review sources share: one mapping from HTTP outcomes to source errors, Retry-After, lenient
-numbers (APIs send "4.5" as often as 4.5). The stable id for a review that comes without one is in
-internal/domain/ids.py."""
+"""What the real review sources share: one mapping from HTTP outcomes to source errors (which answers are transient
+and what their Retry-After says: internal/platform/retry_after.py, shared with alert delivery), lenient numbers (APIs
+send "4.5" as often as 4.5). The stable id for a review that comes without one is in internal/domain/ids.py."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -16,6 +14,7 @@ import httpx
 from internal.adapters.sources.base import CredentialsRejected, PermanentSourceError, ProductNotFound, SourceError
 from internal.domain.models import RejectedReview, Review
 from internal.domain.review_validation import PULL_REQUIRED, Rejection, validate_review
+from internal.platform.retry_after import parse_retry_after, transient_status
 
 # Connect fails fast (a dead host is worth a quick retry); reads get longer because review pages can be large.
 DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
@@ -30,26 +29,6 @@ async def _on_the_wire(event: str, info: dict[str, Any]) -> None:
         await gate()
 
 
-def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP date; None when absent or unreadable."""
-    if not value or not value.strip():
-        return None
-    text = value.strip()
-    try:
-        seconds = float(text)
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        seconds = (when - (now or datetime.now(UTC))).total_seconds()
-    if not math.isfinite(seconds):
-        return None
-    return max(0.0, seconds)
-
-
 def raise_for_status(response: httpx.Response, *, source: str, product_id: str) -> None:
     status = response.status_code
     if status < 300:
@@ -58,7 +37,7 @@ def raise_for_status(response: httpx.Response, *, source: str, product_id: str) 
         raise CredentialsRejected(source)
     if status == 404:
         raise ProductNotFound(product_id)
-    if status in (408, 429) or status >= 500:
+    if transient_status(status):
         raise SourceError(
             f"{source}: HTTP {status} {response.reason_phrase}".rstrip(),
             retry_after=parse_retry_after(response.headers.get("Retry-After")),
