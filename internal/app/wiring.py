@@ -8,6 +8,9 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
+from internal.adapters.aspects.base import AspectProvider
+from internal.adapters.aspects.comprehend import ComprehendAspects
+from internal.adapters.aspects.gemini import GeminiAspects
 from internal.adapters.scorers.base import Scorer
 from internal.adapters.scorers.comprehend import ComprehendScorer
 from internal.adapters.scorers.e5 import E5Scorer
@@ -63,6 +66,18 @@ def build_scorers(settings: Settings) -> dict[str, Scorer]:
     return scorers
 
 
+def build_aspects(settings: Settings) -> AspectProvider | None:
+    """The aspect provider ASPECTS names, with its own client; None for the offline aspects."""
+    try:
+        if settings.aspects == "comprehend":
+            return ComprehendAspects.from_settings(settings.comprehend)
+        if settings.aspects == "gemini":
+            return GeminiAspects.from_settings(settings.gemini)
+    except ValueError as err:
+        raise SettingsError(f"invalid configuration:\n  {err}") from None
+    return None
+
+
 @asynccontextmanager
 async def database(settings: Settings) -> AsyncIterator[str]:
     """The database URI: DATABASE_URL, or the embedded server under DATA_DIR (adopted if `make up` already runs
@@ -84,9 +99,10 @@ class Adapters:
 
     sources: dict[str, ReviewSource]
     scorers: dict[str, Scorer]
+    aspects: AspectProvider | None = None
 
     async def aclose(self) -> None:
-        for adapter in [*self.sources.values(), *self.scorers.values()]:
+        for adapter in [*self.sources.values(), *self.scorers.values(), self.aspects]:
             close = getattr(adapter, "aclose", None)
             if close is not None:
                 await close()
@@ -94,7 +110,7 @@ class Adapters:
 
 def build_adapters(settings: Settings) -> Adapters:
     """Entry points call this before starting anything, so a misconfigured adapter stops them with exit 2."""
-    return Adapters(build_sources(settings), build_scorers(settings))
+    return Adapters(build_sources(settings), build_scorers(settings), build_aspects(settings))
 
 
 async def run_worker(settings: Settings, dsn: str, stop: asyncio.Event, adapters: Adapters | None = None) -> None:
@@ -116,6 +132,7 @@ async def run_worker(settings: Settings, dsn: str, stop: asyncio.Event, adapters
             max_concurrent_activities=settings.worker_max_concurrent_activities,
             max_concurrent_workflow_tasks=settings.worker_max_concurrent_workflow_tasks,
             rate_limited=settings.rate_limits,
+            aspects=adapters.aspects,
         )
         # A worker without the source would take its fetches only to fail them: it leaves that queue to others.
         limits = {source: rate for source, rate in settings.rate_limits.items() if source in adapters.sources}

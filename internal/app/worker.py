@@ -25,6 +25,7 @@ from typing import Any
 from temporalio.client import Client
 from temporalio.worker import PollerBehaviorAutoscaling, UnsandboxedWorkflowRunner, Worker
 
+from internal.adapters.aspects.base import AspectProvider
 from internal.adapters.scorers.base import Scorer
 from internal.adapters.sources.base import ReviewSource
 from internal.alerts.activities import AlertActivities
@@ -66,13 +67,15 @@ def activities(
     scorers: Mapping[str, Scorer],
     rate_limited: Collection[str] = (),
     alert_settings: AlertSettings | None = None,
+    aspects: AspectProvider | None = None,
 ) -> list[Callable[..., Any]]:
-    """`alert_settings`: delivery retries and quotes (ALERT_* variables when not given)."""
+    """`alert_settings`: delivery retries and quotes (ALERT_* variables when not given); `aspects`: the aspect
+    provider of ASPECTS (None: offline)."""
     alerts = state.alerts
     alert_settings = alert_settings or AlertSettings.from_env()
     return [
         *StateActivities(state.jobs, state.rows, state.events).all(),
-        *EnrichmentActivities(state, sources, scorers).all(),
+        *EnrichmentActivities(state, sources, scorers, aspects).all(),
         *ScheduleActivities(state.schedules, state.jobs, state.rows, state.events, rate_limited).all(),
         *LiveSentimentActivities(state.ingest, scorers, LiveDropAlerts(alerts, alert_settings), state.live).all(),
         *AlertActivities(alerts.subscriptions, alerts.alerts, alerts.announce, alert_settings).all(),
@@ -100,13 +103,14 @@ def build_worker(
     max_concurrent_workflow_tasks: int = DEFAULT_WORKER_SLOTS,
     rate_limited: Collection[str] = (),
     alert_settings: AlertSettings | None = None,
+    aspects: AspectProvider | None = None,
 ) -> Worker:
     """`rate_limited`: the sources of SOURCE_RATE_LIMITS, whose fetch queue the jobs a schedule makes here use."""
     return Worker(
         client,
         task_queue=task_queue,
         workflows=WORKFLOWS,
-        activities=activities(state, sources, scorers, rate_limited, alert_settings),
+        activities=activities(state, sources, scorers, rate_limited, alert_settings, aspects),
         workflow_runner=UnsandboxedWorkflowRunner(),
         max_concurrent_activities=max_concurrent_activities,
         max_concurrent_workflow_tasks=max_concurrent_workflow_tasks,

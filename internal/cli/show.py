@@ -42,6 +42,18 @@ def cmd_show(client: ApiClient, args: argparse.Namespace, console: Console) -> i
     return 0
 
 
+def _provider(source: dict[str, Any]) -> str:
+    """Who named the aspects, when not the offline analysis, and what of theirs was dropped or went wrong."""
+    words = ""
+    if source.get("provider") not in (None, "offline"):
+        words += f", named by {source['provider']}"
+    if source.get("dropped_claims"):
+        words += f", {source['dropped_claims']} of its claims dropped"
+    if source.get("provider_error"):
+        words += f", offline: {escape(str(source['provider_error']))}"
+    return words
+
+
 def _quote(q: Mapping[str, Any] | None) -> str:
     if not q:
         return "-"
@@ -73,7 +85,7 @@ def product_lines(p: Mapping[str, Any], *, reviews: int = 5) -> list[str]:
     aspects = p.get("aspects") or []
     if aspects:
         lines.append("")
-        lines.append(f"[bold]Aspects[/] ({len(aspects)}):")
+        lines.append(f"[bold]Aspects[/] ({len(aspects)}{_provider(p.get('aspect_provider') or {})}):")
         for a in aspects[:_ASPECTS]:
             lines.append(
                 f"  {escape(a['name'])}: {a['mentions']} of {a['reviews']} reviews, mean "

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import statistics
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -32,16 +32,16 @@ _MINORITY_SHARE = 0.25
 # A phrase aspect needs this many reviews, and this share of them: a noun a few reviews happen to use is no theme.
 _PHRASE_MIN_REVIEWS = 3
 _PHRASE_MIN_SHARE = 0.05
-_MAX_PHRASES = 5
+MAX_PHRASES = 5
 
-_DETERMINERS = word_set("the this these those my its their our your his her")
+DETERMINERS = word_set("the this these those my its their our your his her")
 # Words that follow a determiner without being the thing talked about.
-_MODIFIERS = word_set(
+MODIFIERS = word_set(
     """new old first second third last next other whole entire same only best worst good great bad little big
     small nice main actual previous original extra overall free full top real whole own exact"""
 )
 # Nouns too general to be an aspect: the product itself, people, time, places.
-_GENERIC = word_set(
+GENERIC = word_set(
     """product item gadget device unit purchase order time day week month year morning night kid child son
     daughter husband wife family friend mom dad mother father brand company amazon store shop review star
     rating home house office car way end rest side thing stuff model version gift birthday christmas job"""
@@ -72,11 +72,20 @@ class Aspect:
         return cls(**fields)
 
 
+def least_mentions(total: int) -> int:
+    """Mentioning reviews an aspect needs: two in a product of ten reviews or more (one review's remark is not what
+    the reviews talk about), else one."""
+    return 1 if total < 10 else 2
+
+
+def least_phrase_mentions(total: int) -> int:
+    """Mentioning reviews a phrase aspect needs: a noun a few reviews happen to use is no theme."""
+    return max(_PHRASE_MIN_REVIEWS, math.ceil(_PHRASE_MIN_SHARE * total))
+
+
 def find_aspects(corpus: Corpus, *, limit: int = MAX_ASPECTS) -> list[Aspect]:
-    """The product's aspects, most mentioned first (then by name). A product of ten reviews or more needs two
-    mentions for an aspect to count: one review's remark is not what the reviews talk about."""
-    total = len(corpus.reviews)
-    least = 1 if total < 10 else 2
+    """The product's aspects, most mentioned first (then by name), with at least `least_mentions`."""
+    least = least_mentions(len(corpus.reviews))
     found: dict[tuple[str, AspectKind], dict[str, list[Sentence]]] = {}
     for sentence in corpus.sentences:
         for name in sentence.aspects:
@@ -86,20 +95,37 @@ def find_aspects(corpus: Corpus, *, limit: int = MAX_ASPECTS) -> list[Aspect]:
     aspects = [
         _aspect(corpus, name, kind, by_review) for (name, kind), by_review in found.items() if len(by_review) >= least
     ]
-    aspects.sort(key=lambda a: (-a.mentions, a.name))
-    return aspects[:limit]
+    return ranked_aspects(aspects, limit)
+
+
+def ranked_aspects(aspects: list[Aspect], limit: int = MAX_ASPECTS) -> list[Aspect]:
+    return sorted(aspects, key=lambda a: (-a.mentions, a.name))[:limit]
+
+
+def names_aspect(name: str, kind: AspectKind) -> Callable[[Clause], bool]:
+    """Whether a clause names an aspect a provider named: one of its vocabulary terms, or the phrase's lemmas in a
+    row, wherever they stand (a provider's phrase need not follow "the")."""
+    if kind == "vocabulary":
+        return lambda clause: name in clause.aspects
+    words = tuple(name.split())
+    n = len(words)
+    return lambda clause: any(clause.lemmas[i : i + n] == words for i in range(len(clause.lemmas) - n + 1))
 
 
 def _aspect(corpus: Corpus, name: str, kind: AspectKind, by_review: dict[str, list[Sentence]]) -> Aspect:
     # What each sentence says about this aspect: its clauses that name it, when it has other clauses too.
-    names: Callable[[Clause], bool]
-    if kind == "vocabulary":
-        names = lambda clause: name in clause.aspects  # noqa: E731
-    else:
-        names = lambda clause: name in _phrase_heads(clause.lemmas)  # noqa: E731
+    names = names_aspect(name, kind) if kind == "vocabulary" else _heads_name(name)
     scored: list[Scored] = [
         (s, corpus.sentiment(s, names)) for review_id in sorted(by_review) for s in by_review[review_id]
     ]
+    return summarise(corpus, name, kind, scored)
+
+
+def summarise(
+    corpus: Corpus, name: str, kind: AspectKind, scored: list[Scored], quotes: Sequence[Quote] = ()
+) -> Aspect:
+    """An aspect from its sentences and what each says of it: N of M, mean, interval, sides, and quotes (`quotes`
+    first, when given: a provider's verified ones; then the most representative sentences)."""
     per_review: dict[str, list[float]] = {}
     for sentence, value in scored:
         per_review.setdefault(sentence.review.review_id, []).append(value)
@@ -109,13 +135,13 @@ def _aspect(corpus: Corpus, name: str, kind: AspectKind, by_review: dict[str, li
     positive = sum(v >= NEUTRAL_BAND for v in values)
     negative = sum(v <= -NEUTRAL_BAND for v in values)
     ranked = rank(scored, mean)
-    quotes = pick(ranked, 1)
+    chosen = list(quotes[:_QUOTES]) or pick(ranked, 1)
     # The second quote: the other side when enough reviews take it, else the next most typical sentence.
     minority = -1 if positive >= negative else 1
-    if min(positive, negative) >= max(2, _MINORITY_SHARE * len(values)):
+    if len(chosen) < _QUOTES and min(positive, negative) >= max(2, _MINORITY_SHARE * len(values)):
         side = [(s, v) for s, v in scored if v * minority >= NEUTRAL_BAND]
-        quotes += pick(rank(side, statistics.fmean(v for _, v in side)), 1, quotes)
-    quotes += pick(ranked, _QUOTES - len(quotes), quotes)
+        chosen += pick(rank(side, statistics.fmean(v for _, v in side)), 1, chosen)
+    chosen += pick(ranked, _QUOTES - len(chosen), chosen)
     return Aspect(
         name=name,
         kind=kind,
@@ -127,8 +153,12 @@ def _aspect(corpus: Corpus, name: str, kind: AspectKind, by_review: dict[str, li
         positive=positive,
         neutral=len(values) - positive - negative,
         negative=negative,
-        quotes=quotes,
+        quotes=chosen,
     )
+
+
+def _heads_name(name: str) -> Callable[[Clause], bool]:
+    return lambda clause: name in _phrase_heads(clause.lemmas)
 
 
 def _phrase_heads(lemmas: tuple[str, ...]) -> set[str]:
@@ -136,15 +166,15 @@ def _phrase_heads(lemmas: tuple[str, ...]) -> set[str]:
     vocabulary does not already name."""
     heads = set()
     for i, word in enumerate(lemmas):
-        if word not in _DETERMINERS:
+        if word not in DETERMINERS:
             continue
         j = i + 1
-        while j < len(lemmas) and j <= i + 2 and lemmas[j] in _MODIFIERS:
+        while j < len(lemmas) and j <= i + 2 and lemmas[j] in MODIFIERS:
             j += 1
         if j >= len(lemmas):
             continue
         head = lemmas[j]
-        known = (head,) in TERMS or head in STOPWORDS or head in _GENERIC or head in _MODIFIERS
+        known = (head,) in TERMS or head in STOPWORDS or head in GENERIC or head in MODIFIERS
         if len(head) > 2 and head.isalpha() and not known:
             heads.add(head)
     return heads
@@ -155,6 +185,6 @@ def _phrases(corpus: Corpus) -> dict[str, dict[str, list[Sentence]]]:
     for sentence in corpus.sentences:
         for head in set().union(*(_phrase_heads(c.lemmas) for c in sentence.clauses)):
             by_head.setdefault(head, {}).setdefault(sentence.review.review_id, []).append(sentence)
-    least = max(_PHRASE_MIN_REVIEWS, math.ceil(_PHRASE_MIN_SHARE * len(corpus.reviews)))
+    least = least_phrase_mentions(len(corpus.reviews))
     kept = sorted(((h, r) for h, r in by_head.items() if len(r) >= least), key=lambda hr: (-len(hr[1]), hr[0]))
-    return dict(kept[:_MAX_PHRASES])
+    return dict(kept[:MAX_PHRASES])

@@ -100,6 +100,7 @@ class Corpus:
             if review.review_id in self.scores:
                 unique.setdefault(review.review_id, review)
         self.reviews: tuple[Review, ...] = tuple(unique.values())
+        self._by_id = unique
         # Reviews repeat sentences ("Five stars.", templates, copies): each distinct one is parsed once.
         parsed: dict[str, Sentence] = {}
         sentences = []
@@ -108,10 +109,15 @@ class Corpus:
                 seen = parsed.get(review.text[start:end])
                 if seen is None:
                     seen = parsed[review.text[start:end]] = parse(review, start, end)
-                sentences.append(seen if seen.review is review else _moved(seen, review, start))
+                # A sentence a review repeats is moved too: each occurrence keeps its own offsets.
+                sentences.append(seen if seen.review is review and seen.start == start else _moved(seen, review, start))
         self.sentences: tuple[Sentence, ...] = tuple(sentences)
         self._score_sentence = score_sentence
         self._cache: dict[str, float] = {}
+
+    def review(self, review_id: str) -> Review | None:
+        """The review of that id, when it has a score."""
+        return self._by_id.get(review_id)
 
     def _score(self, review: Review, start: int, end: int) -> float:
         if self._score_sentence is None:

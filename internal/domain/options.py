@@ -18,6 +18,8 @@ from typing import Any, Literal, get_args
 from internal.domain.errors import ServiceError
 
 SourceName = Literal["demo", "walmart", "http", "file"]
+# Who names a product's aspects (ASPECTS): our vocabulary, or a provider (internal/adapters/aspects/).
+AspectProviderName = Literal["offline", "comprehend", "gemini"]
 # Cheapest first, as a chain is written (the web page lists them in this order).
 ScorerName = Literal["vader", "lexical", "e5", "comprehend", "gemini"]
 SOURCE_NAMES: tuple[str, ...] = get_args(SourceName)

@@ -19,7 +19,7 @@ from internal.domain.sentences import lemma, words
 # How much a sentiment one unit away from the typical one costs against wording (cosine, 0..1).
 _SENTIMENT_WEIGHT = 0.5
 # A quote is read on a page and in a CSV cell: a few words at least, and not an essay, when any sentence is.
-_MIN_WORDS = 3
+MIN_WORDS = 3
 _MAX_CHARS = 300
 # Two quotes sharing this share of their words (Jaccard) say the same thing in the same words.
 _SAME_WORDING = 0.7
@@ -75,7 +75,7 @@ def rank(candidates: Sequence[Scored], target: float) -> list[Scored]:
         if features:
             typical = (sum(centroid[f] for f in features) / math.sqrt(len(features)) - 1.0) / norm
         score = typical - _SENTIMENT_WEIGHT * abs(value - target)
-        quotable = sentence.word_count >= _MIN_WORDS and len(sentence.text) <= _MAX_CHARS
+        quotable = sentence.word_count >= MIN_WORDS and len(sentence.text) <= _MAX_CHARS
         key = (not quotable, -round(score, 9), len(sentence.text), sentence.review.review_id, sentence.start)
         keyed.append((key, (sentence, value)))
     keyed.sort(key=lambda kv: kv[0])

@@ -15,6 +15,7 @@ from typing import Any
 
 from temporalio import activity
 
+from internal.adapters.aspects.base import AspectProvider
 from internal.adapters.scorers.base import PermanentScorerError, Scorer, ScorerError, Summarizer
 from internal.adapters.sources.base import ReviewSource
 from internal.domain.local_scorers import RESCORE_LIMIT
@@ -32,13 +33,18 @@ UNCERTAIN_CONFIDENCE = 0.5
 
 class EnrichmentActivities:
     def __init__(
-        self, state: EnrichmentStores, sources: Mapping[str, ReviewSource], scorers: Mapping[str, Scorer]
+        self,
+        state: EnrichmentStores,
+        sources: Mapping[str, ReviewSource],
+        scorers: Mapping[str, Scorer],
+        aspects: AspectProvider | None = None,
     ) -> None:
+        """`aspects`: the aspect provider ASPECTS configures (None: offline aspects)."""
         self._state = state
         self._scorers = scorers
         fetch = FetchActivities(state, sources)
         summarizer = next((s for s in scorers.values() if isinstance(s, Summarizer)), None)
-        feedback = FeedbackActivities(state, summarizer, scorers)
+        feedback = FeedbackActivities(state, summarizer, scorers, aspects)
         self.fetch_attempt = fetch.fetch_attempt
         self.fetch_reviews = fetch.fetch_reviews
         self.claim_reviews = fetch.claim_reviews

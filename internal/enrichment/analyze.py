@@ -11,6 +11,7 @@ from typing import Any, cast
 
 from temporalio import activity
 
+from internal.adapters.aspects.base import AspectProvider
 from internal.adapters.scorers.base import Scorer, Summarizer
 from internal.domain.findings import aspects_summary
 from internal.domain.lifecycle import RowStatus
@@ -27,11 +28,15 @@ log = logging.getLogger(__name__)
 
 class FeedbackActivities:
     def __init__(
-        self, state: EnrichmentStores, summarizer: Summarizer | None, scorers: Mapping[str, Scorer] | None = None
+        self,
+        state: EnrichmentStores,
+        summarizer: Summarizer | None,
+        scorers: Mapping[str, Scorer] | None = None,
+        aspects: AspectProvider | None = None,
     ) -> None:
         self._state = state
         # A decided row's aspects and evidence, computed here from the reviews already loaded (no extra action).
-        self._findings = FindingsStep(state.findings, scorers or {})
+        self._findings = FindingsStep(state.findings, scorers or {}, aspects)
         # A configured scorer that can summarise (Gemini) also writes each product's praise/complaint summary.
         self._summarizer = summarizer
 

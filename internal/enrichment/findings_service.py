@@ -15,6 +15,7 @@ from typing import Any
 from internal.domain.errors import ServiceError
 from internal.domain.models import ReviewScore
 from internal.domain.options import InvalidOptions, JobRunOptions
+from internal.domain.provided_aspects import AspectSource
 from internal.domain.settle import RowResult, decisive_scores
 from internal.domain.spreadsheet import neutralise
 from internal.enrichment.findings_store import FindingsStore
@@ -101,6 +102,8 @@ class FindingsService:
             if s is not None and result is not None
             else f"No result yet: the row is {row.status}.",
             "aspects": found.get("aspects") or [],
+            # Findings stored before aspect providers existed were offline.
+            "aspect_provider": AspectSource.from_dict(found.get("aspect_provider") or {}).to_dict() if found else None,
             "evidence": evidence or None,
             "reviews": {
                 "total": total,

@@ -28,6 +28,13 @@ class AspectOut(BaseModel):
     quotes: list[QuoteOut]
 
 
+class AspectProviderOut(BaseModel):
+    provider: str  # offline | comprehend | gemini: who named the aspects (docs/aspects.md, "Providers")
+    dropped_claims: int  # the provider's claims that failed our checks
+    dropped: dict[str, int]  # ... by reason: quote_not_verbatim, no_mentions, count_inflated, unusable_name
+    provider_error: str | None  # why a configured provider's aspects are not here (offline ones are)
+
+
 class EvidenceOut(BaseModel):
     label_distribution: dict[str, int]
     praise: QuoteOut | None = None
@@ -82,6 +89,7 @@ class ProductOut(BaseModel):
     label_distribution: dict[str, int]
     why: str  # why the result has the confidence it has, in words
     aspects: list[AspectOut]
+    aspect_provider: AspectProviderOut | None
     evidence: EvidenceOut | None
     reviews: ReviewPageOut
 

@@ -20,6 +20,7 @@ from internal.domain.options import (
     OFFLINE_SCORERS,
     SCORER_NAMES,
     SOURCE_NAMES,
+    AspectProviderName,
     ScorerName,
     SourceName,
 )
@@ -152,6 +153,9 @@ class Settings(ApiAccess):
     # Reuse a product's reviews fetched within this long by an earlier job instead of fetching them again
     # (seconds, or 90s / 15m / 24h / 7d; 0 = always fetch). A job's `review_max_age` option overrides it.
     review_max_age: int = DEFAULT_REVIEW_MAX_AGE
+    # Who names a product's aspects (docs/aspects.md, "Providers"): offline (our vocabulary), or Comprehend's
+    # targeted sentiment, or Gemini (checked against the reviews); configured as for the scorer of that name.
+    aspects: AspectProviderName = "offline"
     upload_storage: Literal["local", "s3"] = "local"
     # Retired: jobs always run on Temporal. Still read, only so that a leftover ENRICHER stops the process with
     # what to do, rather than being ignored while the user believes the old in-process pipeline runs.

@@ -3,12 +3,18 @@
 It reads the JSON document the scorer sends as the user message (a list of indexed reviews, or a product
 with sample reviews when the response schema asks for a `summary`) and answers with a lexicon verdict inside
 `candidates[0].content.parts[0].text`, as the real API does for `responseMimeType: application/json`.
+
+Asked for `aspects` (the aspect provider), it answers honestly about the KEYWORDS its reviews contain (a count of
+the reviews naming each, and a sentence of one quoted verbatim) and, with `aspect_lies`, tells three lies a model
+tells: a second quote paraphrased rather than copied, an inflated count on its second aspect, and an aspect no
+review mentions, with an invented quote (LIES says how many claims that makes, by reason).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -21,6 +27,12 @@ from starlette.routing import Route
 from tests.fakes.comprehend import lexicon_sentiment
 
 Reply = Literal["ok", "invalid_json", "partial", "no_candidates"]
+KEYWORDS = ("battery", "shipping", "instructions", "price")
+INVENTED = "warp drive"
+# The claims `aspect_lies` adds that a checker must drop: two quotes not in their review, one count above what the
+# reviews say, one aspect that no review mentions.
+LIES = {"quote_not_verbatim": 2, "count_inflated": 1, "no_mentions": 1}
+_SENTENCES = re.compile(r"(?<=[.!?])\s+")
 
 
 def _status(code: int, status: str, message: str, details: list[dict[str, Any]] | None = None) -> Response:
@@ -45,6 +57,23 @@ def _verdicts(reviews: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def _aspects(reviews: list[dict[str, Any]], lies: bool) -> list[dict[str, Any]]:
+    claims: list[dict[str, Any]] = []
+    for word in KEYWORDS:
+        naming = [(int(r["index"]), str(r["text"])) for r in reviews if word in str(r["text"]).lower()]
+        if not naming:
+            continue
+        index, text = naming[0]
+        sentence = next(s for s in _SENTENCES.split(text) if word in s.lower())
+        claims.append({"name": word, "mentions": len(naming), "quotes": [{"review": index, "text": sentence}]})
+    if lies and len(claims) >= 2:
+        index, text = next((int(r["index"]), str(r["text"])) for r in reviews if KEYWORDS[0] in str(r["text"]).lower())
+        claims[0]["quotes"].append({"review": index, "text": "Reviewers felt that " + text.lower()})
+        claims[1]["mentions"] += 100
+        claims.append({"name": INVENTED, "mentions": 7, "quotes": [{"review": 0, "text": "The warp drive is superb."}]})
+    return claims
+
+
 def _summary(product: str, texts: list[str]) -> str:
     labels = [lexicon_sentiment(t)[0] for t in texts]
     return (
@@ -65,6 +94,7 @@ class FakeGemini:
     fail_429: int = 0
     retry_delay: str | None = None
     bad_key_status: Literal[400, 401] = 401
+    aspect_lies: bool = True
     models: set[str] | None = None  # None = any model name exists
     requests: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     calls: int = 0
@@ -107,6 +137,8 @@ class FakeGemini:
         schema = body.get("generationConfig", {}).get("responseSchema", {})
         if "summary" in schema.get("properties", {}):
             answer: dict[str, Any] = {"summary": _summary(document["product"], document["reviews"])}
+        elif "aspects" in schema.get("properties", {}):
+            answer = {"aspects": _aspects(document["reviews"], self.aspect_lies)}
         else:
             verdicts = _verdicts(document)
             answer = {"reviews": verdicts[::2] if self.reply == "partial" else verdicts}

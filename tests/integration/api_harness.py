@@ -15,6 +15,7 @@ import uvicorn
 from pydantic import SecretStr
 from temporalio.client import Client
 
+from internal.adapters.aspects.base import AspectProvider
 from internal.adapters.scorers.base import Scorer
 from internal.adapters.sources.base import ReviewSource
 from internal.adapters.uploads.local import LocalUploads, UploadSigner, UploadStore
@@ -67,6 +68,7 @@ async def serve(
     api_temporal: Client | None = None,
     ingest: IngestSettings | None = None,
     alert_settings: AlertSettings | None = None,
+    aspects: AspectProvider | None = None,
 ) -> AsyncIterator[Api]:
     """`api_temporal`: the API's own Temporal client (say, through a proxy a test cuts); the worker keeps
     `temporal_client`."""
@@ -98,7 +100,13 @@ async def serve(
     )
     server = _Server(uvicorn.Config(create_app(svc), host="127.0.0.1", port=port, log_level="warning"))
     async with running_worker(
-        temporal_client, state, task_queue=queue, sources=sources, scorers=scorers, alert_settings=alert_settings
+        temporal_client,
+        state,
+        task_queue=queue,
+        sources=sources,
+        scorers=scorers,
+        alert_settings=alert_settings,
+        aspects=aspects,
     ):
         task = asyncio.create_task(server.serve())
         while not server.started:
@@ -130,6 +138,7 @@ async def api_on(
                 sources=adapters.sources,
                 scorers=adapters.scorers,
                 alert_settings=alert_settings,
+                aspects=adapters.aspects,
             ) as api,
             api.client() as http,
         ):

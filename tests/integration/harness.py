@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from temporalio.client import Client, WorkflowExecution, WorkflowExecutionStatus
 from temporalio.worker import Worker
 
+from internal.adapters.aspects.base import AspectProvider
 from internal.adapters.scorers.base import Scorer
 from internal.adapters.scorers.vader import VaderScorer
 from internal.adapters.sources.base import ReviewSource
@@ -42,6 +43,7 @@ async def running_worker(
     sources: Mapping[str, ReviewSource] | None = None,
     scorers: Mapping[str, Scorer] | None = None,
     alert_settings: AlertSettings | None = None,
+    aspects: AspectProvider | None = None,
 ) -> AsyncIterator[Worker]:
     worker = build_worker(
         client,
@@ -50,6 +52,7 @@ async def running_worker(
         sources or {"demo": DemoSource()},
         scorers or {"vader": VaderScorer()},
         alert_settings=alert_settings,
+        aspects=aspects,
     )
     async with worker:
         yield worker

@@ -112,7 +112,11 @@ def _score_from(result: dict[str, Any], review_id: str, scorer: str) -> ReviewSc
     )
 
 
-class ComprehendScorer:
+class ComprehendClient:
+    """A signed boto3 Comprehend client and the batch rules every batch operation shares: documents cut to the
+    byte limit, 25 per call, only the ones in the ErrorList sent again. Used by the scorer (BatchDetectSentiment)
+    and the aspect provider (BatchDetectTargetedSentiment, internal/adapters/aspects/comprehend.py)."""
+
     def __init__(
         self,
         *,
@@ -122,14 +126,12 @@ class ComprehendScorer:
         max_attempts: int = 3,
         document_attempts: int = 3,
         document_retry_delay: float = 0.5,
-        name: str = "comprehend",
     ) -> None:
         """`endpoint_url` None lets boto3 resolve it (AWS_ENDPOINT_URL included); credentials and region come
         from the standard AWS chain unless `region_name` is given."""
         if language not in LANGUAGES:
             raise ValueError(f"comprehend cannot score sentiment in {language!r}; supported: {sorted(LANGUAGES)}")
-        self.name = name
-        self._language = language
+        self.language = language
         self._document_attempts = max(1, document_attempts)
         self._document_retry_delay = document_retry_delay
         # Few attempts on purpose: the activity retries with Temporal's backoff (and survives a worker restart),
@@ -146,19 +148,69 @@ class ComprehendScorer:
         )
 
     @classmethod
-    def from_settings(cls, settings: ComprehendSettings) -> ComprehendScorer:
+    def from_settings(cls, settings: ComprehendSettings, needed_by: str = "SCORER=comprehend") -> ComprehendClient:
         session = boto3.session.Session()
         if not (session.region_name or _env_region()):
-            raise ValueError("SCORER=comprehend needs AWS_REGION (or AWS_DEFAULT_REGION, or a region in AWS_PROFILE)")
+            raise ValueError(f"{needed_by} needs AWS_REGION (or AWS_DEFAULT_REGION, or a region in AWS_PROFILE)")
         if session.get_credentials() is None:
             raise ValueError(
-                "SCORER=comprehend needs AWS credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
+                f"{needed_by} needs AWS credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
                 "AWS_PROFILE, or an instance/task role"
             )
         try:
             return cls(language=settings.language)
         except ValueError as err:
             raise ValueError(f"COMPREHEND_LANGUAGE: {err}") from None
+
+    async def batch(self, operation: str, texts: Sequence[str]) -> list[dict[str, Any]]:
+        """`operation` (the boto3 method, e.g. "batch_detect_sentiment") over non-empty texts: one result per
+        text, in order, sequentially in batches of 25 (the default quotas are a few calls per second per account,
+        and other activities on this worker share them)."""
+        out: list[dict[str, Any]] = []
+        for start in range(0, len(texts), MAX_BATCH):
+            out += await self._detect(operation, [fit_bytes(t) for t in texts[start : start + MAX_BATCH]])
+        return out
+
+    async def _detect(self, operation: str, texts: list[str]) -> list[dict[str, Any]]:
+        """One result per text, retrying only the documents Comprehend reported in its ErrorList."""
+        results: dict[int, dict[str, Any]] = {}
+        todo = list(range(len(texts)))
+        errors: list[dict[str, Any]] = []
+        for attempt in range(self._document_attempts):
+            if attempt:
+                await asyncio.sleep(self._document_retry_delay * attempt)
+            reply = await self._call(operation, [texts[i] for i in todo])
+            for item in reply.get("ResultList", []):
+                results[todo[int(item["Index"])]] = item
+            errors = list(reply.get("ErrorList", []))
+            # Anything neither answered nor reported goes round again too, rather than vanishing.
+            todo = [i for i in todo if i not in results]
+            if not todo:
+                return [results[i] for i in range(len(texts))]
+        reasons = sorted({f"{e.get('ErrorCode')}: {e.get('ErrorMessage')}" for e in errors})
+        raise ScorerError(
+            f"comprehend failed {len(todo)} document(s) after {self._document_attempts} attempts: {'; '.join(reasons)}"
+        )
+
+    async def _call(self, operation: str, texts: list[str]) -> dict[str, Any]:
+        try:
+            reply: dict[str, Any] = await asyncio.to_thread(
+                getattr(self._client, operation), TextList=texts, LanguageCode=self.language
+            )
+        except (ClientError, BotoCoreError) as err:
+            raise _translate(err) from err
+        return reply
+
+
+class ComprehendScorer:
+    def __init__(self, *, name: str = "comprehend", client: ComprehendClient | None = None, **options: Any) -> None:
+        """`options`: ComprehendClient's (language, region_name, endpoint_url, retries), unless `client` is given."""
+        self.name = name
+        self._comprehend = client or ComprehendClient(**options)
+
+    @classmethod
+    def from_settings(cls, settings: ComprehendSettings) -> ComprehendScorer:
+        return cls(client=ComprehendClient.from_settings(settings))
 
     async def score(self, reviews: Sequence[Review]) -> list[ReviewScore]:
         out: list[ReviewScore | None] = [None] * len(reviews)
@@ -169,41 +221,7 @@ class ComprehendScorer:
             else:
                 # Comprehend rejects empty documents; there is nothing to judge, so say so with no confidence.
                 out[i] = ReviewScore(review.review_id, 0.0, "neutral", 0.0, self.name)
-        # Sequential on purpose: BatchDetectSentiment's default quota is a few calls per second per account,
-        # and other activities on this worker share it.
-        for start in range(0, len(pending), MAX_BATCH):
-            chunk = pending[start : start + MAX_BATCH]
-            for i, result in zip(chunk, await self._detect(reviews, chunk), strict=True):
-                out[i] = _score_from(result, reviews[i].review_id, self.name)
+        results = await self._comprehend.batch("batch_detect_sentiment", [reviews[i].text for i in pending])
+        for i, result in zip(pending, results, strict=True):
+            out[i] = _score_from(result, reviews[i].review_id, self.name)
         return [s for s in out if s is not None]
-
-    async def _detect(self, reviews: Sequence[Review], indexes: list[int]) -> list[dict[str, Any]]:
-        """One result per index, retrying only the documents Comprehend reported in its ErrorList."""
-        results: dict[int, dict[str, Any]] = {}
-        todo = list(indexes)
-        errors: list[dict[str, Any]] = []
-        for attempt in range(self._document_attempts):
-            if attempt:
-                await asyncio.sleep(self._document_retry_delay * attempt)
-            texts = [fit_bytes(reviews[i].text) for i in todo]
-            reply = await self._call(texts)
-            for item in reply.get("ResultList", []):
-                results[todo[int(item["Index"])]] = item
-            errors = list(reply.get("ErrorList", []))
-            # Anything neither answered nor reported goes round again too, rather than vanishing.
-            todo = [i for i in todo if i not in results]
-            if not todo:
-                return [results[i] for i in indexes]
-        reasons = sorted({f"{e.get('ErrorCode')}: {e.get('ErrorMessage')}" for e in errors})
-        raise ScorerError(
-            f"comprehend failed {len(todo)} document(s) after {self._document_attempts} attempts: {'; '.join(reasons)}"
-        )
-
-    async def _call(self, texts: list[str]) -> dict[str, Any]:
-        try:
-            reply: dict[str, Any] = await asyncio.to_thread(
-                self._client.batch_detect_sentiment, TextList=texts, LanguageCode=self._language
-            )
-        except (ClientError, BotoCoreError) as err:
-            raise _translate(err) from err
-        return reply

@@ -148,9 +148,9 @@ class GeminiScorer:
         self._client = genai.Client(api_key=api_key, http_options=options)
 
     @classmethod
-    def from_settings(cls, settings: GeminiSettings) -> GeminiScorer:
+    def from_settings(cls, settings: GeminiSettings, needed_by: str = "SCORER=gemini") -> GeminiScorer:
         if settings.api_key is None or not settings.api_key.get_secret_value():
-            raise ValueError("SCORER=gemini needs GEMINI_API_KEY")
+            raise ValueError(f"{needed_by} needs GEMINI_API_KEY")
         return cls(
             api_key=settings.api_key.get_secret_value(),
             model=settings.model,
@@ -180,7 +180,7 @@ class GeminiScorer:
     async def _score_chunk(self, reviews: Sequence[Review], chunk: list[int]) -> dict[int, _Verdict]:
         # Indexes are local to the request: small numbers the model copies back reliably.
         payload = [{"index": n, "text": reviews[i].text[:MAX_REVIEW_CHARS]} for n, i in enumerate(chunk)]
-        response = await self._generate(_SCORE_INSTRUCTION, payload, _Verdicts)
+        response = await self.generate(_SCORE_INSTRUCTION, payload, _Verdicts)
         found: dict[int, _Verdict] = {}
         for v in _verdicts(response):
             if 0 <= v.index < len(chunk):
@@ -197,7 +197,7 @@ class GeminiScorer:
         step = max(1.0, len(usable) / SUMMARY_SAMPLE)
         sample = [usable[int(k * step)] for k in range(min(SUMMARY_SAMPLE, len(usable)))]
         payload = {"product": product, "reviews": [r.text[:SUMMARY_REVIEW_CHARS] for r in sample]}
-        response = await self._generate(_SUMMARY_INSTRUCTION, payload, _Summary)
+        response = await self.generate(_SUMMARY_INSTRUCTION, payload, _Summary)
         parsed = response.parsed
         if not isinstance(parsed, _Summary):
             return None
@@ -205,9 +205,11 @@ class GeminiScorer:
         text = " ".join(sentences[:3])[:SUMMARY_MAX_CHARS].strip()
         return text or None
 
-    async def _generate(
+    async def generate(
         self, instruction: str, payload: object, schema: type[BaseModel]
     ) -> types.GenerateContentResponse:
+        """One request: `instruction` as the system prompt, `payload` as JSON, the reply constrained by `schema`.
+        Also the aspect provider's (internal/adapters/aspects/gemini.py)."""
         config = types.GenerateContentConfig(
             system_instruction=instruction,
             response_mime_type="application/json",
