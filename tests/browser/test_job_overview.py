@@ -19,7 +19,6 @@ from internal.http.web_overview import GROUP_EXTREMES
 from tests.integration.api_harness import serve
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = ROOT / "examples" / "products.csv"
 IMG = ROOT / "docs" / "img"
 TOKEN = "overview-token"
 
@@ -50,9 +49,7 @@ async def test_the_overview_shows_the_jobs_shares_extremes_and_aspects_grouped_a
     temporal_client: Client, state: StateManager, tmp_path: Path, browser: Browser
 ) -> None:
     async with serve(temporal_client, state, tmp_path, token=TOKEN) as api, api.client() as http:
-        created = await http.post("/api/v1/jobs", files={"file": ("products.csv", EXAMPLE.read_bytes(), "text/csv")})
-        job_id = created.json()["job_id"]
-        assert (await api.wait_done(http, job_id))["status"] == "completed"
+        job_id = await api.run_example(http)
         whole = (await http.get(f"/api/v1/jobs/{job_id}/overview")).json()
         grouped = (await http.get(f"/api/v1/jobs/{job_id}/overview", params={"group_by": "category"})).json()
         assert whole["products"] > 10 and whole["best"] and whole["aspects"] and len(grouped["groups"]) > 1

@@ -13,7 +13,6 @@ from internal.app.state import StateManager
 from tests.integration.api_harness import serve
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = ROOT / "examples" / "products.csv"
 IMG = ROOT / "docs" / "img"
 
 
@@ -21,9 +20,7 @@ async def test_a_product_opened_from_the_results_shows_why_it_scored_so(
     temporal_client: Client, state: StateManager, tmp_path: Path, browser: Browser
 ) -> None:
     async with serve(temporal_client, state, tmp_path) as api, api.client() as http:
-        created = await http.post("/api/v1/jobs", files={"file": ("products.csv", EXAMPLE.read_bytes(), "text/csv")})
-        job_id = created.json()["job_id"]
-        assert (await api.wait_done(http, job_id))["status"] == "completed"
+        job_id = await api.run_example(http)
         product = (await http.get(f"/api/v1/jobs/{job_id}/products/2", params={"limit": 10})).json()
         assert product["aspects"] and product["reviews"]["total"] > 10
 

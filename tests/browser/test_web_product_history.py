@@ -20,7 +20,6 @@ from tests.integration.api_harness import serve
 
 ROOT = Path(__file__).resolve().parents[2]
 IMG = ROOT / "docs" / "img"
-EXAMPLE = ROOT / "examples" / "products.csv"
 INGEST = IngestSettings(_env_file=None, sources="shop")
 GOOD = [
     "Wonderful kettle, boils in a minute and looks lovely on the counter.",
@@ -173,9 +172,7 @@ async def test_a_job_product_links_to_its_history_with_the_aspects_it_found(
     temporal_client: Client, state: StateManager, tmp_path: Path, browser: Browser
 ) -> None:
     async with serve(temporal_client, state, tmp_path) as api, api.client() as http:
-        created = await http.post("/api/v1/jobs", files={"file": ("products.csv", EXAMPLE.read_bytes(), "text/csv")})
-        job_id = created.json()["job_id"]
-        assert (await api.wait_done(http, job_id))["status"] == "completed"
+        job_id = await api.run_example(http)
         row = (await http.get(f"/api/v1/jobs/{job_id}/products/2")).json()
         product = (await http.get(f"/api/v1/products/demo/{row['product_id']}")).json()
         assert [h["job_id"] for h in product["history"]] == [job_id]

@@ -12,13 +12,19 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from tests.fakes.server import serve_app
 
 TARGET = "Comprehend_20171127.BatchDetectSentiment"
 TARGETED = "Comprehend_20171127.BatchDetectTargetedSentiment"
@@ -153,3 +159,23 @@ class FakeComprehend:
             sentiment, scores = lexicon_sentiment(text)
             results.append({"Index": index, "Sentiment": sentiment, "SentimentScore": scores})
         return JSONResponse({"ResultList": results, "ErrorList": errors}, media_type="application/x-amz-json-1.1")
+
+
+@contextmanager
+def served_as_aws(monkeypatch: pytest.MonkeyPatch, nowhere: Path) -> Iterator[FakeComprehend]:
+    """A fake Comprehend reached through the standard AWS variables alone, as production finds AWS: no endpoint or
+    keys of the service's own, and nothing of this machine's AWS set-up (`nowhere` stands for its files)."""
+    fake = FakeComprehend()
+    with serve_app(fake.app) as url:
+        for name, value in {
+            "AWS_ENDPOINT_URL": url,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_CONFIG_FILE": str(nowhere),
+            "AWS_SHARED_CREDENTIALS_FILE": str(nowhere),
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }.items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.delenv("AWS_PROFILE", raising=False)
+        yield fake

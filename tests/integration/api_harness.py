@@ -32,6 +32,9 @@ from internal.platform.ingest_settings import IngestSettings
 from internal.platform.stack.proc import free_port
 from tests.integration.harness import running_worker
 
+# What `make demo` runs: 50 rows of the demo source, one of each kind of row.
+EXAMPLE_CSV = Path(__file__).resolve().parents[2] / "examples" / "products.csv"
+
 
 @dataclass
 class Api:
@@ -51,6 +54,13 @@ class Api:
                 if body["status"] in ("completed", "failed", "cancelled"):
                     return body
                 await asyncio.sleep(0.2)
+
+    async def run_example(self, http: httpx.AsyncClient) -> str:
+        """Upload `examples/products.csv` (what `make demo` runs), wait for it to complete; its job id."""
+        upload = {"file": ("products.csv", EXAMPLE_CSV.read_bytes(), "text/csv")}
+        job_id: str = (await http.post("/api/v1/jobs", files=upload)).json()["job_id"]
+        assert (await self.wait_done(http, job_id))["status"] == "completed"
+        return job_id
 
 
 @contextlib.asynccontextmanager

@@ -15,7 +15,7 @@ from temporalio.client import Client
 
 from internal.app.state import StateManager
 from internal.domain.provided_aspects import normalise_target
-from tests.fakes.comprehend import FakeComprehend, targeted
+from tests.fakes.comprehend import FakeComprehend, served_as_aws, targeted
 from tests.fakes.gemini import INVENTED, KEYWORDS, LIES, FakeGemini
 from tests.fakes.server import serve_app
 from tests.integration.api_harness import Api, api_on
@@ -24,21 +24,7 @@ from tests.integration.test_findings import _assert_verbatim, _quotes, _results,
 
 @pytest.fixture
 def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeComprehend]:
-    fake = FakeComprehend()
-    nowhere = tmp_path_factory.mktemp("aws") / "none"
-    with serve_app(fake.app) as url:
-        # Standard AWS variables only, and nothing of this machine's AWS set-up.
-        for name, value in {
-            "AWS_ENDPOINT_URL": url,
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_CONFIG_FILE": str(nowhere),
-            "AWS_SHARED_CREDENTIALS_FILE": str(nowhere),
-            "AWS_EC2_METADATA_DISABLED": "true",
-        }.items():
-            monkeypatch.setenv(name, value)
-        monkeypatch.delenv("AWS_PROFILE", raising=False)
+    with served_as_aws(monkeypatch, tmp_path_factory.mktemp("aws") / "none") as fake:
         yield fake
 
 

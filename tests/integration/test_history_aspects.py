@@ -14,7 +14,6 @@ from internal.app.state import StateManager
 from tests.integration.api_harness import serve
 from tests.integration.test_ingest import INGEST, _wait_product, review
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "products.csv"
 PATH = "/api/v1/products/acme/HA"
 PRAISE = {
     "p1": "The battery life is amazing, it lasts for days.",
@@ -74,9 +73,7 @@ async def test_a_jobs_history_point_keeps_the_aspects_its_row_found(
     temporal_client: Client, state: StateManager, tmp_path: Path
 ) -> None:
     async with serve(temporal_client, state, tmp_path) as api, api.client() as http:
-        created = await http.post("/api/v1/jobs", files={"file": ("products.csv", EXAMPLE.read_bytes(), "text/csv")})
-        job_id = created.json()["job_id"]
-        assert (await api.wait_done(http, job_id))["status"] == "completed"
+        job_id = await api.run_example(http)
         row = (await http.get(f"/api/v1/jobs/{job_id}/products/2")).json()
         assert row["aspects"]
         product = (await http.get(f"/api/v1/products/demo/{row['product_id']}")).json()

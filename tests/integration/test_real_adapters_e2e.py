@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from temporalio.client import Client
 
 from internal.app.state import StateManager
-from tests.fakes.comprehend import FakeComprehend
+from tests.fakes.comprehend import FakeComprehend, served_as_aws
 from tests.fakes.gemini import FakeGemini
 from tests.fakes.reviews_api import API_KEY as REVIEWS_API_KEY
 from tests.fakes.reviews_api import FakeReviewsApi
@@ -48,17 +48,8 @@ def walmart(walmart_key: rsa.RSAPrivateKey) -> Iterator[tuple[FakeWalmart, str]]
 
 
 @pytest.fixture
-def aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeComprehend]:
-    fake = FakeComprehend()
-    with serve_app(fake.app) as url:
-        # Standard AWS variables only: the scorer is given no endpoint or keys of its own.
-        for name, value in {
-            "AWS_ENDPOINT_URL": url,
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": "us-east-1",
-        }.items():
-            monkeypatch.setenv(name, value)
+def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeComprehend]:
+    with served_as_aws(monkeypatch, tmp_path_factory.mktemp("aws") / "none") as fake:
         yield fake
 
 
