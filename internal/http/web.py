@@ -1,9 +1,7 @@
 """The web page: HTML shells at /, /jobs/{id} and /jobs/{id}/products/{row}, and the fragments their JavaScript
 fetches.
 
-The shells hold no data (only which sources and scorers this service offers), so they need no token; every
-fragment sits behind the same bearer check as /api/v1 (the page keeps the token in sessionStorage and sends it as a
-header, so it never lands in a URL or a log)."""
+Shells need no token and fragments sit behind the API's bearer check (internal/http/web_kit.py says why)."""
 
 from __future__ import annotations
 
@@ -11,12 +9,10 @@ import json
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal, get_args
 
-from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi import FastAPI, Query, Request
 from fastapi.params import Depends
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
-from jinja2 import Environment, PackageLoader, select_autoescape
 
 from internal.adapters.sources.demo import DemoSource
 from internal.domain.lifecycle import ACTION_FROM, TERMINAL_JOB_STATUSES, RowStatus
@@ -24,14 +20,12 @@ from internal.domain.options import SCORER_NAMES, SOURCE_NAMES
 from internal.http.deps import services
 from internal.http.histogram import histogram
 from internal.http.schemas import JobIdPath, ProgressOut, RowPath
+from internal.http.web_kit import WebRoutes, shell, templates
 from internal.jobs.export import result_cells
 from internal.ledger.records import RowState
 
-_env = Environment(loader=PackageLoader("internal.http", "templates"), autoescape=select_autoescape(["html", "svg"]))
-templates = Jinja2Templates(env=_env)
-
-pages = APIRouter(include_in_schema=False)
-fragments = APIRouter(prefix="/web", include_in_schema=False)
+routes = WebRoutes()
+pages, fragments = routes.pages, routes.fragments
 
 PAGE_SIZE = 50
 # Reviews a product page shows at a time.
@@ -45,8 +39,7 @@ DEMO_SOURCE = DemoSource.name
 
 
 def install(app: FastAPI, auth: Sequence[Depends]) -> None:
-    app.include_router(pages)
-    app.include_router(fragments, dependencies=list(auth))
+    routes.install(app, auth)
     app.mount("/static", StaticFiles(packages=[("internal.http", "static")]), name="static")
 
 
@@ -65,49 +58,41 @@ _HOW_TO_ADD: dict[str, str] = {
 async def index(request: Request) -> HTMLResponse:
     settings = services(request).settings
     configured = settings.configured_sources
-    return templates.TemplateResponse(
+    return shell(
         request,
         "index.html",
-        {
-            "needs_token": settings.api_token is not None,
-            # Cheapest first, as a chain is written; only what a job here can use (else it is refused with 422).
-            "scorers": [s for s in SCORER_NAMES if s in settings.configured_scorers],
-            "default_chain": settings.scorers_in_chain,
-            "missing_scorers": [_HOW_TO_ADD[s] for s in SCORER_NAMES if s not in settings.configured_scorers],
-            # The service's default source first: what a job gets when nobody changes it.
-            "sources": [settings.review_source, *(s for s in configured if s != settings.review_source)],
-            "missing_sources": [_HOW_TO_ADD[s] for s in SOURCE_NAMES if s not in configured],
-            "demo_source": DEMO_SOURCE,
-        },
+        # Cheapest first, as a chain is written; only what a job here can use (else it is refused with 422).
+        scorers=[s for s in SCORER_NAMES if s in settings.configured_scorers],
+        default_chain=settings.scorers_in_chain,
+        missing_scorers=[_HOW_TO_ADD[s] for s in SCORER_NAMES if s not in settings.configured_scorers],
+        # The service's default source first: what a job gets when nobody changes it.
+        sources=[settings.review_source, *(s for s in configured if s != settings.review_source)],
+        missing_sources=[_HOW_TO_ADD[s] for s in SOURCE_NAMES if s not in configured],
+        demo_source=DEMO_SOURCE,
     )
 
 
 @pages.get("/jobs/{job_id}", response_class=HTMLResponse)
 async def job_page(request: Request, job_id: JobIdPath) -> HTMLResponse:
     settings = services(request).settings
-    return templates.TemplateResponse(
+    return shell(
         request,
         "job.html",
-        {
-            "job_id": job_id,
-            "needs_token": settings.api_token is not None,
-            "temporal_ui": settings.temporal_ui,
-            "namespace": settings.temporal_namespace,
-            "statuses": get_args(RowStatus),
-            "demo_source": DEMO_SOURCE,
-            # Which job statuses each button works from, and which ones are final: the lifecycle's own tables
-            # (internal/domain/lifecycle.py), not a copy in JS.
-            "actions": json.dumps(ACTION_FROM),
-            "finished": json.dumps(TERMINAL_JOB_STATUSES),
-        },
+        job_id=job_id,
+        temporal_ui=settings.temporal_ui,
+        namespace=settings.temporal_namespace,
+        statuses=get_args(RowStatus),
+        demo_source=DEMO_SOURCE,
+        # Which job statuses each button works from, and which ones are final: the lifecycle's own tables
+        # (internal/domain/lifecycle.py), not a copy in JS.
+        actions=json.dumps(ACTION_FROM),
+        finished=json.dumps(TERMINAL_JOB_STATUSES),
     )
 
 
 @pages.get("/jobs/{job_id}/products/{row}", response_class=HTMLResponse)
 async def product_page(request: Request, job_id: JobIdPath, row: RowPath) -> HTMLResponse:
-    settings = services(request).settings
-    context = {"job_id": job_id, "row": row, "needs_token": settings.api_token is not None}
-    return templates.TemplateResponse(request, "product.html", context)
+    return shell(request, "product.html", job_id=job_id, row=row)
 
 
 @fragments.get("/jobs/{job_id}/products/{row}", response_class=HTMLResponse)

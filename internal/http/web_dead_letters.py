@@ -5,19 +5,17 @@ POST /api/v1/dead-letters/replay from the page."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Query, Request
-from fastapi.params import Depends
+from fastapi import Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse
 
 from internal.http.deps import services
-from internal.http.web import templates
+from internal.http.web_kit import WebRoutes, shell, templates
 from internal.ledger.dead_letters import DeadLetterFilter
 
-pages = APIRouter(include_in_schema=False)
-fragments = APIRouter(prefix="/web", include_in_schema=False)
+routes = WebRoutes()
+pages, fragments, install = routes.pages, routes.fragments, routes.install
 
 # Dead letters listed at once (newest first; the API pages through all of them).
 LISTED = 100
@@ -25,16 +23,9 @@ LISTED = 100
 PAYLOAD_SHOWN = 160
 
 
-def install(app: FastAPI, auth: Sequence[Depends]) -> None:
-    """The shell needs no token (it holds no data); the fragments sit behind the same check as /api/v1."""
-    app.include_router(pages)
-    app.include_router(fragments, dependencies=list(auth))
-
-
 @pages.get("/dead-letters", response_class=HTMLResponse)
 async def dead_letters_page(request: Request) -> HTMLResponse:
-    settings = services(request).settings
-    return templates.TemplateResponse(request, "dead_letters.html", {"needs_token": settings.api_token is not None})
+    return shell(request, "dead_letters.html")
 
 
 def shorten(payload: Any, limit: int = PAYLOAD_SHOWN) -> str:

@@ -4,29 +4,23 @@ download asks for) never disagree. static/overview.js loads it with the bearer t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Annotated
 
-from fastapi import APIRouter, FastAPI, Query, Request
-from fastapi.params import Depends
+from fastapi import Query, Request
 from fastapi.responses import HTMLResponse
 
 from internal.domain.lifecycle import TERMINAL_JOB_STATUSES
 from internal.http.deps import services
 from internal.http.schemas import JobIdPath
-from internal.http.web import templates
+from internal.http.web_kit import WebRoutes, templates
 
-fragments = APIRouter(prefix="/web", include_in_schema=False)
+routes = WebRoutes()  # a fragment only: the job page's shell is web.py's
+fragments, install = routes.fragments, routes.install
 
 # Best and worst products named per group on a grouped overview's line (the whole job names all the API gives).
 GROUP_EXTREMES = 3
 # The stacked bar's order: good to bad, with mixed between, as the product page draws a product's reviews.
 BAR_ORDER = ("positive", "neutral", "mixed", "negative")
-
-
-def install(app: FastAPI, auth: Sequence[Depends]) -> None:
-    """Behind the same check as /api/v1: the fragment holds the job's data."""
-    app.include_router(fragments, dependencies=list(auth))
 
 
 @fragments.get("/jobs/{job_id}/overview", response_class=HTMLResponse)

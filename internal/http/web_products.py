@@ -5,21 +5,20 @@ IngestService as GET /api/v1/products/{source}/{product_id}."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Query, Request
-from fastapi.params import Depends
+from fastapi import Query, Request
 from fastapi.responses import HTMLResponse
 
 from internal.domain.errors import ServiceError
 from internal.http.deps import services
 from internal.http.history_chart import chart
-from internal.http.web import axis, templates
+from internal.http.web import axis
+from internal.http.web_kit import WebRoutes, shell, templates
 from internal.ingest.routes import product_out
 
-pages = APIRouter(include_in_schema=False)
-fragments = APIRouter(prefix="/web", include_in_schema=False)
+routes = WebRoutes()
+pages, fragments, install = routes.pages, routes.fragments, routes.install
 
 # Reviews "what changed" lists at most (it says how many arrived in all).
 ARRIVED_SHOWN = 100
@@ -32,20 +31,9 @@ class NoSuchPoint(ServiceError):
     code = "no_such_history_point"
 
 
-def install(app: FastAPI, auth: Sequence[Depends]) -> None:
-    """The shell needs no token (it holds no data); the fragment sits behind the same check as /api/v1."""
-    app.include_router(pages)
-    app.include_router(fragments, dependencies=list(auth))
-
-
 @pages.get("/products/{source}/{product_id}", response_class=HTMLResponse)
 async def product_history_page(request: Request, source: str, product_id: str) -> HTMLResponse:
-    settings = services(request).settings
-    return templates.TemplateResponse(
-        request,
-        "product_history.html",
-        {"needs_token": settings.api_token is not None, "source": source, "product_id": product_id},
-    )
+    return shell(request, "product_history.html", source=source, product_id=product_id)
 
 
 def pick(history: list[dict[str, Any]], a: int | None, b: int | None) -> tuple[dict[str, Any] | None, dict[str, Any]]:

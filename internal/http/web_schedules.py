@@ -3,35 +3,23 @@ the /api/v1/schedules routes call (creating and acting on a schedule go through 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from fastapi import APIRouter, FastAPI, Request
-from fastapi.params import Depends
+from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from internal.http.deps import services
-from internal.http.web import templates
+from internal.http.web_kit import WebRoutes, shell, templates
 from internal.schedules.spec import format_every
 
-pages = APIRouter(include_in_schema=False)
-fragments = APIRouter(prefix="/web", include_in_schema=False)
+routes = WebRoutes()
+pages, fragments, install = routes.pages, routes.fragments, routes.install
 
 # Schedules shown on the page (newest first); each one also asks Temporal for its next runs.
 _LIST_SCHEDULES = 30
 
 
-def install(app: FastAPI, auth: Sequence[Depends]) -> None:
-    """The shell needs no token (it holds no data); the fragment sits behind the same check as /api/v1."""
-    app.include_router(pages)
-    app.include_router(fragments, dependencies=list(auth))
-
-
 @pages.get("/schedules", response_class=HTMLResponse)
 async def schedules_page(request: Request) -> HTMLResponse:
-    settings = services(request).settings
-    return templates.TemplateResponse(
-        request, "schedules.html", {"needs_token": settings.api_token is not None, "chain": settings.scorers_in_chain}
-    )
+    return shell(request, "schedules.html", chain=services(request).settings.scorers_in_chain)
 
 
 @fragments.get("/schedules", response_class=HTMLResponse)
