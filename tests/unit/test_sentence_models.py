@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from internal.adapters.scorers import e5, lexical
@@ -90,6 +91,24 @@ def test_a_sentence_repeated_in_a_batch_is_scored_once(
     # The same verdicts as scoring every sentence of each review where it stands.
     alone = [split_sentences(t) for t in texts]
     assert verdicts == [verdict(score_each(s), [1.0] * len(s), scorer.thresholds) for s in alone]
+
+
+def test_e5_embeds_in_chunks_that_stay_in_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = e5.embedder()
+    sentences = [f"Review number {i} says the strap broke." for i in range(2 * e5.CHUNK + 3)]
+    whole = engine.query(sentences)
+    sizes: list[int] = []
+
+    class Counting:
+        def query(self, texts: list[str]) -> object:
+            sizes.append(len(texts))
+            return engine.query(texts)
+
+    monkeypatch.setattr(e5, "embedder", Counting)
+    chunked = e5.embed(sentences)
+    assert sizes == [e5.CHUNK, e5.CHUNK, 3]
+    assert chunked.shape == (len(sentences), 384)
+    np.testing.assert_allclose(chunked, whole, atol=1e-6)
 
 
 def test_verdict_rule() -> None:
