@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from internal.adapters.scorers import e5, lexical
@@ -13,6 +14,7 @@ from internal.adapters.scorers.lexical import LexicalScorer
 from internal.adapters.scorers.sentence_model import SentenceModelScorer, load_payload, payload_digest
 from internal.domain.models import Review
 from internal.domain.sentence_verdict import Thresholds, verdict
+from internal.domain.sentences import split_sentences
 from scripts import hutto_data
 
 CLEAR = {
@@ -69,6 +71,44 @@ async def test_scores_are_deterministic(scorer: SentenceModelScorer) -> None:
     reviews = [Review("a", "Works fine, nothing special."), Review("b", "Great value! Would buy again.")]
     assert await scorer.score(reviews) == await scorer.score(reviews)
     assert await scorer.score([]) == []
+
+
+def test_a_sentence_repeated_in_a_batch_is_scored_once(
+    scorer: SentenceModelScorer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # e5 costs ~25 ms of CPU a sentence; the demo's long reviews repeat a handful of sentences dozens of times.
+    texts = ["Great value. It broke after two days.", "Great value.", "It broke after two days. Great value!"]
+    score_each = scorer.sentence_scores
+    asked: list[list[str]] = []
+
+    def counting(sentences: list[str]) -> list[float]:
+        asked.append(list(sentences))
+        return score_each(sentences)
+
+    monkeypatch.setattr(scorer, "sentence_scores", counting)
+    verdicts = scorer.score_texts(texts)
+    assert asked == [["Great value.", "It broke after two days.", "Great value!"]]
+    # The same verdicts as scoring every sentence of each review where it stands.
+    alone = [split_sentences(t) for t in texts]
+    assert verdicts == [verdict(score_each(s), [1.0] * len(s), scorer.thresholds) for s in alone]
+
+
+def test_e5_embeds_in_chunks_that_stay_in_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = e5.embedder()
+    sentences = [f"Review number {i} says the strap broke." for i in range(2 * e5.CHUNK + 3)]
+    whole = engine.query(sentences)
+    sizes: list[int] = []
+
+    class Counting:
+        def query(self, texts: list[str]) -> object:
+            sizes.append(len(texts))
+            return engine.query(texts)
+
+    monkeypatch.setattr(e5, "embedder", Counting)
+    chunked = e5.embed(sentences)
+    assert sizes == [e5.CHUNK, e5.CHUNK, 3]
+    assert chunked.shape == (len(sentences), 384)
+    np.testing.assert_allclose(chunked, whole, atol=1e-6)
 
 
 def test_verdict_rule() -> None:

@@ -53,14 +53,12 @@ class SentenceModelScorer:
 
     def score_texts(self, texts: Sequence[str]) -> list[tuple[float, Label, float]]:
         split = [split_sentences(t) for t in texts]
-        flat = self.sentence_scores([s for sentences in split for s in sentences])
-        out = []
-        at = 0
-        for sentences in split:
-            scores = flat[at : at + len(sentences)]
-            at += len(sentences)
-            out.append(verdict(scores, [1.0] * len(scores), self.thresholds))
-        return out
+        # Each distinct sentence is scored once: a batch repeats sentences (reviews that say the same short thing,
+        # long reviews that repeat themselves), and a sentence's score does not depend on its neighbours. For e5,
+        # whose cost is per sentence, repeats were most of an escalated demo product's cost (docs/performance.md).
+        distinct = list(dict.fromkeys(s for sentences in split for s in sentences))
+        score = dict(zip(distinct, self.sentence_scores(distinct), strict=True))
+        return [verdict([score[s] for s in sentences], [1.0] * len(sentences), self.thresholds) for sentences in split]
 
     def _score_all(self, reviews: Sequence[Review]) -> list[ReviewScore]:
         verdicts = self.score_texts([r.text for r in reviews])
