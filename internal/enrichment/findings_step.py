@@ -53,7 +53,7 @@ def fingerprint(scores: Sequence[ReviewScore], sentence_scorer: str | None, aspe
 
 def sentence_scorer_of(scorers: Mapping[str, Scorer], name: str) -> SentenceScorer | None:
     """The attempt's scorer when it scores a sentence cheaply (VADER, lexical); None: sentences take their review's
-    score (e5 would cost ~35 ms a sentence, a network scorer a request)."""
+    score (e5 would cost ~20 ms a sentence, docs/performance.md; a network scorer a request)."""
     scorer = scorers.get(name)
     return scorer if isinstance(scorer, SentenceScorer) else None
 
