@@ -2,4 +2,5 @@
 -- waits that long (capped, internal/platform/retry_after.py). NULL when the answer said nothing, as every attempt
 -- recorded before this migration did.
 
-ALTER TABLE alert_attempts ADD COLUMN retry_after double precision;
+-- IF NOT EXISTS: a development database may have it from this file's first name (0011_…).
+ALTER TABLE alert_attempts ADD COLUMN IF NOT EXISTS retry_after double precision;

@@ -79,6 +79,10 @@ async def ask_provider(provider: AspectProvider, reviews: Sequence[Review]) -> P
         return str(err)
     except TimeoutError:
         return f"{provider.name} took longer than {PROVIDER_BUDGET:g} s"
+    except Exception as err:
+        # Any other failure (an answer we misread, an SDK error) must not fail analyze_feedback: its retries never
+        # give up, so the row would stay running and ask the provider again on every attempt.
+        return f"{provider.name} failed: {type(err).__name__}: {err}"
 
 
 class FindingsStep:

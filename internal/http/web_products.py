@@ -43,6 +43,8 @@ def pick(history: list[dict[str, Any]], a: int | None, b: int | None) -> tuple[d
     for asked in (a, b):
         if asked not in (None, START) and asked not in by_id:
             raise NoSuchPoint(f"this product has no history point {asked}", details={"history_id": asked})
+    if b == START:
+        raise NoSuchPoint("b is the later point: 0 (the start) can only be a", details={"history_id": b})
     first = by_id.get(a) if a is not None else (history[-2] if len(history) > 1 else None)
     second = by_id[b] if b is not None else history[-1]
     if first is not None and first["history_id"] > second["history_id"]:

@@ -164,7 +164,7 @@ class JobWorkflow:
                     event="job_finished",
                     job_id=inp.job_id,
                     status=ended.status,
-                    run_key=workflow.info().run_id,
+                    run_key=workflow.info().first_execution_run_id,  # a reset keeps it: one alert, not two
                     outcomes=dict(self._outcomes),
                 )
             )

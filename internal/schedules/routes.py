@@ -165,5 +165,9 @@ async def resume_schedule(request: Request, schedule_id: ScheduleIdPath) -> Sche
 async def trigger_schedule(request: Request, schedule_id: ScheduleIdPath) -> ScheduleTriggered:
     run = await provided(request, ScheduleService).trigger(schedule_id)
     return ScheduleTriggered(
-        schedule_id=schedule_id, state=run.state, run_workflow_id=run.run_workflow_id, job_id=run.job_id
+        schedule_id=schedule_id,
+        state=run.state,
+        run_workflow_id=run.run_workflow_id,
+        job_id=run.job_id,
+        run_id=run.run_id,
     )

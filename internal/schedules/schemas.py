@@ -97,3 +97,4 @@ class ScheduleTriggered(ScheduleAction):
         description="the job the run made; null if not made within the wait (no worker running?): "
         "GET /api/v1/schedules/{id} lists it under recent_runs once it is"
     )
+    run_id: str | None = Field(None, description="the run's Temporal run id (two runs can share a workflow id)")

@@ -69,11 +69,13 @@ class ScheduleCreated:
 
 @dataclass(frozen=True)
 class Triggered:
-    """What a trigger started: the run's workflow id and the job it made, each None while not yet known."""
+    """What a trigger started: the run's workflow id and run id and the job it made, each None while not yet
+    known (two runs can share a workflow id: migration 0010)."""
 
     state: str
     run_workflow_id: str | None
     job_id: str | None
+    run_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -219,7 +221,7 @@ class ScheduleService:
         job_id = await self.schedules.job_of_run(*run)
         while job_id is None and await _pause_until(deadline):
             job_id = await self.schedules.job_of_run(*run)
-        return Triggered(state, run[0], job_id)
+        return Triggered(state, run[0], job_id, run[1])
 
     async def delete(self, schedule_id: str) -> str:
         """Delete the Temporal Schedule and mark the record deleted; the jobs it made stay (a run in progress

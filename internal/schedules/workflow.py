@@ -1,7 +1,8 @@
 """ScheduledRunWorkflow: what a Temporal Schedule (`schedule-<schedule_id>`) starts each time it fires.
 
-One activity makes the run's job from the schedule's stored products (keyed by this workflow's id, which the
-schedule makes unique per action, so a retried activity or a replayed workflow never makes a second job), then the
+One activity makes the run's job from the schedule's stored products (keyed by this workflow's id and first run id:
+the id alone repeats when two actions share a second, migration 0010; so a retried activity, a replayed or a reset
+workflow never makes a second job), then the
 job runs as the usual JobWorkflow `job-<job_id>`, a child this workflow waits for. Waiting is what makes the
 schedule's SKIP overlap policy mean "two runs of one schedule never overlap".
 
@@ -64,7 +65,11 @@ class ScheduledRunWorkflow:
         made = await workflow.execute_activity(
             contracts.CREATE_SCHEDULED_JOB,
             contracts.ScheduledJobInput(
-                schedule_id=inp.schedule_id, run_key=workflow.info().workflow_id, run_id=workflow.info().run_id
+                schedule_id=inp.schedule_id,
+                run_key=workflow.info().workflow_id,
+                # The first run id (what Temporal's schedule reports too): a reset keeps it, so a reset run finds
+                # the job it made instead of making a second.
+                run_id=workflow.info().first_execution_run_id,
             ),
             result_type=contracts.ScheduledJobResult,
             start_to_close_timeout=_CREATE_TIMEOUT,
@@ -104,8 +109,9 @@ class ScheduledRunWorkflow:
                     event="schedule_run_finished",
                     job_id=job_id,
                     status=status,
-                    # The run id, as JobWorkflow's: the workflow id repeats when two actions share a second.
-                    run_key=workflow.info().run_id,
+                    # Not the workflow id, which repeats when two actions share a second (migration 0010); the first
+                    # run id survives a reset, so a reset run's alert keeps its idempotency key.
+                    run_key=workflow.info().first_execution_run_id,
                     schedule_id=schedule_id,
                     outcomes=outcomes,
                 )

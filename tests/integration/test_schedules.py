@@ -142,8 +142,9 @@ async def test_pause_stops_runs_resume_restarts_them_and_trigger_runs_at_once(sc
     runs = await sched.wait_runs(schedule_id, 1, timeout=30)
     assert len(runs) == 1 and runs[0]["status"] == "completed"
     # The answer named the run it started and the job that run made.
-    assert (triggered.json()["run_workflow_id"], triggered.json()["job_id"]) == (
+    assert (triggered.json()["run_workflow_id"], triggered.json()["run_id"], triggered.json()["job_id"]) == (
         runs[0]["run_workflow_id"],
+        runs[0]["run_id"],
         runs[0]["job_id"],
     )
 

@@ -196,6 +196,11 @@ async def test_a_failed_provider_leaves_the_offline_aspects_and_says_why(monkeyp
     for provider, error in [
         (_Provider("gemini", ScorerError("gemini unavailable (503 UNAVAILABLE)")), "gemini unavailable (503"),
         (_Provider("comprehend", delay=5), "comprehend took longer than 0.2 s"),
+        # Not a scorer error: an answer we misread. Still not a failed row (its retries would never stop).
+        (
+            _Provider("comprehend", TypeError("int() argument must be ... not 'NoneType'")),
+            "comprehend failed: TypeError",
+        ),
     ]:
         state = MemoryStores()
         await scored(state, 1)

@@ -34,6 +34,8 @@ def test_pick_defaults_to_the_last_two_and_orders_what_is_asked() -> None:
     assert [p and p["history_id"] for p in pick(h, 4, 4)] == [None, 4]
     with pytest.raises(NoSuchPoint, match="no history point 5"):
         pick(h, 5, None)
+    with pytest.raises(NoSuchPoint, match="can only be a"):  # b=0 (the start) was a KeyError: a 500
+        pick(h, 4, 0)
 
 
 def test_chart_puts_each_point_and_its_interval_on_the_sentiment_scale() -> None:
